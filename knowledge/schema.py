@@ -1,0 +1,95 @@
+"""The knowledge entry format: one YAML file per entry, validated by pydantic.
+
+An entry is the unit editors review: one topic, one legal review date, one
+source list, and the same answer in every supported language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, field_validator, model_validator
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
+SOURCE_LANGUAGE = "de"  # translations are stale when the German text changed after them
+FALLBACK_LANGUAGE = "en"  # answer language for languages without content
+MAX_ANSWER_CHARS = 900
+ENTRY_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: NonEmpty
+    url: HttpUrl
+
+
+class EntryText(BaseModel):
+    """One language version of an entry: how people ask, and what the bot answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: NonEmpty
+    questions: list[NonEmpty] = Field(default_factory=list)
+    answer: NonEmpty
+
+    @field_validator("answer")
+    @classmethod
+    def _no_markup(cls, value: str) -> str:
+        # Answers are plain text; the composer escapes them for Telegram HTML.
+        if re.search(r"<\s*/?\s*[a-zA-Z][^>]*>", value):
+            raise ValueError("answer must be plain text without HTML tags (the bot adds formatting)")
+        return value
+
+    def embedding_texts(self) -> list[str]:
+        """Title, answer and each question variant: every one becomes a vector."""
+        return [self.title, self.answer, *self.questions]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, StringConstraints(pattern=ENTRY_ID)]
+    topic: NonEmpty
+    reviewed: dt.date
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    region: str | None = None  # None = national; e.g. "ni" for a regional override
+    sources: list[Source] = Field(min_length=1)
+    texts: dict[str, EntryText]
+
+    @field_validator("texts")
+    @classmethod
+    def _languages_known(cls, texts: dict[str, EntryText]) -> dict[str, EntryText]:
+        unknown = sorted(set(texts) - set(SUPPORTED_LANGUAGES))
+        if unknown:
+            raise ValueError(f"unknown language(s) {unknown}; supported: {list(SUPPORTED_LANGUAGES)}")
+        missing = [lang for lang in SUPPORTED_LANGUAGES if lang not in texts]
+        if missing:
+            raise ValueError(f"missing language(s) {missing}: every entry needs all of {list(SUPPORTED_LANGUAGES)}")
+        return texts
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Entry:
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValueError(f"valid_from {self.valid_from} is after valid_until {self.valid_until}")
+        return self
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        if self.valid_from and day < self.valid_from:
+            return False
+        return not (self.valid_until and day > self.valid_until)
+
+    def text(self, lang: str) -> EntryText:
+        return self.texts.get(lang) or self.texts[FALLBACK_LANGUAGE]
+
+    def content_hash(self) -> str:
+        """Changes whenever anything a user could see changes; the index manifest records it."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
