@@ -238,3 +238,75 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+
+
+# ------------------------------------------------------------ console: accounts, audit, editorial, canned replies
+ROLES = ("advisor", "editor", "admin")
+REVISION_DRAFT = "draft"
+REVISION_PUBLISHED = "published"
+
+
+class Account(Base):
+    """A person who logs into the console. There is no default account: the first admin comes from the CLI."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="advisor")  # advisor | editor | admin
+    region: Mapped[str] = mapped_column(String(8), default="ni", index=True)
+    ui_lang: Mapped[str] = mapped_column(String(8), default="de")
+    languages: Mapped[str] = mapped_column(String(64), default="")  # languages the advisor speaks, comma list
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    # bumped by a password change or disable, so every session cookie issued before stops working
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class AuditEvent(Base):
+    """Who looked at or changed what; every opening of a transcript lands here (GDPR accountability)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    region: Mapped[str] = mapped_column(String(8), default="ni")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EntryRevision(Base):
+    """One saved state of a knowledge entry; the newest published one per entry is what the bot serves."""
+
+    __tablename__ = "entry_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="*")  # the language edited; "*" = whole entry
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(128), default="")
+    data: Mapped[dict[str, Any]]  # the full entry as knowledge.schema.Entry JSON
+    state: Mapped[str] = mapped_column(String(16), default=REVISION_DRAFT, index=True)  # draft | published
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    published_at: Mapped[dt.datetime | None]
+
+
+class CannedReply(Base):
+    """A prepared advisor reply in one language, put into the reply box and edited before sending."""
+
+    __tablename__ = "canned_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(String(8))  # None = every region
