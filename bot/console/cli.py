@@ -1,0 +1,146 @@
+"""`fairbot user ...`: console accounts from the command line.
+
+There is no default account and no default password. The first admin is made
+here: `fairbot user add alice --role admin` asks for the password twice, or
+reads it from standard input with `--password-stdin` (for scripts; never as an
+argument, where it would land in the shell history and the process list).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from bot.config import get_settings
+from bot.errors import FairbotError
+from bot.storage.db import Database
+
+T = TypeVar("T")
+
+
+def _run(action: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = Database(get_settings().effective_database_url)
+        try:
+            await db.migrate()
+            return await action(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except FairbotError as error:
+        failure = click.ClickException(error.message)
+        failure.exit_code = 2  # the project's convention for user errors
+        raise failure from None
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise click.ClickException("no password on standard input")
+        return password
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@click.group("user")
+def user() -> None:
+    """Manage console accounts (advisors, editors, admins)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["advisor", "editor", "admin"]), default="advisor", show_default=True
+)
+@click.option("--region", default=None, help="Counselling centre region (default: FAIRBOT_REGION).")
+@click.option("--name", "display_name", default="", help="Name shown to colleagues.")
+@click.option("--ui-lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--languages", default="", help="Languages the advisor speaks, e.g. de,en,ar.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def add(
+    username: str,
+    role: str,
+    region: str | None,
+    display_name: str,
+    ui_lang: str,
+    languages: str,
+    password_stdin: bool,
+) -> None:
+    """Create an account; the password is asked for (or read from stdin), never taken as an argument."""
+    from bot.services import accounts
+
+    password = _read_password(password_stdin)
+    region = region or get_settings().fairbot_region
+
+    async def action(db: Database) -> str:
+        async with db.transaction() as session:
+            account = await accounts.create_account(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                region=region,
+                display_name=display_name,
+                ui_lang=ui_lang,
+                languages=languages,
+            )
+            return account.username
+
+    click.echo(f"created {_run(action)} ({role}, region {region})")
+
+
+@user.command("list")
+@click.option("--region", default=None, help="Only accounts of this region.")
+def list_(region: str | None) -> None:
+    """List accounts with role, region and whether they are disabled or locked."""
+    from bot.services import accounts
+
+    async def action(db: Database) -> list[accounts.AccountPublic]:
+        async with db.session() as session:
+            return await accounts.list_accounts(session, region)
+
+    rows = _run(action)
+    if not rows:
+        click.echo("no accounts yet: create the first admin with `fairbot user add NAME --role admin`")
+        return
+    for row in rows:
+        flags = ",".join(f for f, on in (("disabled", row.disabled), ("locked", row.locked)) if on)
+        click.echo(f"{row.username}\t{row.role}\t{row.region}\t{row.display_name}\t{flags}")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def passwd(username: str, password_stdin: bool) -> None:
+    """Set a new password; unlocks the account and ends its open console sessions."""
+    from bot.services import accounts
+
+    password = _read_password(password_stdin)
+
+    async def action(db: Database) -> None:
+        async with db.transaction() as session:
+            await accounts.set_password(session, username, password)
+
+    _run(action)
+    click.echo(f"password of {username} changed")
+
+
+@user.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Re-enable a disabled account instead.")
+def disable(username: str, enable: bool) -> None:
+    """Disable an account (it can no longer log in; open sessions end at once)."""
+    from bot.services import accounts
+
+    async def action(db: Database) -> None:
+        async with db.transaction() as session:
+            await accounts.set_disabled(session, username, not enable)
+
+    _run(action)
+    click.echo(f"{username} {'enabled' if enable else 'disabled'}")

@@ -1,0 +1,75 @@
+"""FastAPI dependencies of the console: the database, the logged-in account and its role.
+
+Modelled on full-stack-fastapi-template's `Annotated` aliases, so a route states
+what it needs in its signature (`account: CurrentAdvisor`) and the check cannot
+be forgotten in the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.storage.db import Database
+from bot.storage.models import Account
+
+SESSION_ACCOUNT = "aid"
+SESSION_EPOCH = "epoch"
+
+
+class LoginRequired(Exception):
+    """Raised by the account dependencies; the app turns it into a redirect to the login page."""
+
+
+class Forbidden(Exception):
+    """Logged in, but the role does not allow this page."""
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+async def get_session(db: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
+    async with db.session() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def current_account(request: Request, session: SessionDep) -> Account:
+    account_id = request.session.get(SESSION_ACCOUNT)
+    if not account_id:
+        raise LoginRequired
+    account = await session.get(Account, int(account_id))
+    # a password change or disable bumps the epoch: older cookies stop working at once
+    if account is None or account.disabled or request.session.get(SESSION_EPOCH) != account.session_epoch:
+        request.session.pop(SESSION_ACCOUNT, None)
+        raise LoginRequired
+    request.state.account = account
+    return account
+
+
+def _role(*roles: str) -> Any:
+    async def check(account: Annotated[Account, Depends(current_account)]) -> Account:
+        if account.role not in roles:
+            raise Forbidden
+        return account
+
+    return check
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]
+CurrentAdvisor = Annotated[Account, Depends(_role("advisor", "admin"))]
+CurrentEditor = Annotated[Account, Depends(_role("editor", "admin"))]
+CurrentAdmin = Annotated[Account, Depends(_role("admin"))]

@@ -1,0 +1,347 @@
+"""Editor workspace: entries by topic, language and state; per-language edit form with live preview;
+revisions with diff and rollback; publish (incremental reindex); "try a question"; the unanswered report.
+
+Routes stay thin: parse the form, call `bot.services.editorial`, render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bot.console.csrf import verify_csrf
+from bot.console.deps import CurrentAdmin, CurrentEditor, DatabaseDep, SessionDep
+from bot.console.web import render
+from bot.errors import FairbotError
+from bot.events import INDEX
+from bot.services import accounts
+from bot.services.editorial import Editorial, EntryInvalid, group_unanswered, revision_diff
+from bot.services.preview import preview_html
+from bot.storage.models import EntryRevision
+from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+from knowledge.topics import load_topics
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
+
+STATE_FILTERS = ("all", "missing", "stale", "expired", "expiring", "review", "draft")
+
+
+def editorial(request: Request) -> Editorial:
+    return request.app.state.editorial  # type: ignore[no-any-return]
+
+
+EditorialDep = Annotated[Editorial, Depends(editorial)]
+
+
+def _matches(row: Any, state: str, lang: str | None) -> bool:
+    langs = [lang] if lang else list(SUPPORTED_LANGUAGES)
+    return {
+        "all": True,
+        "missing": any(row.langs[code].missing for code in langs),
+        "stale": any(row.langs[code].stale for code in langs),
+        "expired": row.expired,
+        "expiring": row.expiring,
+        "review": row.review_due,
+        "draft": row.has_draft,
+    }.get(state, True)
+
+
+@router.get("/editor")
+async def workspace(
+    request: Request,
+    account: CurrentEditor,
+    session: SessionDep,
+    service: EditorialDep,
+    topic: str = "",
+    lang: str = "",
+    state: str = "all",
+) -> Response:
+    rows = await service.workspace(session)
+    lang_filter = lang if lang in SUPPORTED_LANGUAGES else None
+    shown = [r for r in rows if (not topic or r.topic == topic) and _matches(r, state, lang_filter)]
+    topics = sorted({r.topic for r in rows})
+    context = {
+        "rows": shown,
+        "total": len(rows),
+        "topics": topics,
+        "topic": topic,
+        "lang_filter": lang_filter or "",
+        "state": state if state in STATE_FILTERS else "all",
+        "states": STATE_FILTERS,
+        "languages": SUPPORTED_LANGUAGES,
+    }
+    return render(request, "editor/workspace.html", context)
+
+
+async def _entry_page(
+    request: Request,
+    session: Any,
+    service: Editorial,
+    entry_id: str,
+    lang: str,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: list[str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    data, state = await service.current(session, entry_id)
+    revisions = await service.revisions(session, entry_id)
+    text = (data.get("texts") or {}).get(lang) or {}
+    german = (data.get("texts") or {}).get(SOURCE_LANGUAGE) or {}
+    values = form or {
+        "title": text.get("title", ""),
+        "questions": "\n".join(text.get("questions", [])),
+        "answer": text.get("answer", ""),
+        "topic": data.get("topic", ""),
+        "reviewed": data.get("reviewed") or "",
+        "valid_until": data.get("valid_until") or "",
+        "sources": "\n".join(f"{s.get('title', '')} | {s.get('url', '')}" for s in data.get("sources", [])),
+    }
+    context = {
+        "entry_id": entry_id,
+        "lang": lang,
+        "edit_lang": lang,
+        "state": state,
+        "values": values,
+        "german": german if lang != SOURCE_LANGUAGE else None,
+        "errors": errors or [],
+        "notice": notice,
+        "revisions": list(reversed(revisions)),
+        "languages": SUPPORTED_LANGUAGES,
+        "topics": load_topics(),
+        "preview": preview_html(
+            values.get("title", ""), values.get("answer", ""), _sources(values["sources"])
+        ),
+    }
+    return render(request, "editor/entry.html", context, status_code=status_code)
+
+
+def _sources(text: str) -> list[dict[str, str]]:
+    """One source per line: "title | url"."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        title, _, url = line.partition("|")
+        out.append({"title": title.strip(), "url": url.strip()})
+    return out
+
+
+@router.get("/editor/entries/{entry_id}")
+async def entry_form(
+    request: Request,
+    account: CurrentEditor,
+    session: SessionDep,
+    service: EditorialDep,
+    entry_id: str,
+    lang: str = SOURCE_LANGUAGE,
+    notice: str | None = None,
+) -> Response:
+    if lang not in SUPPORTED_LANGUAGES:
+        lang = SOURCE_LANGUAGE
+    try:
+        return await _entry_page(request, session, service, entry_id, lang, notice=notice)
+    except FairbotError as error:
+        return render(request, "error.html", {"message": error.message}, status_code=404)
+
+
+@router.post("/editor/preview")
+async def preview(
+    request: Request,
+    account: CurrentEditor,
+    title: Annotated[str, Form()] = "",
+    answer: Annotated[str, Form()] = "",
+    sources: Annotated[str, Form()] = "",
+) -> Response:
+    """Live preview (HTMX, on input): the same composer the bot uses, through the same sanitizer."""
+    return render(
+        request, "editor/_preview.html", {"preview": preview_html(title, answer, _sources(sources))}
+    )
+
+
+@router.post("/editor/entries/{entry_id}/text/{lang}")
+async def save_entry(
+    request: Request,
+    account: CurrentEditor,
+    db: DatabaseDep,
+    service: EditorialDep,
+    entry_id: str,
+    lang: str,
+    title: Annotated[str, Form()],
+    answer: Annotated[str, Form()],
+    questions: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "",
+    reviewed: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
+    sources: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "title": title,
+        "questions": questions,
+        "answer": answer,
+        "topic": topic,
+        "reviewed": reviewed,
+        "valid_until": valid_until,
+        "sources": sources,
+    }
+    meta: dict[str, Any] = {"sources": _sources(sources), "valid_until": valid_until or None}
+    if topic:
+        meta["topic"] = topic
+    if reviewed:
+        meta["reviewed"] = reviewed
+    try:
+        async with db.transaction() as session:
+            await service.save_draft(
+                session,
+                account,
+                entry_id,
+                lang,
+                title=title,
+                questions=questions.splitlines(),
+                answer=answer,
+                meta=meta,
+            )
+            await accounts.audit(session, account.id, "entry.draft", "entry", entry_id, lang=lang)
+    except EntryInvalid as invalid:
+        async with db.session() as session:
+            return await _entry_page(
+                request, session, service, entry_id, lang, form=form, errors=invalid.errors, status_code=422
+            )
+    return RedirectResponse(f"/console/editor/entries/{entry_id}?lang={lang}&notice=saved", status_code=303)
+
+
+@router.post("/editor/entries/{entry_id}/publish")
+async def publish_entry(
+    request: Request,
+    account: CurrentEditor,
+    db: DatabaseDep,
+    service: EditorialDep,
+    entry_id: str,
+    lang: Annotated[str, Form()] = SOURCE_LANGUAGE,
+) -> Response:
+    try:
+        async with db.transaction() as session:
+            revision, _entry = await service.publish(session, account, entry_id)
+            await accounts.audit(
+                session, account.id, "entry.publish", "entry", entry_id, revision=revision.id
+            )
+    except (EntryInvalid, FairbotError) as error:
+        errors = error.errors if isinstance(error, EntryInvalid) else [error.message]
+        async with db.session() as session:
+            return await _entry_page(
+                request, session, service, entry_id, lang, errors=errors, status_code=422
+            )
+    async with db.session() as session:
+        report = await service.reindex(session)
+    bus = getattr(request.app.state, "events", None)
+    if bus is not None:
+        await bus.publish(INDEX, {"version": report.version})
+    log.info(
+        '{"event": "entry_published", "entry_id": "%s", "index_version": "%s"}', entry_id, report.version
+    )
+    return RedirectResponse(
+        f"/console/editor/entries/{entry_id}?lang={lang}&notice=published", status_code=303
+    )
+
+
+@router.get("/editor/revisions/{revision_id}")
+async def revision_view(
+    request: Request, account: CurrentEditor, session: SessionDep, service: EditorialDep, revision_id: int
+) -> Response:
+    revision = await session.get(EntryRevision, revision_id)
+    if revision is None:
+        return render(request, "error.html", {"message": "no such revision"}, status_code=404)
+    history = await service.revisions(session, revision.entry_id)
+    older = None
+    for rev in history:
+        if rev.id == revision.id:
+            break
+        older = rev
+    if older is not None:
+        base: dict[str, Any] | None = older.data
+    else:
+        baseline = service.baseline().get(revision.entry_id)
+        base = baseline.model_dump(mode="json") if baseline else None
+    diff = revision_diff(base, revision.data)
+    return render(request, "editor/revision.html", {"revision": revision, "older": older, "diff": diff})
+
+
+@router.post("/editor/revisions/{revision_id}/rollback")
+async def rollback(
+    account: CurrentEditor, db: DatabaseDep, service: EditorialDep, revision_id: int
+) -> Response:
+    async with db.transaction() as session:
+        revision = await service.rollback(session, account, revision_id)
+        entry_id = revision.entry_id
+        await accounts.audit(session, account.id, "entry.rollback", "entry", entry_id, revision=revision_id)
+    return RedirectResponse(f"/console/editor/entries/{entry_id}?notice=rolled_back", status_code=303)
+
+
+@router.get("/editor/try")
+async def try_question(request: Request, account: CurrentEditor, q: str = "", lang: str = "") -> Response:
+    """The live ranking for a question: what the bot would do, which entries, which scores."""
+    reply = None
+    answers = getattr(request.app.state, "answers", None)
+    if q.strip() and answers is not None:
+        reply = await asyncio.to_thread(answers.respond, q, chosen_lang=lang or None)
+    template = "editor/_try.html" if request.headers.get("hx-request") else "editor/try.html"
+    return render(
+        request, template, {"q": q, "reply": reply, "try_lang": lang, "languages": SUPPORTED_LANGUAGES}
+    )
+
+
+@router.get("/editor/unanswered")
+async def unanswered(
+    request: Request, account: CurrentEditor, session: SessionDep, service: EditorialDep
+) -> Response:
+    items = await service.unanswered(session)
+    workspace_rows = await service.workspace(session)
+    entries_by_topic: dict[str, list[str]] = {}
+    for row in workspace_rows:
+        entries_by_topic.setdefault(row.topic, []).append(row.entry_id)
+    context = {"groups": group_unanswered(items), "entries_by_topic": entries_by_topic}
+    return render(request, "editor/unanswered.html", context)
+
+
+@router.post("/editor/unanswered/variant")
+async def add_variant(
+    account: CurrentEditor,
+    db: DatabaseDep,
+    service: EditorialDep,
+    entry_id: Annotated[str, Form()],
+    lang: Annotated[str, Form()],
+    question: Annotated[str, Form()],
+) -> Response:
+    async with db.transaction() as session:
+        await service.add_question_variant(session, account, entry_id, lang, question)
+        await accounts.audit(session, account.id, "entry.variant", "entry", entry_id, lang=lang)
+    return RedirectResponse(
+        f"/console/editor/entries/{entry_id}?lang={lang}&notice=variant_added", status_code=303
+    )
+
+
+@router.post("/editor/replies/{message_id}/draft")
+async def reply_to_draft(
+    account: CurrentEditor, db: DatabaseDep, service: EditorialDep, message_id: int
+) -> Response:
+    async with db.transaction() as session:
+        revision = await service.draft_from_reply(session, account, message_id)
+        entry_id, lang = revision.entry_id, revision.language
+        await accounts.audit(session, account.id, "entry.from_reply", "message", message_id, entry=entry_id)
+    return RedirectResponse(
+        f"/console/editor/entries/{entry_id}?lang={lang}&notice=draft_created", status_code=303
+    )
+
+
+@router.get("/audit")
+async def audit_log(
+    request: Request, account: CurrentAdmin, session: SessionDep, action: str = ""
+) -> Response:
+    events = await accounts.audit_log(session, action=action or None)
+    return render(request, "audit.html", {"events": events, "action": action})
