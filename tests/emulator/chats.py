@@ -105,8 +105,9 @@ class ChatEvent:
 
 
 class ChatLog:
-    def __init__(self, chat_id: int) -> None:
+    def __init__(self, chat_id: int, everywhere: Changed | None = None) -> None:
         self.chat_id = chat_id
+        self._everywhere = everywhere
         self.next_message_id = 1
         self.all_messages: dict[int, dict[str, Any]] = {}
         self.bot_messages: list[BotMessage] = []
@@ -124,6 +125,8 @@ class ChatLog:
     def record(self, kind: str, payload: dict[str, Any]) -> None:
         self.events.append(ChatEvent(kind, time.monotonic(), payload))
         self.changed.fire()
+        if self._everywhere is not None:
+            self._everywhere.fire()
 
     def add_user_message(self, message: dict[str, Any]) -> None:
         self.all_messages[message["message_id"]] = message

@@ -151,9 +151,6 @@ class Emulator:
     def close_callback_query(self, query_id: str) -> tuple[SimulatedUser, int, str | None] | None:
         return self._callback_queries.pop(query_id, None)
 
-    def message_sent(self) -> None:
-        self.changed.fire()
-
     # --- waiting ----------------------------------------------------------------------------------
 
     async def wait_for_messages(

@@ -66,9 +66,14 @@ _NOT_MODIFIED = (
 def render_text(
     text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None, strict_ampersand: bool
 ) -> tuple[str, list[dict[str, Any]]]:
-    if parse_mode and parse_mode.lower() == "html":
+    if not parse_mode:
+        return text, list(entities or [])
+    mode = parse_mode.lower()
+    if mode == "html":
         return parse_html(text, strict_ampersand)
-    return text, list(entities or [])
+    if mode in ("markdown", "markdownv2"):
+        return text, []  # not parsed: the emulator checks HTML only
+    raise bad_request(f"unsupported parse_mode {parse_mode}")
 
 
 def check_markup(markup: dict[str, Any] | None) -> None:
@@ -196,7 +201,6 @@ class BotApi:
             reply_keyboard=markup if markup and not inline else None,
         )
         user.chat.add_bot_message(message)
-        self.emu.message_sent()
         return message
 
     def _editable(self, p: dict[str, Any]) -> tuple[SimulatedUser, BotMessage] | None:
@@ -242,7 +246,6 @@ class BotApi:
             message.source = source
         user.chat.all_messages[message.message_id] = new
         user.chat.record("edit", new)
-        self.emu.message_sent()
         return new
 
     def _file(self, value: str | Upload, kind: str, mime: str, ext: str) -> tuple[str, str, int]:
@@ -384,7 +387,6 @@ class BotApi:
         if bot_message is not None:
             bot_message.deleted = True
         user.chat.record("delete", {"message_id": mid})
-        self.emu.message_sent()
         return True
 
     async def answerCallbackQuery(self, p: dict[str, Any]) -> bool:

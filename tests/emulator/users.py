@@ -42,7 +42,7 @@ class SimulatedUser:
         self.username = username
         self.language_code = language_code
         self.blocked_bot = False
-        self.chat = ChatLog(user_id)
+        self.chat = ChatLog(user_id, emulator.changed)
         self.read_cursor = 0
 
     # --- identity -------------------------------------------------------------------------------

@@ -180,6 +180,17 @@ async def test_long_polling_returns_a_user_message(telegram_emulator: Emulator, 
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == []
 
 
+async def test_second_poller_ends_the_first_with_conflict(telegram_emulator: Emulator, bot: Bot) -> None:
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.2)
+    second = asyncio.create_task(bot.get_updates(timeout=5))
+    with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
+        await asyncio.wait_for(first, 3)
+    user = telegram_emulator.add_user()
+    await user.send("hallo")
+    assert [u.message.text for u in await asyncio.wait_for(second, 3) if u.message] == ["hallo"]
+
+
 async def test_get_updates_limit_and_allowed_updates(telegram_emulator: Emulator, bot: Bot) -> None:
     user = telegram_emulator.add_user()
     sent = await bot.send_message(user.id, "?", reply_markup=keyboard(("A", "a")))
@@ -275,6 +286,8 @@ async def test_text_limits(telegram_emulator: Emulator, bot: Bot) -> None:
         await bot.send_message(user.id, "x" * 4097)
     with pytest.raises(TelegramBadRequest, match="message text is empty"):
         await bot.send_message(user.id, "<b> </b>", parse_mode="HTML")
+    with pytest.raises(TelegramBadRequest, match="unsupported parse_mode"):
+        await bot.send_message(user.id, "x", parse_mode="XML")
     await bot.send_message(user.id, "?", reply_markup=keyboard(("A", "a")))
     await user.press("A")
     query = telegram_emulator.updates.history[1]["callback_query"]
@@ -405,6 +418,7 @@ async def test_wait_for_reply_and_press(telegram_emulator: Emulator, bot: Bot) -
             await user.press(data="not-there")
         await user.press("Hilfreich")
         answer = await telegram_emulator.wait_for_callback_answer(user, timeout=3)
+        assert await telegram_emulator.wait_for(lambda: user.callback_answers or None, timeout=1)
         assert answer.text == "Danke!" and answer.data == "h" and answer.message_id == first.message_id
         await user.send("zweite Frage")
         both = await telegram_emulator.wait_for_messages(user, 2, timeout=3)
