@@ -86,9 +86,7 @@ def control_routes(app: web.Application, emulator: Emulator) -> None:
     async def press(request: web.Request) -> web.Response:
         user, body = user_of(request), await _body(request)
         try:
-            query = await user.press(
-                body.get("button"), data=body.get("data"), message_id=body.get("message_id")
-            )
+            query = await user.press(body.get("button"), data=body.get("data"), message_id=body.get("message_id"))
         except (LookupError, ValueError) as exc:
             return _json({"error": str(exc)}, 404)
         return _json(query, 201)
@@ -158,7 +156,4 @@ def _plain(params: dict[str, Any]) -> dict[str, Any]:
     """Uploads are not JSON; show their name and size instead."""
     from .files import Upload
 
-    return {
-        k: ({"upload": v.filename, "size": len(v.data)} if isinstance(v, Upload) else v)
-        for k, v in params.items()
-    }
+    return {k: ({"upload": v.filename, "size": len(v.data)} if isinstance(v, Upload) else v) for k, v in params.items()}

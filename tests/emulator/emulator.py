@@ -153,9 +153,7 @@ class Emulator:
 
     # --- waiting ----------------------------------------------------------------------------------
 
-    async def wait_for_messages(
-        self, user: SimulatedUser, count: int = 1, timeout: float = 5.0
-    ) -> list[BotMessage]:
+    async def wait_for_messages(self, user: SimulatedUser, count: int = 1, timeout: float = 5.0) -> list[BotMessage]:
         """Wait until the bot has sent `count` messages to the user since the user last acted."""
 
         def probe() -> list[BotMessage] | None:
@@ -170,9 +168,7 @@ class Emulator:
     async def wait_for_reply(self, user: SimulatedUser, timeout: float = 5.0) -> BotMessage:
         return (await self.wait_for_messages(user, 1, timeout))[0]
 
-    async def wait_for_edit(
-        self, message: BotMessage, user: SimulatedUser, timeout: float = 5.0
-    ) -> BotMessage:
+    async def wait_for_edit(self, message: BotMessage, user: SimulatedUser, timeout: float = 5.0) -> BotMessage:
         seen = len(message.versions)
         return await user.chat.changed.until(
             lambda: message if len(message.versions) > seen else None, timeout, "an edit"
@@ -185,11 +181,9 @@ class Emulator:
         )
         return user.chat.callback_answers[seen]
 
-    async def wait_for(
-        self, probe: Callable[[], T | None], timeout: float = 5.0, what: str = "condition"
-    ) -> T:
-        """Wait until `probe()` returns non-None; re-checked whenever the bot changes any chat."""
-        return await self.changed.until(probe, timeout, what)
+    async def wait_for(self, probe: Callable[[], T | None], timeout: float = 5.0, what: str = "condition") -> T:
+        """Wait until `probe()` returns non-None; re-checked on every chat change and every 50 ms."""
+        return await self.changed.until(probe, timeout, what, poll=0.05)
 
     # --- faults -----------------------------------------------------------------------------------
 

@@ -41,9 +41,7 @@ class Fault:
             return ApiError(
                 429, f"Too Many Requests: retry after {self.retry_after}", {"retry_after": self.retry_after}
             )
-        description = {502: "Bad Gateway", 503: "Service Unavailable"}.get(
-            self.status, "Internal Server Error"
-        )
+        description = {502: "Bad Gateway", 503: "Service Unavailable"}.get(self.status, "Internal Server Error")
         return ApiError(self.status, description)
 
     def describe(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +14,15 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+
+
+def resolve_attachments(params: dict[str, Any]) -> None:
+    """Replace "attach://name" values by the uploaded part called `name`, as Telegram does."""
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            part = params.get(value[len("attach://") :])
+            if isinstance(part, Upload):
+                params[key] = part
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +48,7 @@ class FileStore:
         self._by_path: dict[str, StoredFile] = {}
         self._counter = itertools.count(1)
 
-    def add(
-        self, kind: str, data: bytes, mime_type: str = "application/octet-stream", ext: str = "bin"
-    ) -> StoredFile:
+    def add(self, kind: str, data: bytes, mime_type: str = "application/octet-stream", ext: str = "bin") -> StoredFile:
         n = next(self._counter)
         stored = StoredFile(
             file_id=f"EMU{kind[:3].upper()}{n:08d}",

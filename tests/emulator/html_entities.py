@@ -123,8 +123,7 @@ def parse_html(source: str, strict_ampersand: bool = True) -> tuple[str, list[di
             top = stack[-1]
             if name != top.tag:
                 raise _error(
-                    f'Unmatched end tag at byte offset {byte_offset(start)}, expected "</{top.tag}>", '
-                    f'found "</{name}>"'
+                    f'Unmatched end tag at byte offset {byte_offset(start)}, expected "</{top.tag}>", found "</{name}>"'
                 )
             stack.pop()
             _close(top, utf16, stack, entities)
@@ -163,9 +162,7 @@ def _attributes(raw: str, tag_offset: int, strict: bool) -> dict[str, str]:
             break
         m = _ATTR.match(raw, pos)
         if not m or m.end() == pos:
-            raise _error(
-                f"Expected equal sign in declaration of an attribute of the tag at byte offset {tag_offset}"
-            )
+            raise _error(f"Expected equal sign in declaration of an attribute of the tag at byte offset {tag_offset}")
         value = m.group(2) or ""
         if value[:1] in "\"'" and value:
             value = value[1:-1]

@@ -142,9 +142,7 @@ class BotApi:
         return user
 
     def _text(self, p: dict[str, Any], key: str = "text") -> tuple[str, list[dict[str, Any]]]:
-        plain, entities = render_text(
-            p[key], p.get("parse_mode"), p.get("entities"), self.emu.strict_ampersand
-        )
+        plain, entities = render_text(p[key], p.get("parse_mode"), p.get("entities"), self.emu.strict_ampersand)
         size = utf16_length(plain.strip())
         if size == 0:
             raise bad_request("message text is empty")
@@ -438,9 +436,7 @@ class BotApi:
             "caption_entities",
         )
         content = {k: source[k] for k in keys if k in source}
-        kind = next(
-            (k for k in ("photo", "document", "voice", "sticker", "location") if k in content), "text"
-        )
+        kind = next((k for k in ("photo", "document", "voice", "sticker", "location") if k in content), "text")
         return kind, content
 
     async def copyMessage(self, p: dict[str, Any]) -> dict[str, Any]:

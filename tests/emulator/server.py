@@ -9,7 +9,7 @@ from aiohttp import web
 
 from .control import control_routes
 from .errors import ApiError
-from .files import Upload
+from .files import Upload, resolve_attachments
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -43,11 +43,7 @@ async def read_params(request: web.Request) -> dict[str, Any]:
                 params[key] = Upload(value.filename, value.content_type, value.file.read())
             else:
                 params[key] = value
-        for key, value in list(params.items()):
-            if isinstance(value, str) and value.startswith("attach://"):
-                part = params.get(value[len("attach://") :])
-                if isinstance(part, Upload):
-                    params[key] = part
+        resolve_attachments(params)
     return params
 
 

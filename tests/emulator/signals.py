@@ -28,8 +28,8 @@ class Changed:
             return False
         return True
 
-    async def until(self, probe: Callable[[], T | None], timeout: float, what: str) -> T:
-        """Re-run `probe` after every change until it returns something other than None."""
+    async def until(self, probe: Callable[[], T | None], timeout: float, what: str, poll: float | None = None) -> T:
+        """Re-run `probe` after every change (and every `poll` seconds) until it returns non-None."""
         deadline = time.monotonic() + timeout
         while True:
             result = probe()
@@ -38,4 +38,4 @@ class Changed:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-            await self.wait(remaining)
+            await self.wait(remaining if poll is None else min(poll, remaining))

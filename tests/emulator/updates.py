@@ -15,15 +15,14 @@ from typing import Any
 import aiohttp
 
 from .errors import conflict
+from .files import Upload, resolve_attachments
 
 DEFAULT_ALLOWED = frozenset(
     {"message_reaction", "message_reaction_count", "chat_member"}
 )  # excluded unless asked for, as in Telegram
 
 
-_WEBHOOK_ACTIVE = (
-    "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
-)
+_WEBHOOK_ACTIVE = "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 _TERMINATED = "terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
@@ -97,9 +96,7 @@ class UpdateQueue:
             while len(self._pending) > -offset:
                 self._pending.popleft()
         elif offset is not None:
-            self._pending = deque(
-                p for p in self._pending if not (p.delivered and p.update["update_id"] < offset)
-            )
+            self._pending = deque(p for p in self._pending if not (p.delivered and p.update["update_id"] < offset))
         out: list[dict[str, Any]] = []
         for pending in self._pending:
             if len(out) >= limit:
@@ -137,9 +134,7 @@ class UpdateQueue:
                 if remaining <= 0:
                     return []
                 waiter = asyncio.ensure_future(self._arrived.wait())
-                done, _ = await asyncio.wait(
-                    {waiter, me}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
-                )
+                done, _ = await asyncio.wait({waiter, me}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
                 if waiter not in done:
                     waiter.cancel()
         finally:
@@ -202,10 +197,11 @@ class UpdateQueue:
         while True:
             try:
                 async with self._session.post(hook.url, data=body, headers=headers) as response:
-                    text = await response.text()
                     if 200 <= response.status < 300:
                         hook.deliveries += 1
-                        await self._answer_in_response(text)
+                        answer = await _method_in_response(response)
+                        if answer is not None:
+                            await self._run_method(*answer)
                         return
                     error = f"Wrong response from the webhook: {response.status} {response.reason}"
             except (aiohttp.ClientError, TimeoutError) as exc:
@@ -216,14 +212,32 @@ class UpdateQueue:
             await asyncio.sleep(self.retry_delays[min(attempt, len(self.retry_delays) - 1)])
             attempt += 1
 
-    async def _answer_in_response(self, text: str) -> None:
-        """Telegram runs a method returned in the webhook response body (aiogram can reply that way)."""
+
+async def _method_in_response(response: aiohttp.ClientResponse) -> tuple[str, dict[str, Any]] | None:
+    """Telegram runs a method returned in the webhook response body; aiogram sends it as a multipart
+    form (or JSON from other frameworks)."""
+    params: dict[str, Any] = {}
+    if response.content_type == "multipart/form-data":
+        reader = aiohttp.MultipartReader.from_response(response)
+        async for part in reader:
+            if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                continue
+            if part.filename:
+                data = bytes(await part.read())
+                params[part.name] = Upload(part.filename, part.headers.get("Content-Type", ""), data)
+            else:
+                params[part.name] = await part.text()
+        resolve_attachments(params)
+    else:
+        text = await response.text()
         if not text.strip():
-            return
+            return None
         try:
             payload = json.loads(text)
         except ValueError:
-            return
-        if isinstance(payload, dict) and isinstance(payload.get("method"), str):
-            params = {k: v for k, v in payload.items() if k != "method"}
-            await self._run_method(payload["method"], params)
+            return None
+        if not isinstance(payload, dict):
+            return None
+        params = payload
+    method = params.pop("method", None)
+    return (method, params) if isinstance(method, str) else None

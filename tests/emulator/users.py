@@ -93,9 +93,7 @@ class SimulatedUser:
         text = "/" + command.lstrip("/") + (f" {args}" if args else "")
         return await self.send(text)
 
-    async def send_photo(
-        self, caption: str | None = None, data: bytes = b"\x89PNG emulator photo"
-    ) -> dict[str, Any]:
+    async def send_photo(self, caption: str | None = None, data: bytes = b"\x89PNG emulator photo") -> dict[str, Any]:
         stored = self.emulator.files.add("photo", data, "image/jpeg", "jpg")
         sizes = [
             {
@@ -182,9 +180,7 @@ class SimulatedUser:
             where = f"message {message_id}" if message_id is not None else "any visible bot message"
             raise LookupError(f"no inline button {button or data!r} on {where} in chat {self.id}")
         if "callback_data" not in found:
-            raise LookupError(
-                f"button {found['text']!r} has no callback_data (it is a {sorted(found)} button)"
-            )
+            raise LookupError(f"button {found['text']!r} has no callback_data (it is a {sorted(found)} button)")
         query = {
             "id": f"{self.id}{next(_query_ids):010d}",
             "from": self.as_user(),

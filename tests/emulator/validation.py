@@ -42,9 +42,7 @@ class Validator:
             value = params.get(field.name)
             if value is None or (value == "" and field.required):
                 if field.required:
-                    raise bad_request(
-                        _MISSING_MESSAGES.get(field.name, f'parameter "{field.name}" is required')
-                    )
+                    raise bad_request(_MISSING_MESSAGES.get(field.name, f'parameter "{field.name}" is required'))
                 continue
             try:
                 out[field.name] = self._field(field, value, field.name)

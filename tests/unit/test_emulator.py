@@ -221,9 +221,7 @@ async def test_unknown_and_unimplemented_methods(telegram_emulator: Emulator, bo
 # --- validation against api.json --------------------------------------------------------------------
 
 
-async def test_missing_and_mistyped_parameters(
-    telegram_emulator: Emulator, http: aiohttp.ClientSession
-) -> None:
+async def test_missing_and_mistyped_parameters(telegram_emulator: Emulator, http: aiohttp.ClientSession) -> None:
     user = telegram_emulator.add_user()
     assert await raw_call(http, telegram_emulator, "sendMessage", text="x") == (
         400, {"ok": False, "error_code": 400, "description": "Bad Request: chat_id is empty"},
@@ -232,9 +230,7 @@ async def test_missing_and_mistyped_parameters(
     assert (status, body["description"]) == (400, "Bad Request: message text is empty")
     status, body = await raw_call(http, telegram_emulator, "sendMessage", chat_id=user.id, text="x",
                                   disable_notification="maybe")  # fmt: skip
-    assert (
-        status == 400 and "disable_notification" in body["description"] and "Boolean" in body["description"]
-    )
+    assert status == 400 and "disable_notification" in body["description"] and "Boolean" in body["description"]
     status, body = await raw_call(http, telegram_emulator, "deleteMessage", chat_id=user.id, message_id="abc")
     assert status == 400 and "Integer" in body["description"]
     status, body = await raw_call(http, telegram_emulator, "sendMessage", chat_id={"id": 1}, text="x")
@@ -246,9 +242,7 @@ async def test_missing_and_mistyped_parameters(
     assert user.messages == []
 
 
-async def test_reply_markup_is_validated_recursively(
-    telegram_emulator: Emulator, http: aiohttp.ClientSession
-) -> None:
+async def test_reply_markup_is_validated_recursively(telegram_emulator: Emulator, http: aiohttp.ClientSession) -> None:
     user = telegram_emulator.add_user()
 
     async def send(markup: Any) -> tuple[int, str]:
@@ -304,18 +298,14 @@ async def test_edit_and_delete(telegram_emulator: Emulator, bot: Bot) -> None:
     sent = await bot.send_message(user.id, "Frage?", reply_markup=keyboard(("A", "a"), ("B", "b")))
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text("x", chat_id=user.id, message_id=sent.message_id + 10)
-    await bot.edit_message_reply_markup(
-        chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("C", "c"))
-    )
+    await bot.edit_message_reply_markup(chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("C", "c")))
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
         await bot.edit_message_reply_markup(
             chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("C", "c"))
         )
     with pytest.raises(LookupError):
         await user.press(data="a")  # no longer on the keyboard
-    await bot.edit_message_text(
-        "<i>Danke</i>", chat_id=user.id, message_id=sent.message_id, parse_mode="HTML"
-    )
+    await bot.edit_message_text("<i>Danke</i>", chat_id=user.id, message_id=sent.message_id, parse_mode="HTML")
     message = user.messages[0]
     assert message.text == "Danke" and message.html == "<i>Danke</i>" and message.buttons == []
     assert [v.get("text") for v in message.versions] == ["Frage?", "Frage?"]
@@ -398,9 +388,7 @@ async def test_wait_for_reply_and_press(telegram_emulator: Emulator, bot: Bot) -
             for update in await bot.get_updates(offset=offset, timeout=5):
                 offset = update.update_id + 1
                 if update.message:
-                    await bot.send_message(
-                        update.message.chat.id, "Antwort", reply_markup=keyboard(("Hilfreich", "h"))
-                    )
+                    await bot.send_message(update.message.chat.id, "Antwort", reply_markup=keyboard(("Hilfreich", "h")))
                     await bot.send_message(update.message.chat.id, "Noch etwas?")
                 elif update.callback_query:
                     await bot.answer_callback_query(update.callback_query.id, text="Danke!")
@@ -479,6 +467,41 @@ async def test_webhook_delivery_retry_secret_and_conflict(telegram_emulator: Emu
         await runner.cleanup()
 
 
+async def test_aiogram_webhook_answers_in_the_response_body(telegram_emulator: Emulator, bot: Bot) -> None:
+    from aiogram import Dispatcher
+    from aiogram.methods import SendMessage
+    from aiogram.types import Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def answer(message: Message) -> SendMessage:
+        return SendMessage(chat_id=message.chat.id, text=f"<b>Echo:</b> {message.text}", parse_mode="HTML")
+
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, handle_in_background=False, secret_token="abc").register(app, "/wh")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        user = telegram_emulator.add_user()
+        await bot.set_webhook(f"http://127.0.0.1:{port}/wh", secret_token="abc")
+        await user.send("Hallo")
+        reply = await telegram_emulator.wait_for_reply(user, timeout=5)
+        assert reply.text == "Echo: Hallo" and reply.entities[0]["type"] == "bold"
+        await bot.set_webhook(f"http://127.0.0.1:{port}/wh", secret_token="wrong")  # aiogram answers 401
+        await user.send("nochmal")
+        hook = telegram_emulator.updates.webhook
+        assert hook is not None
+        await telegram_emulator.wait_for(lambda: hook.failures or None, timeout=3)
+        assert len(user.messages) == 1
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()
+
+
 # --- HTTP: encodings, control endpoints, the command line ---------------------------------------------
 
 
@@ -519,9 +542,7 @@ async def test_control_endpoints(telegram_emulator: Emulator, http: aiohttp.Clie
         assert r.status == 201
     async with http.post(f"{base}/users/77/press", json={"data": "nope"}) as r:
         assert r.status == 404
-    async with http.post(
-        f"{base}/faults", json={"kind": "retry_after", "method": "sendMessage", "retry_after": 3}
-    ):
+    async with http.post(f"{base}/faults", json={"kind": "retry_after", "method": "sendMessage", "retry_after": 3}):
         pass
     with pytest.raises(TelegramRetryAfter):
         await bot.send_message(77, "x")
