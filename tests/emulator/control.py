@@ -21,7 +21,10 @@ def _json(body: Any, status: int = 200) -> web.Response:
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.body_exists:
         return {}
-    data = await request.json()
+    try:
+        data = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="body must be JSON") from None
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="JSON object expected")
     return data
@@ -64,6 +67,12 @@ def control_routes(app: web.Application, emulator: Emulator) -> None:
 
     async def send(request: web.Request) -> web.Response:
         user, body = user_of(request), await _body(request)
+        try:
+            return await _send(user, body)
+        except (KeyError, TypeError, ValueError) as exc:
+            return _json({"error": f"bad message: {exc!r}"}, 400)
+
+    async def _send(user: SimulatedUser, body: dict[str, Any]) -> web.Response:
         kind = body.get("kind", "text")
         if kind == "text":
             message = await user.send(str(body["text"]))

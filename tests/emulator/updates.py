@@ -186,14 +186,23 @@ class UpdateQueue:
         finally:
             for task in in_flight:
                 task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _deliver(self, hook: Webhook, pending: _Pending) -> None:
         headers = {"Content-Type": "application/json"}
         if hook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
         body = json.dumps(pending.update)
-        attempt = 0
+        try:
+            await self._post_until_accepted(hook, pending, body, headers)
+        except asyncio.CancelledError:
+            self._pending.appendleft(pending)  # webhook changed mid-delivery: deliver it again later
+            self._arrived.set()
+            raise
+
+    async def _post_until_accepted(self, hook: Webhook, pending: _Pending, body: str, headers: dict[str, str]) -> None:
         assert self._session is not None
+        attempt = 0
         while True:
             try:
                 async with self._session.post(hook.url, data=body, headers=headers) as response:
