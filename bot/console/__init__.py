@@ -1,0 +1,67 @@
+"""The advisor and editor console and the web chat: one FastAPI add-on, mounted by `include_console(app)`.
+
+`create_app` puts `settings` on `app.state`, and its lifespan builds
+`app.state.runtime` (`bot.app.Runtime`: db, bus, conversations, answers).
+The console adds its own: the editorial service, the signing secret, and the
+web chat's button memory (which wraps the web sender once the runtime exists).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+SESSION_COOKIE = "fairbot_console"
+SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie is signed, the server re-checks the account each time
+
+
+def include_console(app: FastAPI) -> None:
+    from bot.console import advisors, auth, chat, editors
+    from bot.console.deps import Forbidden, LoginRequired
+    from bot.console.security import SecurityHeadersMiddleware, load_secret_key
+    from bot.console.web import STATIC_DIR, render
+    from bot.services.editorial import Editorial
+
+    settings = app.state.settings
+    configured = settings.fairbot_secret_key.get_secret_value() if settings.fairbot_secret_key else None
+    secret = load_secret_key(configured, settings.fairbot_data_dir)
+    app.state.console_secret = secret
+    app.state.editorial = Editorial(settings)
+    app.state.web_buttons = chat.ButtonMemory()
+
+    def on_runtime(rt: object) -> None:
+        web_sender = getattr(getattr(rt, "conversations", None), "senders", {}).get("web")
+        if web_sender is not None:
+            chat.remember_web_buttons(web_sender, app.state.web_buttons)
+
+    app.state.console_runtime_hook = on_runtime
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="strict",
+        https_only=bool(getattr(settings, "console_https_only", False)),
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="console-static")
+    app.include_router(auth.router)
+    app.include_router(advisors.router)
+    app.include_router(editors.router)
+    app.include_router(chat.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = "/console/login"
+        if request.method == "GET" and not request.headers.get("hx-request"):
+            target += f"?next={request.url.path}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, _exc: Forbidden) -> Response:
+        return render(request, "error.html", {"message_key": "forbidden"}, status_code=403)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -55,9 +56,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option(
-    "--role", type=click.Choice(["advisor", "editor", "admin"]), default="advisor", show_default=True
-)
+@click.option("--role", type=click.Choice(["advisor", "editor", "admin"]), default="advisor", show_default=True)
 @click.option("--region", default=None, help="Counselling centre region (default: FAIRBOT_REGION).")
 @click.option("--name", "display_name", default="", help="Name shown to colleagues.")
 @click.option("--ui-lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
@@ -144,3 +143,30 @@ def disable(username: str, enable: bool) -> None:
 
     _run(action)
     click.echo(f"{username} {'enabled' if enable else 'disabled'}")
+
+
+@click.command("export")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the YAML files (default: FAIRBOT_ENTRIES_DIR, i.e. knowledge/entries).",
+)
+def export_command(directory: Path | None) -> None:
+    """Write the entries the bot serves (YAML plus console-published revisions) back to YAML files.
+
+    Run it after editing in the console and commit the result, so every content change
+    is reviewable in git. Drafts are not exported; only published revisions are.
+    """
+    from bot.services.editorial import Editorial
+
+    settings = get_settings()
+    target = directory or settings.fairbot_entries_dir
+
+    async def action(db: Database) -> list[Path]:
+        async with db.session() as session:
+            return await Editorial(settings).export(session, target)
+
+    written = _run(action)
+    click.echo(f"exported {len(written)} entries to {target}")

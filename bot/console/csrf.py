@@ -41,6 +41,4 @@ async def verify_csrf(request: Request) -> None:
             value = form.get(FIELD)
             sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(str(expected), sent):
-        raise HTTPException(
-            status_code=403, detail="CSRF token missing or wrong: reload the page and try again"
-        )
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong: reload the page and try again")

@@ -33,8 +33,18 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def runtime(request: Request) -> Any:
+    """What the app's lifespan built (`bot.app.Runtime`: settings, db, bus, conversations, answers)."""
+    rt = request.app.state.runtime
+    hook = getattr(request.app.state, "console_runtime_hook", None)
+    if hook is not None and not getattr(rt, "_console_ready", False):
+        hook(rt)  # once per runtime: e.g. the web chat's button memory wraps the web sender
+        rt._console_ready = True
+    return rt
+
+
 def get_database(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    return runtime(request).db  # type: ignore[no-any-return]
 
 
 async def get_session(db: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:

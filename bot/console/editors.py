@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console.csrf import verify_csrf
-from bot.console.deps import CurrentAdmin, CurrentEditor, DatabaseDep, SessionDep
+from bot.console.deps import CurrentAdmin, CurrentEditor, DatabaseDep, SessionDep, runtime
 from bot.console.web import render
 from bot.errors import FairbotError
 from bot.events import INDEX
@@ -116,7 +116,12 @@ async def _entry_page(
         "languages": SUPPORTED_LANGUAGES,
         "topics": load_topics(),
         "preview": preview_html(
-            values.get("title", ""), values.get("answer", ""), _sources(values["sources"])
+            values.get("title", ""),
+            values.get("answer", ""),
+            _sources(values["sources"]),
+            lang=lang,
+            reviewed=str(values.get("reviewed") or "") or None,
+            answers=runtime(request).answers,
         ),
     }
     return render(request, "editor/entry.html", context, status_code=status_code)
@@ -158,11 +163,14 @@ async def preview(
     title: Annotated[str, Form()] = "",
     answer: Annotated[str, Form()] = "",
     sources: Annotated[str, Form()] = "",
+    reviewed: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = SOURCE_LANGUAGE,
 ) -> Response:
     """Live preview (HTMX, on input): the same composer the bot uses, through the same sanitizer."""
-    return render(
-        request, "editor/_preview.html", {"preview": preview_html(title, answer, _sources(sources))}
+    html = preview_html(
+        title, answer, _sources(sources), lang=lang, reviewed=reviewed or None, answers=runtime(request).answers
     )
+    return render(request, "editor/_preview.html", {"preview": html})
 
 
 @router.post("/editor/entries/{entry_id}/text/{lang}")
@@ -228,26 +236,18 @@ async def publish_entry(
     try:
         async with db.transaction() as session:
             revision, _entry = await service.publish(session, account, entry_id)
-            await accounts.audit(
-                session, account.id, "entry.publish", "entry", entry_id, revision=revision.id
-            )
+            await accounts.audit(session, account.id, "entry.publish", "entry", entry_id, revision=revision.id)
     except (EntryInvalid, FairbotError) as error:
         errors = error.errors if isinstance(error, EntryInvalid) else [error.message]
         async with db.session() as session:
-            return await _entry_page(
-                request, session, service, entry_id, lang, errors=errors, status_code=422
-            )
+            return await _entry_page(request, session, service, entry_id, lang, errors=errors, status_code=422)
     async with db.session() as session:
         report = await service.reindex(session)
-    bus = getattr(request.app.state, "events", None)
+    bus = runtime(request).bus
     if bus is not None:
         await bus.publish(INDEX, {"version": report.version})
-    log.info(
-        '{"event": "entry_published", "entry_id": "%s", "index_version": "%s"}', entry_id, report.version
-    )
-    return RedirectResponse(
-        f"/console/editor/entries/{entry_id}?lang={lang}&notice=published", status_code=303
-    )
+    log.info('{"event": "entry_published", "entry_id": "%s", "index_version": "%s"}', entry_id, report.version)
+    return RedirectResponse(f"/console/editor/entries/{entry_id}?lang={lang}&notice=published", status_code=303)
 
 
 @router.get("/editor/revisions/{revision_id}")
@@ -273,9 +273,7 @@ async def revision_view(
 
 
 @router.post("/editor/revisions/{revision_id}/rollback")
-async def rollback(
-    account: CurrentEditor, db: DatabaseDep, service: EditorialDep, revision_id: int
-) -> Response:
+async def rollback(account: CurrentEditor, db: DatabaseDep, service: EditorialDep, revision_id: int) -> Response:
     async with db.transaction() as session:
         revision = await service.rollback(session, account, revision_id)
         entry_id = revision.entry_id
@@ -287,19 +285,15 @@ async def rollback(
 async def try_question(request: Request, account: CurrentEditor, q: str = "", lang: str = "") -> Response:
     """The live ranking for a question: what the bot would do, which entries, which scores."""
     reply = None
-    answers = getattr(request.app.state, "answers", None)
+    answers = runtime(request).answers
     if q.strip() and answers is not None:
         reply = await asyncio.to_thread(answers.respond, q, chosen_lang=lang or None)
     template = "editor/_try.html" if request.headers.get("hx-request") else "editor/try.html"
-    return render(
-        request, template, {"q": q, "reply": reply, "try_lang": lang, "languages": SUPPORTED_LANGUAGES}
-    )
+    return render(request, template, {"q": q, "reply": reply, "try_lang": lang, "languages": SUPPORTED_LANGUAGES})
 
 
 @router.get("/editor/unanswered")
-async def unanswered(
-    request: Request, account: CurrentEditor, session: SessionDep, service: EditorialDep
-) -> Response:
+async def unanswered(request: Request, account: CurrentEditor, session: SessionDep, service: EditorialDep) -> Response:
     items = await service.unanswered(session)
     workspace_rows = await service.workspace(session)
     entries_by_topic: dict[str, list[str]] = {}
@@ -321,27 +315,19 @@ async def add_variant(
     async with db.transaction() as session:
         await service.add_question_variant(session, account, entry_id, lang, question)
         await accounts.audit(session, account.id, "entry.variant", "entry", entry_id, lang=lang)
-    return RedirectResponse(
-        f"/console/editor/entries/{entry_id}?lang={lang}&notice=variant_added", status_code=303
-    )
+    return RedirectResponse(f"/console/editor/entries/{entry_id}?lang={lang}&notice=variant_added", status_code=303)
 
 
 @router.post("/editor/replies/{message_id}/draft")
-async def reply_to_draft(
-    account: CurrentEditor, db: DatabaseDep, service: EditorialDep, message_id: int
-) -> Response:
+async def reply_to_draft(account: CurrentEditor, db: DatabaseDep, service: EditorialDep, message_id: int) -> Response:
     async with db.transaction() as session:
         revision = await service.draft_from_reply(session, account, message_id)
         entry_id, lang = revision.entry_id, revision.language
         await accounts.audit(session, account.id, "entry.from_reply", "message", message_id, entry=entry_id)
-    return RedirectResponse(
-        f"/console/editor/entries/{entry_id}?lang={lang}&notice=draft_created", status_code=303
-    )
+    return RedirectResponse(f"/console/editor/entries/{entry_id}?lang={lang}&notice=draft_created", status_code=303)
 
 
 @router.get("/audit")
-async def audit_log(
-    request: Request, account: CurrentAdmin, session: SessionDep, action: str = ""
-) -> Response:
+async def audit_log(request: Request, account: CurrentAdmin, session: SessionDep, action: str = "") -> Response:
     events = await accounts.audit_log(session, action=action or None)
     return render(request, "audit.html", {"events": events, "action": action})

@@ -74,9 +74,7 @@ class _Sanitizer(HTMLParser):
             if href is None:
                 self.out.append("<a>")
             else:
-                self.out.append(
-                    f'<a href="{escape(href, quote=True)}" rel="noopener noreferrer" target="_blank">'
-                )
+                self.out.append(f'<a href="{escape(href, quote=True)}" rel="noopener noreferrer" target="_blank">')
         else:
             self.out.append(f"<{tag}>")
         self.open.append(tag)

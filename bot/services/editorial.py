@@ -245,16 +245,12 @@ class Editorial:
         try:
             text = EntryText(title=title, questions=[q for q in questions if q.strip()], answer=answer)
         except ValidationError as error:
-            raise EntryInvalid(
-                [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
-            ) from None
+            raise EntryInvalid([f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]) from None
         data, _state = await self.current(session, entry_id)
         data = json.loads(json.dumps(data))  # deep copy
         data.setdefault("texts", {})[lang] = text.model_dump(mode="json")
         if meta:
-            data.update(
-                {k: v for k, v in meta.items() if k in ("topic", "reviewed", "valid_until", "sources")}
-            )
+            data.update({k: v for k, v in meta.items() if k in ("topic", "reviewed", "valid_until", "sources")})
         return self._add_revision(session, author, entry_id, lang, data, note or f"edit {lang}")
 
     async def add_question_variant(
@@ -296,10 +292,7 @@ class Editorial:
             )
             question = asked.text if asked else ""
         topic = (conversation.topic if conversation else None) or "other"
-        base = (
-            re.sub(r"[^a-z0-9]+", "-", (question or "advisor-reply").lower()).strip("-")[:40]
-            or "advisor-reply"
-        )
+        base = re.sub(r"[^a-z0-9]+", "-", (question or "advisor-reply").lower()).strip("-")[:40] or "advisor-reply"
         entry_id = f"draft-{base}-{message_id}".strip("-")
         entry_id = re.sub(r"-+", "-", entry_id)
         today = _today().isoformat()
@@ -323,9 +316,7 @@ class Editorial:
         old = await session.get(EntryRevision, revision_id)
         if old is None:
             raise NotFound("no such revision")
-        return self._add_revision(
-            session, author, old.entry_id, "*", dict(old.data), f"rollback to #{old.id}"
-        )
+        return self._add_revision(session, author, old.entry_id, "*", dict(old.data), f"rollback to #{old.id}")
 
     def _add_revision(
         self,
@@ -349,9 +340,7 @@ class Editorial:
         session.add(revision)
         return revision
 
-    async def publish(
-        self, session: AsyncSession, author: Account, entry_id: str
-    ) -> tuple[EntryRevision, Entry]:
+    async def publish(self, session: AsyncSession, author: Account, entry_id: str) -> tuple[EntryRevision, Entry]:
         """Mark the newest revision published (after full validation); the caller commits, then reindexes."""
         revs = await self.revisions(session, entry_id)
         if not revs:
@@ -376,8 +365,11 @@ class Editorial:
     def build_index(self, entries: Sequence[Entry]) -> Any:
         """CPU-bound (embedding): call through `asyncio.to_thread`."""
         from knowledge.index import IndexStore
+        from knowledge.intents import load_intents
 
-        return IndexStore(self.settings.index_dir).build(list(entries), self.encoder())
+        store = IndexStore(self.settings.index_dir)
+        # the same build call as `bot.services.answers.build_index`, but with the console's entries
+        return store.build(list(entries), self.encoder(), intents=load_intents().examples)
 
     async def reindex(self, session: AsyncSession) -> Any:
         entries = await self.served_entries(session)
@@ -464,9 +456,7 @@ def _as_date(value: Any) -> dt.date | None:
         return None
 
 
-def _text_change_times(
-    revs: Sequence[EntryRevision], baseline: dict[str, Any] | None
-) -> dict[str, dt.datetime]:
+def _text_change_times(revs: Sequence[EntryRevision], baseline: dict[str, Any] | None) -> dict[str, dt.datetime]:
     """When each language's text last changed, from the revision history (starting from the YAML baseline)."""
     changed: dict[str, dt.datetime] = {}
     previous: dict[str, Any] = dict((baseline or {}).get("texts") or {})

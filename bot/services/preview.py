@@ -1,24 +1,52 @@
-"""The editor's live preview: an entry text composed into Telegram HTML the way the bot sends it.
+"""The editor's live preview: an entry text composed into Telegram HTML exactly as the bot sends it.
 
-Uses the answer service's own composer when it offers one for a bare text, so the
-preview cannot drift from what users get; otherwise the same layout (bold title,
-escaped answer, linked sources) built here from escaped parts.
+The running AnswerService's own `compose_entry` does the composing, so the preview
+cannot drift from what people get; only when no answer service is loaded (no index
+yet) or the form is not a valid entry yet does a plain local layout stand in.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from pydantic import ValidationError
 
-def preview_html(title: str, answer: str, sources: Sequence[dict[str, Any]]) -> str:
-    try:
-        from bot.services.answers import compose_entry_html  # type: ignore[attr-defined]
-    except ImportError:
-        compose_entry_html = None
-    if compose_entry_html is not None:
-        return str(compose_entry_html(title, answer, sources))
+from knowledge.schema import SUPPORTED_LANGUAGES, Entry
+
+
+def preview_html(
+    title: str,
+    answer: str,
+    sources: Sequence[dict[str, Any]],
+    *,
+    lang: str = "de",
+    reviewed: str | None = None,
+    answers: Any = None,
+) -> str:
+    compose = getattr(answers, "compose_entry", None)
+    if compose is not None and title.strip() and answer.strip():
+        text = {"title": title, "questions": [], "answer": answer}
+        try:
+            entry = Entry.model_validate(
+                {
+                    "id": "preview",
+                    "topic": "other",
+                    "reviewed": reviewed or dt.date.today().isoformat(),
+                    "sources": list(sources),
+                    "texts": dict.fromkeys(SUPPORTED_LANGUAGES, text),
+                }
+            )
+        except ValidationError:
+            pass
+        else:
+            return str(compose(entry, lang))
+    return _plain(title, answer, sources)
+
+
+def _plain(title: str, answer: str, sources: Sequence[dict[str, Any]]) -> str:
     parts = []
     if title.strip():
         parts.append(f"<b>{escape(title.strip(), quote=False)}</b>")
@@ -33,5 +61,5 @@ def preview_html(title: str, answer: str, sources: Sequence[dict[str, Any]]) -> 
         elif name:
             links.append(name)
     if links:
-        parts.append("📎 " + " · ".join(links))
+        parts.append(", ".join(links))
     return "\n\n".join(parts)

@@ -30,3 +30,18 @@
     if (log) log.scrollTop = log.scrollHeight;
   });
 })();
+// Web chat: clear the input after a message went out; Enter sends, Shift+Enter makes a new line.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var form = event.target.closest ? event.target.closest("form[data-reset-on-success]") : null;
+  if (form && event.detail.successful) {
+    form.reset();
+    var input = form.querySelector("textarea");
+    if (input) input.focus();
+  }
+});
+document.addEventListener("keydown", function (event) {
+  var input = event.target;
+  if (event.key !== "Enter" || event.shiftKey || !input.matches || !input.matches("form[data-reset-on-success] textarea")) return;
+  event.preventDefault();
+  if (input.value.trim()) input.form.requestSubmit();
+});

@@ -1,0 +1,258 @@
+"""The web chat at /chat: the same conversation core as Telegram, so the system can be tried with no token.
+
+A visitor is a random session id in a signed cookie (no account, no personal data).
+Messages go to `ConversationService.handle_incoming("web", sid, ...)`; everything the
+core sends arrives on the event topic `chat:<person_id>`, which this page follows by
+SSE. On each event the log is re-rendered from the database (the record), so nothing
+is lost when an event is missed; buttons travel with the events and are remembered
+per message id for re-renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
+from sqlalchemy import desc, select
+from sse_starlette.sse import EventSourceResponse
+
+from bot import events
+from bot.console.csrf import verify_csrf
+from bot.console.deps import DatabaseDep, runtime
+from bot.console.web import render, templates
+from bot.errors import FairbotError
+from bot.locales import t
+from bot.storage import repositories as repo
+from bot.storage.models import Conversation, Message
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+COOKIE = "fairbot_chat"
+CHANNEL = "web"
+HISTORY = 60
+UI_LANGUAGES = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
+RTL = frozenset({"ar", "fa"})
+
+
+class ButtonMemory:
+    """Buttons of recent outgoing web messages by message id (they are not part of the stored message)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._items: OrderedDict[int, list[list[dict[str, str]]]] = OrderedDict()
+        self.size = size
+
+    def put(self, message_id: int | None, buttons: list[list[dict[str, str]]]) -> None:
+        if not message_id or not buttons:
+            return
+        self._items[message_id] = buttons
+        self._items.move_to_end(message_id)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def get(self, message_id: int) -> list[list[dict[str, str]]]:
+        return self._items.get(message_id, [])
+
+
+def remember_web_buttons(sender: Any, memory: ButtonMemory) -> None:
+    """Wrap the web sender's flush so the buttons of every message are remembered before publishing."""
+    original = sender.flush
+
+    async def flush(staged: Sequence[Any]) -> None:
+        for outgoing in staged:
+            memory.put(
+                getattr(outgoing, "message_id", None),
+                [[{"text": b.text, "data": b.data} for b in row] for row in getattr(outgoing, "buttons", [])],
+            )
+        await original(staged)
+
+    sender.flush = flush
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.console_secret, salt="fairbot-web-chat")
+
+
+def chat_session_id(request: Request) -> str | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _serializer(request).loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+def lang_hint(request: Request) -> str | None:
+    chosen = request.query_params.get("lang")
+    if chosen in UI_LANGUAGES:
+        return chosen
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in UI_LANGUAGES:
+            return code
+    return None
+
+
+async def _log_messages(db: Any, sid: str) -> tuple[int | None, str, list[Message]]:
+    async with db.session() as session:
+        person = await repo.find_person(session, CHANNEL, sid)
+        if person is None:
+            return None, "en", []
+        rows = (
+            await session.scalars(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.person_id == person.id, Message.author != "system")
+                .order_by(desc(Message.id))
+                .limit(HISTORY)
+            )
+        ).all()
+        lang = person.chosen_lang or person.detected_lang or "en"
+        return person.id, lang if lang in UI_LANGUAGES else "en", list(reversed(rows))
+
+
+def _render_log(request: Request, messages: list[Message], lang: str) -> Markup:
+    """Rendered by the autoescaping template; bot HTML passes the Telegram allow-list sanitizer."""
+    memory: ButtonMemory = request.app.state.web_buttons
+    last_out = max((m.id for m in messages if m.direction == "out"), default=None)
+    template = templates.get_template("chat/_log.html")
+    return Markup(
+        template.render(
+            messages=messages,
+            buttons={m.id: memory.get(m.id) for m in messages if m.id == last_out},
+            t=lambda key, **p: t(key, lang, **p),
+            lang=lang,
+            csrf=request.session.get("csrf", ""),
+        )
+    )
+
+
+@router.get("/chat")
+async def chat_page(request: Request, db: DatabaseDep) -> Response:
+    sid = chat_session_id(request)
+    new = sid is None
+    if sid is None:
+        sid = secrets.token_urlsafe(24)
+    hint = lang_hint(request)
+    service = runtime(request).conversations
+    _pid, lang, messages = await _log_messages(db, sid)
+    if not messages:
+        await service.start(CHANNEL, sid, hint)
+        _pid, lang, messages = await _log_messages(db, sid)
+    page_lang = lang if messages else (hint or "en")
+    response = render(
+        request,
+        "chat/chat.html",
+        {
+            "chat_lang": page_lang,
+            "dir": "rtl" if page_lang in RTL else "ltr",
+            "ct": lambda key, **p: t(key, page_lang, **p),
+            "log_html": _render_log(request, messages, page_lang),
+        },
+    )
+    if new:
+        response.set_cookie(
+            COOKIE,
+            _serializer(request).dumps(sid),
+            max_age=90 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+async def _publish_refresh(request: Request, sid: str) -> None:
+    """The person's own message is not an outgoing one: nudge their page to re-render the log."""
+    async with runtime(request).db.session() as session:
+        person = await repo.find_person(session, CHANNEL, sid)
+    if person is not None:
+        await runtime(request).bus.publish(events.chat_topic(person.id), {"type": "refresh"})
+
+
+@router.post("/chat/send")
+async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
+    sid = chat_session_id(request)
+    if sid is None:
+        return HTMLResponse(status_code=409, content="reload the page")
+    service = runtime(request).conversations
+    toast = ""
+    try:
+        await service.handle_incoming(CHANNEL, sid, text, lang_hint(request))
+    except FairbotError as error:
+        toast = error.message
+    await _publish_refresh(request, sid)
+    return HTMLResponse(f'<span data-testid="chat-toast">{_escape(toast)}</span>' if toast else "")
+
+
+@router.post("/chat/action")
+async def action(request: Request, data: Annotated[str, Form()]) -> Response:
+    sid = chat_session_id(request)
+    if sid is None:
+        return HTMLResponse(status_code=409, content="reload the page")
+    service = runtime(request).conversations
+    try:
+        toast = await service.handle_action(CHANNEL, sid, data[:64], lang_hint(request))
+    except FairbotError as error:
+        toast = error.message
+    await _publish_refresh(request, sid)
+    return HTMLResponse(f'<span data-testid="chat-toast">{_escape(toast)}</span>' if toast else "")
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+async def _chat_stream(request: Request, sid: str) -> AsyncIterator[dict[str, str]]:
+    db = runtime(request).db
+    person_id, lang, _messages = await _log_messages(db, sid)
+    if person_id is None:
+        return
+    memory: ButtonMemory = request.app.state.web_buttons
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
+
+    async def pump() -> None:
+        async for payload in runtime(request).bus.subscribe(events.chat_topic(person_id)):
+            if payload.get("message_id") and payload.get("buttons"):
+                memory.put(payload["message_id"], payload["buttons"])
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(payload)
+
+    task = asyncio.create_task(pump())
+    try:
+        await asyncio.sleep(0.05)  # let the subscription register before reading the state it continues
+        # the state at connect time: covers anything said between page load and subscription
+        _pid, lang, messages = await _log_messages(db, sid)
+        yield {"event": "chat", "data": str(_render_log(request, messages, lang))}
+        while True:
+            try:
+                await asyncio.wait_for(queue.get(), timeout=15)
+            except TimeoutError:
+                if await request.is_disconnected():
+                    return
+                continue
+            while not queue.empty():
+                queue.get_nowait()
+            _pid, lang, messages = await _log_messages(db, sid)
+            yield {"event": "chat", "data": str(_render_log(request, messages, lang))}
+    finally:
+        task.cancel()
+
+
+@router.get("/chat/events")
+async def chat_events(request: Request) -> Response:
+    sid = chat_session_id(request)
+    if sid is None:
+        return Response(status_code=204)
+    return EventSourceResponse(_chat_stream(request, sid), ping=15)
