@@ -12,21 +12,19 @@ T = TypeVar("T")
 
 class Changed:
     def __init__(self) -> None:
-        self._event: asyncio.Event | None = None
+        self._future: asyncio.Future[None] | None = None
 
     def fire(self) -> None:
-        if self._event is not None:
-            self._event.set()
-            self._event = None
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(None)
 
     async def wait(self, timeout: float) -> bool:
-        if self._event is None:
-            self._event = asyncio.Event()
-        try:
-            await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        """True when something changed within `timeout` seconds (all waiters share one future)."""
+        if self._future is None:
+            self._future = asyncio.get_running_loop().create_future()
+        done, _ = await asyncio.wait((self._future,), timeout=timeout)
+        return bool(done)
 
     async def until(self, probe: Callable[[], T | None], timeout: float, what: str, poll: float | None = None) -> T:
         """Re-run `probe` after every change (and every `poll` seconds) until it returns non-None."""
