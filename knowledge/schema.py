@@ -12,7 +12,15 @@ import json
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
 SOURCE_LANGUAGE = "de"  # translations are stale when the German text changed after them

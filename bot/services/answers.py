@@ -6,8 +6,27 @@ The live bot, the web chat, `fairbot ask` and `fairbot eval` all call
 
 from __future__ import annotations
 
+import datetime as _dt
+import html
+import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+import yaml
+
+from bot.config import Settings
+from bot.locales import t
+from knowledge.embedding import load_encoder
+from knowledge.index import IndexStore
+from knowledge.intents import IntentRules, load_intents
+from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
+from knowledge.loader import load_entries
+from knowledge.retriever import EntryHit, Retriever, SearchResult
+from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
+from knowledge.topics import load_topics
 
 Action = Literal["answer", "fallback", "handoff", "emergency", "greeting"]
 
@@ -38,3 +57,272 @@ class Reply:
     entry_version: str | None = None  # content hash of the entry that was shown
     score: float | None = None
     suggestions: list[RankedTopic] = field(default_factory=list)  # fallback: up to 3 topic buttons
+
+
+log = logging.getLogger(__name__)
+THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "thresholds.yaml"
+MAX_QUERY_CHARS = 1000  # the model reads ~512 tokens; longer messages are cut for retrieval only
+CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer_min_score: float
+    answer_min_margin: float
+    answer_sure_score: float
+    intent_min_score: float
+    greeting_max_rest_words: int
+    search_k: int
+    translit_vote_share: float
+    translit_vote_k: int
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None):
+    """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
+    entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
+    encoder = load_encoder(encoder_name or settings.fairbot_encoder, settings.fairbot_model_path)
+    return IndexStore(settings.index_dir).build(entries, encoder, intents=load_intents().examples, force=force)
+
+
+class AnswerService:
+    """Message → Reply. Thread-safe; one per process (it holds the model and the index)."""
+
+    def __init__(self, retriever: Retriever, rules: IntentRules, thresholds: Thresholds, region: str = "ni") -> None:
+        self.retriever = retriever
+        self.rules = rules
+        self.thresholds = thresholds
+        self.region = region
+        self._detector_version: str | None = None
+        self._detector = LanguageDetector()
+        self._cache: OrderedDict[tuple, Reply] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, build_if_missing: bool = True) -> AnswerService:
+        store = IndexStore(settings.index_dir)
+        if store.current_version() is None and build_if_missing:
+            build_index(settings)
+        thresholds = Thresholds.load()
+        encoder = load_encoder(settings.fairbot_encoder, settings.fairbot_model_path)
+        retriever = Retriever(store, encoder, search_k=thresholds.search_k)
+        return cls(retriever, load_intents(), thresholds, settings.fairbot_region)
+
+    # ------------------------------------------------------------------ public API
+
+    def respond(
+        self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, today: _dt.date | None = None
+    ) -> Reply:
+        """What the bot does with `text` as a message; the same for every channel, the CLI and the eval."""
+        self.retriever.reload_if_changed()
+        today = today or _dt.date.today()
+        key = (" ".join(text.split()).casefold(), lang_hint, chosen_lang, today, self.retriever.index.version)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        reply = self._respond(text, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today)
+        with self._cache_lock:
+            self._cache[key] = reply
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return reply
+
+    def topic_titles(self, lang: str) -> list[tuple[str, str]]:
+        """Topics that have at least one servable entry, with their title in `lang` (for browsing)."""
+        lang = self._content_lang(lang)
+        served = {e.topic for e in self._entries() if e.is_valid_on(_dt.date.today())}
+        titles = []
+        for topic in load_topics():
+            if topic.id in served:
+                entry = self._best_entry_of(topic.id)
+                titles.append((topic.id, entry.text(lang).title if entry else topic.title_in(lang)))
+        return titles
+
+    def entry_for_topic(self, topic: str, lang: str) -> Reply:
+        """The answer shown when a person taps a topic button."""
+        entry = self._best_entry_of(topic)
+        if entry is None:
+            raise KeyError(f"no servable entry for topic {topic!r}")
+        answer_lang = self._content_lang(lang)
+        return Reply(
+            action="answer",
+            lang=lang,
+            answer_lang=answer_lang,
+            html=self.compose_entry(entry, lang),
+            topics=[RankedTopic(topic, entry.id, 1.0)],
+            entry_id=entry.id,
+            entry_version=entry.content_hash(),
+            score=1.0,
+        )
+
+    def compose_entry(self, entry: Entry, lang: str) -> str:
+        """Telegram HTML for an entry: title, answer, sources and review date. Everything from content is escaped."""
+        answer_lang = self._content_lang(lang)
+        text = entry.text(answer_lang)
+        parts = []
+        if answer_lang != lang:
+            parts.append(f"<i>{html.escape(t('other_language_note', answer_lang))}</i>")
+        parts.append(f"<b>{html.escape(text.title)}</b>")
+        parts.append(html.escape(text.answer))
+        links = ", ".join(
+            f'<a href="{html.escape(str(s.url), quote=True)}">{html.escape(s.title)}</a>' for s in entry.sources
+        )
+        reviewed = entry.reviewed.strftime("%d.%m.%Y")
+        parts.append(
+            f"{html.escape(t('sources_label', answer_lang))}: {links}\n<i>{html.escape(t('as_of', answer_lang, date=reviewed))}</i>"
+        )
+        return "\n\n".join(parts)
+
+    # ------------------------------------------------------------------ decision
+
+    def _respond(self, text: str, *, lang_hint: str | None, chosen_lang: str | None, today: _dt.date) -> Reply:
+        query = text.strip()[:MAX_QUERY_CHARS]
+        if not query:
+            lang = chosen_lang or lang_hint or FALLBACK_LANGUAGE
+            return self._reply("greeting", lang, [], None)
+        self._refresh_detector()
+        result = self.retriever.search(query, today=today, region=self.region)
+        detection = self._detector.detect(query, prior=chosen_lang or lang_hint)
+        matches = self.rules.match(query)
+        lang = self._language(query, detection, result, matches, chosen_lang)
+        ranked = result.by_topic()
+        action = self._decide(query, result, ranked, matches)
+        return self._reply(action, lang, ranked, result)
+
+    def _decide(self, query: str, result: SearchResult, ranked: list[EntryHit], matches: list) -> Action:
+        th = self.thresholds
+        intents = {m.intent for m in matches}
+        near = {name for name, score in result.intents.items() if score >= th.intent_min_score}
+        if "emergency" in intents or "emergency" in near:
+            return "emergency"
+        if "handoff" in intents or "handoff" in near:
+            return "handoff"
+        greeting_words_ok = self.rules.greeting_rest_words(query) <= th.greeting_max_rest_words
+        if ("greeting" in intents and greeting_words_ok) or ("greeting" in near and len(query.split()) <= 6):
+            return "greeting"
+        if not ranked:
+            return "fallback"
+        best = ranked[0].score
+        margin = best - ranked[1].score if len(ranked) > 1 else 1.0
+        if best >= th.answer_sure_score or (best >= th.answer_min_score and margin >= th.answer_min_margin):
+            return "answer"
+        return "fallback"
+
+    def _language(
+        self, query: str, detection: Detection, result: SearchResult, matches: list, chosen_lang: str | None
+    ) -> str:
+        if chosen_lang:
+            return chosen_lang
+        greeting_langs = {m.lang for m in matches if m.intent == "greeting" and m.lang}
+        if len(greeting_langs) == 1 and len(query.split()) <= 4 and detection.script in ("LATIN", "CYRILLIC"):
+            return greeting_langs.pop()
+        # Only when lingua does not see one of our Latin-script languages: it mistakes
+        # transliterated Russian for Albanian or Tagalog, but rarely for Turkish or French.
+        if detection.script == "LATIN" and detection.lang not in ("ar", "de", "en", "fr", "tr"):
+            voted = self._translit_vote(result)
+            if voted:
+                return voted
+        return detection.lang
+
+    def _translit_vote(self, result: SearchResult) -> str | None:
+        """Russian or Persian typed in Latin letters: the nearest Latin-script question variants tell."""
+        th = self.thresholds
+        latin_rows = [
+            (row, score)
+            for row, score in result.neighbours
+            if row.kind == "question" and (row.latin or row.lang not in ("ar", "fa", "ru", "uk"))
+        ]
+        latin_rows = latin_rows[: th.translit_vote_k]
+        total = sum(score for _, score in latin_rows)
+        if not total:
+            return None
+        weights: dict[str, float] = {}
+        for row, score in latin_rows:
+            if row.latin:
+                weights[row.lang] = weights.get(row.lang, 0.0) + score
+        if not weights:
+            return None
+        lang, weight = max(weights.items(), key=lambda kv: kv[1])
+        return lang if weight / total >= th.translit_vote_share else None
+
+    # ------------------------------------------------------------------ composition
+
+    def _reply(self, action: Action, lang: str, ranked: list[EntryHit], result: SearchResult | None) -> Reply:
+        answer_lang = self._content_lang(lang)
+        topics = [RankedTopic(h.topic, h.entry.id, round(h.score, 4)) for h in ranked[:5]]
+        if action == "answer":
+            best = ranked[0]
+            return Reply(
+                action,
+                lang,
+                answer_lang,
+                self.compose_entry(best.entry, lang),
+                topics,
+                best.entry.id,
+                best.entry.content_hash(),
+                round(best.score, 4),
+            )
+        suggestions = topics[:3] if action == "fallback" else []
+        score = topics[0].score if topics else None
+        return Reply(
+            action,
+            lang,
+            answer_lang,
+            self._compose_action(action, answer_lang, suggestions),
+            topics,
+            None,
+            None,
+            score,
+            suggestions,
+        )
+
+    def _compose_action(self, action: Action, lang: str, suggestions: list[RankedTopic]) -> str:
+        if action == "greeting":
+            return html.escape(t("greeting", lang))
+        if action == "handoff":
+            return html.escape(t("handoff", lang))
+        if action == "emergency":
+            return f"<b>{html.escape(t('emergency', lang))}</b>\n\n{html.escape(t('emergency_handoff', lang))}"
+        parts = [html.escape(t("fallback", lang))]
+        if suggestions:
+            titles = {topic: title for topic, title in self.topic_titles(lang)}
+            lines = "\n".join(f"• {html.escape(titles.get(s.topic, s.topic))}" for s in suggestions)
+            parts.append(f"{html.escape(t('fallback_suggestions', lang))}\n{lines}")
+        parts.append(html.escape(t("fallback_offer", lang)))
+        return "\n\n".join(parts)
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _content_lang(lang: str) -> str:
+        return lang if lang in SUPPORTED_LANGUAGES else FALLBACK_LANGUAGE
+
+    def _entries(self) -> list[Entry]:
+        return list(self.retriever.index.entries.values())
+
+    def _best_entry_of(self, topic: str) -> Entry | None:
+        """The topic's overview entry: the first valid one by id (ids start with the topic's main question)."""
+        today = _dt.date.today()
+        candidates = sorted(
+            (e for e in self._entries() if e.topic == topic and e.is_valid_on(today)), key=lambda e: e.id
+        )
+        return candidates[0] if candidates else None
+
+    def _refresh_detector(self) -> None:
+        """The loanword list comes from the index's entries; rebuilt only when a new version is served."""
+        index = self.retriever.index
+        if self._detector_version != index.version:
+            words = loanwords_from_texts(
+                (lang, text)
+                for e in index.entries.values()
+                for lang, tx in e.texts.items()
+                for text in (tx.title, tx.answer)
+            )
+            self._detector = LanguageDetector(words)
+            self._detector_version = index.version

@@ -1,0 +1,183 @@
+"""The `fairbot` command. Each command's docstring is its --help text.
+
+User errors become one line on stderr and exit code 2 (click's ClickException
+convention); nothing here holds logic of its own beyond presentation.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from typing import TextIO
+
+import click
+
+from bot.config import Settings
+from indexer.cli import index_group, kb_group
+
+
+def _answer_service() -> AnswerService:
+    """Imported lazily: loading the model is the slow part of every command."""
+    from bot.services.answers import AnswerService
+
+    try:
+        return AnswerService.from_settings(Settings())
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="fairbot")
+def main() -> None:
+    """fairbot – the counselling chatbot of Faire Integration."""
+
+
+main.add_command(index_group)
+main.add_command(kb_group)
+
+
+def _register_optional_commands() -> None:
+    """The console adds `user` and `kb export`; they live with the console's services."""
+    try:
+        from bot.console.cli import user
+
+        main.add_command(user)
+    except ImportError:  # pragma: no cover - console not installed
+        pass
+    try:
+        from bot.console.cli import export_command
+
+        kb_group.add_command(export_command, "export")
+    except ImportError:  # pragma: no cover
+        pass
+
+
+_register_optional_commands()
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--lang", default=None, help="Answer in this language (as if the person had chosen it).")
+def ask(text: str | None, lang: str | None) -> None:
+    """Answer TEXT like the bot would, with the ranking and scores; without TEXT, ask in a loop."""
+    service = _answer_service()
+
+    def one(question: str) -> None:
+        reply = service.respond(question, chosen_lang=lang)
+        click.echo(f"action: {reply.action}   language: {reply.lang} (answer in {reply.answer_lang})")
+        for rank, topic in enumerate(reply.topics, 1):
+            click.echo(f"  {rank}. {topic.topic:28} {topic.score:.3f}  {topic.entry_id}")
+        click.echo("")
+        click.echo(reply.html)
+        click.echo("")
+
+    if text:
+        one(text)
+        return
+    click.echo("Ask a question (empty line or Ctrl-D to quit).")
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        one(line.strip())
+
+
+def _read_questions(stream: TextIO, name: str) -> list[dict]:
+    rows = []
+    for number, line in enumerate(stream, 1):
+        line = line.strip()
+        if not line or not line.startswith("{"):
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(
+                f"{name}:{number}: not JSON ({exc.msg}); each line must be one JSON object"
+            ) from None
+        if "id" not in row or "text" not in row:
+            raise click.ClickException(f"{name}:{number}: needs the keys 'id' and 'text'")
+        rows.append(row)
+    return rows
+
+
+@main.command("eval")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (the contract of eval/README.md).")
+def eval_command(file: TextIO, as_json: bool) -> None:
+    """Run every question of FILE (JSONL) through the bot's decision, as the first message of a conversation."""
+    questions = _read_questions(file, file.name)
+    service = _answer_service()
+    outputs = []
+    for q in questions:
+        reply = service.respond(q["text"])
+        out = {
+            "id": q["id"],
+            "action": reply.action,
+            "topics": [t.topic for t in reply.topics],
+            "lang": reply.lang,
+            "scores": [t.score for t in reply.topics],
+            "entry_id": reply.entry_id,
+        }
+        outputs.append(out)
+        if as_json:
+            click.echo(json.dumps(out, ensure_ascii=False))
+    if not as_json:
+        _print_report(questions, outputs)
+
+
+def _print_report(questions: list[dict], outputs: list[dict]) -> None:
+    topic = defaultdict(lambda: [0, 0, 0])
+    action = defaultdict(lambda: [0, 0])
+    lang_hits = 0
+    misses = []
+    for q, o in zip(questions, outputs, strict=True):
+        lang_hits += o["lang"] == q.get("lang")
+        want = q.get("expect", {})
+        if "topic" in want:
+            row = topic[q.get("lang", "?")]
+            row[0] += 1
+            top1 = o["action"] == "answer" and o["topics"][:1] == [want["topic"]]
+            row[1] += top1
+            row[2] += want["topic"] in o["topics"][:3]
+            if not top1:
+                misses.append(f"{q['id']} [{q.get('lang')}] want {want['topic']}, got {o['action']} {o['topics'][:1]}")
+        elif "action" in want:
+            row = action[want["action"]]
+            row[0] += 1
+            row[1] += o["action"] == want["action"]
+            if o["action"] != want["action"]:
+                misses.append(f"{q['id']} [{q.get('lang')}] want {want['action']}, got {o['action']} {o['topics'][:1]}")
+    n = sum(r[0] for r in topic.values())
+    if n:
+        click.echo(
+            f"top-1 {sum(r[1] for r in topic.values()) / n:.3f}   top-3 {sum(r[2] for r in topic.values()) / n:.3f}   ({n} topic questions)"
+        )
+        for lang, (count, top1, _) in sorted(topic.items()):
+            click.echo(f"  {lang}: top-1 {top1 / count:.3f} ({count})")
+    for name, (count, hits) in sorted(action.items()):
+        click.echo(f"{name}: {hits / count:.3f} ({count})")
+    if questions:
+        click.echo(f"language: {lang_hits / len(questions):.3f}")
+    if misses:
+        click.echo("\nmisses:")
+        for miss in misses:
+            click.echo(f"  {miss}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default FAIRBOT_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default FAIRBOT_PORT, 8000).")
+def run(host: str | None, port: int | None) -> None:
+    """Serve the web chat and the console (http://127.0.0.1:8000); Telegram too when TELEGRAM_BOT_TOKEN is set."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    settings = Settings()
+    settings.fairbot_data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.fairbot_host, port=port or settings.fairbot_port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

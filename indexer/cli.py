@@ -1,0 +1,217 @@
+"""`fairbot index build|check|stats` and `fairbot kb check|stats`: content tooling for editors and CI.
+
+Each command's docstring is its --help text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+
+import click
+
+from bot.config import Settings
+from knowledge.embedding import load_encoder
+from knowledge.index import IndexStore
+from knowledge.loader import EntryError, load_entries_with_errors
+from knowledge.schema import MAX_ANSWER_CHARS, SUPPORTED_LANGUAGES, Entry
+from knowledge.topics import load_topics
+
+SOON_DAYS = 30
+REVIEW_MAX_DAYS = 365
+MIN_QUESTIONS = 6
+AMOUNT = re.compile(r"\d[\d.,]*\s?(€|euro|eur)\b", re.IGNORECASE)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _load(settings: Settings) -> tuple[list[Entry], list[EntryError]]:
+    return load_entries_with_errors(settings.fairbot_entries_dir, settings.fairbot_topics_file)
+
+
+@click.group("index")
+def index_group() -> None:
+    """Build and inspect the vector index the bot answers from."""
+
+
+@index_group.command("build")
+@click.option("--force", is_flag=True, help="Write a new version even if no entry changed.")
+@click.option("--encoder", "encoder_name", default=None, help="Backend to embed with (default: FAIRBOT_ENCODER).")
+def index_build(force: bool, encoder_name: str | None) -> None:
+    """Embed changed entries and switch running bots to the new index version."""
+    from bot.services.answers import build_index
+    from knowledge.loader import EntryErrors
+
+    settings = _settings()
+    try:
+        report = build_index(settings, force=force, encoder_name=encoder_name)
+    except EntryErrors as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} problem(s) in the entries; fix them (see `fairbot kb check`)"
+        ) from None
+    if report.unchanged:
+        click.echo(f"index {report.version} is up to date ({report.entries} entries, {report.vectors} vectors)")
+        return
+    click.echo(
+        f"index {report.version}: {report.entries} entries, {report.vectors} vectors, "
+        f"{report.embedded} newly embedded in {report.seconds:.1f}s; changed: {len(report.changed_entries)}"
+    )
+
+
+@index_group.command("check")
+def index_check() -> None:
+    """Verify that the current index exists, loads, and matches the entries on disk."""
+    settings = _settings()
+    store = IndexStore(settings.index_dir)
+    try:
+        loaded = store.load()
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    entries, errors = _load(settings)
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) in the entries; run `fairbot kb check`")
+    on_disk = {e.id: e.content_hash() for e in entries}
+    indexed = {k: v for k, v in loaded.manifest["entries"].items() if not k.startswith("@")}
+    stale = sorted(k for k in on_disk if indexed.get(k) != on_disk[k])
+    gone = sorted(set(indexed) - set(on_disk))
+    encoder_model = load_encoder(settings.fairbot_encoder, settings.fairbot_model_path).model_id
+    if loaded.manifest["model"] != encoder_model:
+        raise click.ClickException(
+            f"index built with {loaded.manifest['model']}, bot uses {encoder_model}; run `fairbot index build --force`"
+        )
+    if stale or gone:
+        raise click.ClickException(
+            f"index {loaded.version} is out of date (changed: {stale}, removed: {gone}); run `fairbot index build`"
+        )
+    click.echo(f"index {loaded.version} is current: {len(indexed)} entries, {loaded.index.ntotal} vectors")
+
+
+@index_group.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def index_stats(as_json: bool) -> None:
+    """Vectors per language and kind in the current index."""
+    store = IndexStore(_settings().index_dir)
+    try:
+        loaded = store.load()
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    by = Counter((r.lang, r.kind) for r in loaded.rows)
+    stats = {
+        "version": loaded.version,
+        "model": loaded.manifest["model"],
+        "dimension": loaded.manifest["dimension"],
+        "entries": len(loaded.entries),
+        "vectors": loaded.index.ntotal,
+        "by_language": {
+            lang: {k: n for (lg, k), n in sorted(by.items()) if lg == lang} for lang in sorted({lg for lg, _ in by})
+        },
+    }
+    click.echo(json.dumps(stats, indent=None if as_json else 1, ensure_ascii=False))
+
+
+# ----------------------------------------------------------------------------- kb
+
+
+@click.group("kb")
+def kb_group() -> None:
+    """Check and report on the knowledge base content."""
+
+
+def content_problems(entries: list[Entry], today: dt.date) -> tuple[list[str], list[str]]:
+    """Errors block publishing; warnings are listed for the editors."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    covered = {e.topic for e in entries}
+    for topic in load_topics():
+        if topic.id not in covered:
+            errors.append(f"topic {topic.id}: no entry (every topic needs at least one)")
+    for e in entries:
+        where = f"{e.topic}/{e.id}"
+        for lang in SUPPORTED_LANGUAGES:
+            text = e.texts.get(lang)
+            if text is None:
+                errors.append(f"{where}: language {lang} missing")
+                continue
+            if len(text.answer) > MAX_ANSWER_CHARS:
+                errors.append(f"{where} [{lang}]: answer has {len(text.answer)} characters, at most {MAX_ANSWER_CHARS}")
+            if len(text.questions) < MIN_QUESTIONS:
+                warnings.append(
+                    f"{where} [{lang}]: only {len(text.questions)} question variants (aim for {MIN_QUESTIONS}+)"
+                )
+        if not e.sources:
+            errors.append(f"{where}: no sources")
+        if e.valid_until and e.valid_until < today:
+            warnings.append(f"{where}: EXPIRED on {e.valid_until} (not served any more); update or delete it")
+        elif e.valid_until and (e.valid_until - today).days <= SOON_DAYS:
+            warnings.append(
+                f"{where}: expires on {e.valid_until} (in {(e.valid_until - today).days} days); prepare the successor"
+            )
+        if (today - e.reviewed).days > REVIEW_MAX_DAYS:
+            warnings.append(f"{where}: last reviewed {e.reviewed}, more than 12 months ago; review it")
+        if e.reviewed > today:
+            errors.append(f"{where}: reviewed date {e.reviewed} is in the future")
+        if e.valid_until is None and any(AMOUNT.search(t.answer) for t in e.texts.values()):
+            warnings.append(
+                f"{where}: quotes an amount in euros but has no valid_until; set it if the amount is time-bound"
+            )
+    return errors, warnings
+
+
+@kb_group.command("check")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Check as of this date.")
+def kb_check(today: dt.datetime | None) -> None:
+    """Validate every entry (format, topics, languages, lengths, sources, dates); exit 2 on errors."""
+    settings = _settings()
+    entries, errors = _load(settings)
+    day = today.date() if today else dt.date.today()
+    content_errors, warnings = content_problems(entries, day) if not errors else ([], [])
+    for err in errors:
+        click.echo(f"error: {err}", err=True)
+    for err in content_errors:
+        click.echo(f"error: {err}", err=True)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    total = len(errors) + len(content_errors)
+    if total:
+        click.echo(f"{total} error(s), {len(warnings)} warning(s) in {settings.fairbot_entries_dir}", err=True)
+        sys.exit(2)
+    click.echo(f"ok: {len(entries)} entries, {len(warnings)} warning(s)")
+
+
+@kb_group.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def kb_stats(as_json: bool) -> None:
+    """Coverage: entries, texts and question variants per topic and language."""
+    entries, errors = _load(_settings())
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) in the entries; run `fairbot kb check`")
+    table: dict[str, dict] = defaultdict(
+        lambda: {"entries": 0, "questions": defaultdict(int), "texts": defaultdict(int)}
+    )
+    for e in entries:
+        row = table[e.topic]
+        row["entries"] += 1
+        for lang, text in e.texts.items():
+            row["texts"][lang] += 1
+            row["questions"][lang] += len(text.questions)
+    topics = [t.id for t in load_topics()]
+    if as_json:
+        click.echo(json.dumps({t: table[t] for t in topics}, ensure_ascii=False))
+        return
+    header = f"{'topic':28} {'entries':>7} " + " ".join(f"{lang:>4}" for lang in SUPPORTED_LANGUAGES)
+    click.echo(header + "   (question variants per language)")
+    for topic in topics:
+        row = table[topic]
+        cells = " ".join(f"{row['questions'].get(lang, 0):>4}" for lang in SUPPORTED_LANGUAGES)
+        click.echo(f"{topic:28} {row['entries']:>7} {cells}")
+    n_q = sum(sum(r["questions"].values()) for r in table.values())
+    click.echo(
+        f"total: {len(entries)} entries, {len(entries) * len(SUPPORTED_LANGUAGES)} texts, {n_q} question variants"
+    )

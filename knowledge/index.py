@@ -1,0 +1,295 @@
+"""The vector index: one faiss row per (entry, language, text), versioned on disk.
+
+Each build writes a complete new version directory and then swaps the
+`CURRENT` pointer with an atomic rename, so a reader never sees half an index
+and a running process can switch to the new version between two requests.
+Embeddings are cached by (model, side, text) hash, so editing one entry only
+re-embeds that entry's changed texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from knowledge.embedding import Encoder
+from knowledge.schema import Entry
+
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+CACHE_FILE = "embedding-cache.npz"
+KEEP_VERSIONS = 3
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Row:
+    """What one vector stands for. Questions are embedded on the query side, title and answer on the passage side."""
+
+    entry_id: str  # "@<intent>" for intent examples
+    lang: str
+    kind: str  # title | answer | question | intent
+    latin: bool = False  # a question variant written in Latin letters in a non-Latin language (transliterated)
+
+    @property
+    def is_query_side(self) -> bool:
+        return self.kind in ("question", "intent")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    version: str
+    path: Path
+    entries: int
+    vectors: int
+    embedded: int  # texts that were not in the cache
+    seconds: float
+    changed_entries: list[str]
+    unchanged: bool = False
+
+
+def _text_key(model_id: str, query_side: bool, text: str) -> str:
+    side = "q" if query_side else "p"
+    return hashlib.sha1(f"{model_id}\x00{side}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors by text hash, one file per index root; rewritten atomically after a build."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            try:
+                with np.load(path) as data:
+                    keys, matrix = data["keys"], data["vectors"]
+                self._vectors = {str(k): matrix[i] for i, k in enumerate(keys)}
+            except (OSError, ValueError, KeyError):
+                self._vectors = {}  # a damaged cache only costs a full re-embed
+
+    def get(self, key: str) -> np.ndarray | None:
+        return self._vectors.get(key)
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        self._vectors[key] = vector
+
+    def save(self, keep: set[str]) -> None:
+        keys = sorted(k for k in self._vectors if k in keep)
+        matrix = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(keys), vectors=matrix)
+        tmp.replace(self.path)
+
+
+NON_LATIN_LANGUAGES = frozenset({"ar", "fa", "ru", "uk"})
+IntentExamples = dict[str, dict[str, list[str]]]
+
+
+def _is_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) > 0.8 * len(letters)
+
+
+def _rows_and_texts(entries: Sequence[Entry], intents: IntentExamples) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    texts: list[str] = []
+    for entry in entries:
+        for lang, text in entry.texts.items():
+            rows.append(Row(entry.id, lang, "title"))
+            texts.append(text.title)
+            rows.append(Row(entry.id, lang, "answer"))
+            texts.append(text.answer)
+            for question in text.questions:
+                rows.append(Row(entry.id, lang, "question", lang in NON_LATIN_LANGUAGES and _is_latin(question)))
+                texts.append(question)
+    for name, by_lang in sorted(intents.items()):
+        for lang, examples in sorted(by_lang.items()):
+            for example in examples:
+                rows.append(Row(f"@{name}", lang, "intent"))
+                texts.append(example)
+    return rows, texts
+
+
+def _embed(
+    encoder: Encoder, cache: EmbeddingCache, rows: list[Row], texts: list[str]
+) -> tuple[np.ndarray, int, set[str]]:
+    keys = [_text_key(encoder.model_id, r.is_query_side, t) for r, t in zip(rows, texts, strict=True)]
+    missing: dict[bool, list[int]] = {True: [], False: []}
+    for i, key in enumerate(keys):
+        if cache.get(key) is None:
+            missing[rows[i].is_query_side].append(i)
+    for query_side, idx in missing.items():
+        if not idx:
+            continue
+        batch = [texts[i] for i in idx]
+        vectors = encoder.encode_queries(batch) if query_side else encoder.encode_passages(batch)
+        for i, vector in zip(idx, vectors, strict=True):
+            cache.put(keys[i], np.asarray(vector, dtype=np.float32))
+    matrix = (
+        np.stack([cache.get(k) for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
+    )
+    return matrix, len(missing[True]) + len(missing[False]), set(keys)
+
+
+def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], intents: IntentExamples) -> dict:
+    entry_hashes = {e.id: e.content_hash() for e in entries}
+    if intents:
+        entry_hashes["@intents"] = hashlib.sha256(json.dumps(intents, sort_keys=True).encode()).hexdigest()[:16]
+    return {
+        "format": FORMAT,
+        "model": encoder.model_id,
+        "dimension": encoder.dim,
+        "built_by": encoder.name,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "entries": entry_hashes,
+        "vectors": len(rows),
+    }
+
+
+class IndexStore:
+    """The directory that holds index versions and the CURRENT pointer."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / CURRENT
+
+    def current_version(self) -> str | None:
+        try:
+            return self.pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def version_path(self, version: str) -> Path:
+        return self.root / VERSIONS / version
+
+    def current_manifest(self) -> dict | None:
+        version = self.current_version()
+        if not version:
+            return None
+        try:
+            return json.loads((self.version_path(version) / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def build(
+        self, entries: Sequence[Entry], encoder: Encoder, *, intents: IntentExamples | None = None, force: bool = False
+    ) -> BuildReport:
+        """Embeds what changed, writes a new version, and switches CURRENT to it."""
+        started = time.perf_counter()
+        with self._lock:
+            self.root.mkdir(parents=True, exist_ok=True)
+            entries = sorted(entries, key=lambda e: e.id)
+            previous = self.current_manifest() or {}
+            intents = intents or {}
+            rows, texts = _rows_and_texts(entries, intents)
+            manifest = _manifest(entries, encoder, rows, intents)
+            old_hashes: dict[str, str] = (
+                previous.get("entries", {}) if previous.get("model") == encoder.model_id else {}
+            )
+            changed = sorted(
+                {eid for eid, h in manifest["entries"].items() if old_hashes.get(eid) != h}
+                | (set(old_hashes) - set(manifest["entries"]))
+            )
+            current = self.current_version()
+            if not changed and current and not force:
+                return BuildReport(
+                    current,
+                    self.version_path(current),
+                    len(entries),
+                    len(rows),
+                    0,
+                    time.perf_counter() - started,
+                    [],
+                    unchanged=True,
+                )
+            cache = EmbeddingCache(self.root / CACHE_FILE)
+            matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
+            content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
+            version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
+            tmp_dir = self.root / VERSIONS / f".{version}.tmp"
+            tmp_dir.mkdir(parents=True)
+            index = faiss.IndexFlatIP(encoder.dim)
+            if len(matrix):
+                index.add(matrix)
+            faiss.write_index(index, str(tmp_dir / "vectors.faiss"))
+            (tmp_dir / "rows.json").write_text(
+                json.dumps([[r.entry_id, r.lang, r.kind, r.latin] for r in rows], ensure_ascii=False), encoding="utf-8"
+            )
+            (tmp_dir / "entries.json").write_text(
+                json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False), encoding="utf-8"
+            )
+            (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+            final_dir = self.version_path(version)
+            tmp_dir.rename(final_dir)
+            pointer_tmp = self.root / f".{CURRENT}.tmp"
+            pointer_tmp.write_text(version, encoding="utf-8")
+            os.replace(pointer_tmp, self.pointer)
+            cache.save(used_keys)
+            self._prune(keep=version)
+            return BuildReport(
+                version, final_dir, len(entries), len(rows), embedded, time.perf_counter() - started, changed
+            )
+
+    def _prune(self, keep: str) -> None:
+        """Keeps a few old versions: a process may still be reading one it loaded a moment ago."""
+        versions_dir = self.root / VERSIONS
+        versions = sorted(p for p in versions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for old in versions[:-KEEP_VERSIONS]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def load(self, version: str | None = None) -> LoadedIndex:
+        version = version or self.current_version()
+        if not version:
+            raise FileNotFoundError(f"no index in {self.root}; build one with `fairbot index build`")
+        return LoadedIndex.read(self.version_path(version), version)
+
+
+@dataclass
+class LoadedIndex:
+    """One immutable index version in memory."""
+
+    version: str
+    manifest: dict
+    index: faiss.Index
+    rows: list[Row]
+    entries: dict[str, Entry]
+
+    @classmethod
+    def read(cls, path: Path, version: str) -> LoadedIndex:
+        if not (path / "manifest.json").exists():
+            raise FileNotFoundError(
+                f"index version {version} is missing or incomplete at {path}; rebuild with `fairbot index build`"
+            )
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"index at {path} has format {manifest.get('format')}, expected {FORMAT}; rebuild it")
+        rows = [Row(*r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
+        entries = {
+            e["id"]: Entry.model_validate(e) for e in json.loads((path / "entries.json").read_text(encoding="utf-8"))
+        }
+        index = faiss.read_index(str(path / "vectors.faiss"))
+        if index.ntotal != len(rows):
+            raise ValueError(f"index at {path} has {index.ntotal} vectors for {len(rows)} rows; rebuild it")
+        return cls(version, manifest, index, rows, entries)
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
+        if self.index.ntotal == 0:
+            return []
+        scores, ids = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), min(k, self.index.ntotal))
+        return [(self.rows[i], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]

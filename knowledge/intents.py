@@ -1,0 +1,116 @@
+"""Greeting, handoff and emergency: what a message wants before it is a question.
+
+Patterns live in intents.yaml so that counsellors can extend them without
+code. Matching runs on a normalised form of the text, so users who type
+without accents, on a Persian keyboard or with Turkish letters folded still match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+INTENTS_FILE = Path(__file__).with_name("intents.yaml")
+INTENTS = ("emergency", "handoff", "greeting")
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat and tatweel
+_FOLD = str.maketrans(
+    {
+        "ı": "i",
+        "İ": "i",
+        "ß": "ss",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ى": "ی",
+        "ي": "ی",
+        "ك": "ک",
+        "ۀ": "ه",
+        "’": "'",
+        "ʼ": "'",
+    }
+)
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower case; Latin accents dropped; Arabic/Persian letter variants unified."""
+    folded = "".join(_fold_char(ch) for ch in text.casefold().translate(_FOLD))
+    return _SPACES.sub(" ", _ARABIC_MARKS.sub("", folded)).strip()
+
+
+def _fold_char(ch: str) -> str:
+    """Drops accents from Latin letters only: in Cyrillic, й and ї are letters of their own."""
+    decomposed = unicodedata.normalize("NFKD", ch)
+    base = decomposed[0] if decomposed else ch
+    return base if base.isascii() else unicodedata.normalize("NFC", ch)
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    intent: str
+    pattern: str
+    lang: str | None = None  # greetings tell their language: "привет" is too short for a detector
+
+
+@dataclass(frozen=True)
+class IntentRules:
+    patterns: dict[str, list[re.Pattern[str]]]
+    greeting_by_lang: dict[str, list[re.Pattern[str]]]
+    examples: dict[str, dict[str, list[str]]]
+
+    def match(self, text: str) -> list[IntentMatch]:
+        norm = normalise(text)
+        found: list[IntentMatch] = []
+        for intent in ("emergency", "handoff"):
+            for rx in self.patterns.get(intent, []):
+                if rx.search(norm):
+                    found.append(IntentMatch(intent, rx.pattern))
+                    break
+        for lang, rxs in self.greeting_by_lang.items():
+            for rx in rxs:
+                if rx.search(norm):
+                    found.append(IntentMatch("greeting", rx.pattern, None if lang == "other" else lang))
+                    break
+        return found
+
+    def greeting_rest_words(self, text: str) -> int:
+        """Words left after greetings: "hallo, wer bist du?" is a greeting, "hallo, my boss does not pay" a question."""
+        rest = normalise(text)
+        patterns = [rx for rxs in self.greeting_by_lang.values() for rx in rxs]
+        stripped = True
+        while stripped and rest:
+            stripped = False
+            for rx in patterns:
+                found = rx.search(rest)
+                if found and found.end() > 0:
+                    rest = rest[found.end() :]
+                    stripped = True
+                    break
+        return len(re.findall(r"\w+", rest))
+
+
+def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(normalise_pattern(p), re.IGNORECASE) for p in patterns]
+
+
+def normalise_pattern(pattern: str) -> str:
+    """Patterns get the same folding as messages, but no case folding: it would turn \\W into \\w."""
+    return "".join(_fold_char(ch) for ch in pattern.translate(_FOLD))
+
+
+@lru_cache(maxsize=4)
+def load_intents(path: Path = INTENTS_FILE) -> IntentRules:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    patterns = {name: _compile(data[name].get("patterns", [])) for name in INTENTS if name in data}
+    greeting = {lang: _compile(ps) for lang, ps in data.get("greeting", {}).get("patterns_by_language", {}).items()}
+    examples = {
+        name: {lang: list(xs) for lang, xs in data[name].get("examples", {}).items()}
+        for name in INTENTS
+        if name in data
+    }
+    return IntentRules(patterns, greeting, examples)

@@ -1,0 +1,156 @@
+"""Language detection for short, informal, mixed messages.
+
+People write "Lohn" or "Kündigung" inside Arabic or Russian sentences, and
+some write Arabic or Russian in Latin letters. So detection goes script
+first (the script of most letters decides the family), German loanwords are
+ignored when they sit inside another language, and lingua (an offline,
+maintained detector) only chooses within a family. Whoever calls this can
+add priors: a language the person chose, or Telegram's language_code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+# Languages lingua may answer, by script. Beyond the eight with content, the
+# ones migrant workers in Germany often write, so that they get a correct
+# "we answer in English, advisors speak more languages" instead of a wrong guess.
+LATIN = ("de", "en", "fr", "tr", "es", "it", "pt", "pl", "ro", "sq", "bs", "hr", "sr", "nl", "vi")
+ARABIC = ("ar", "fa", "ur")
+CYRILLIC = ("ru", "uk", "bg", "mk", "sr")
+# Letters only one language of a family uses: spelling, not statistics.
+MARKER_LETTERS = {
+    "CYRILLIC": (("uk", set("іїєґІЇЄҐ")), ("ru", set("ыэъёЫЭЪЁ"))),
+    "LATIN": (("tr", set("ığİĞ")),),
+    "ARABIC": (("ur", set("ٹڈڑںےھ")), ("fa", set("پچژگ\u06cc\u06a9"))),
+}
+# Arabizi: Arabic written in Latin letters uses digits for sounds Latin lacks (3 = ع, 7 = ح, 2 = ء, 5 = خ, 8/9 = غ/ق).
+ARABIZI = re.compile(r"\b(?=\w*[23578])(?=(?:\w*[a-z]){2})[a-z0-9']{3,}\b", re.IGNORECASE)
+# Numbers with units ("2h", "8std", "3mal", "5th") are not Arabizi.
+NOT_ARABIZI = re.compile(
+    r"^\d+(h|std|uhr|min|km|kg|mal|x|st|nd|rd|th|eur|euro|k|m|cm|am|pm|tage?|days?|jahre?)$", re.IGNORECASE
+)
+BY_SCRIPT = {"LATIN": LATIN, "ARABIC": ARABIC, "CYRILLIC": CYRILLIC}
+# Scripts that name a language by themselves.
+SCRIPT_LANGUAGE = {
+    "GEORGIAN": "ka",
+    "DEVANAGARI": "hi",
+    "ARMENIAN": "hy",
+    "GREEK": "el",
+    "HEBREW": "he",
+    "BENGALI": "bn",
+    "GURMUKHI": "pa",
+    "TAMIL": "ta",
+    "THAI": "th",
+    "HANGUL": "ko",
+    "ETHIOPIC": "ti",
+    "CJK": "zh",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+}
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NOT_WORDS = {"b2b", "h2o", "co2", "mp3", "mp4", "ps5"}
+
+
+@dataclass(frozen=True)
+class Detection:
+    lang: str
+    confidence: float  # 0..1; low means "let other evidence decide"
+    script: str
+
+
+def _script(char: str) -> str:
+    try:
+        name = unicodedata.name(char)
+    except ValueError:
+        return "OTHER"
+    if name.startswith("CJK"):
+        return "CJK"
+    return name.split(" ")[0]
+
+
+def script_counts(text: str) -> Counter[str]:
+    return Counter(_script(c) for c in text if c.isalpha())
+
+
+class LanguageDetector:
+    """Cheap to call (~0.2 ms); build once per process (~50 MB in low-accuracy mode)."""
+
+    def __init__(self, loanwords: Iterable[str] = ()) -> None:
+        self.loanwords = {w.casefold() for w in loanwords}
+
+    @cached_property
+    def _detectors(self) -> dict[str, object]:
+        def build(codes: tuple[str, ...]) -> object:
+            langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
+            return LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
+
+        return {script: build(codes) for script, codes in BY_SCRIPT.items()}
+
+    def _lingua(self, script: str, text: str) -> list[tuple[str, float]]:
+        detector = self._detectors[script]
+        values = detector.compute_language_confidence_values(text)  # type: ignore[attr-defined]
+        return [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
+
+    def _strip_loanwords(self, text: str) -> str:
+        words = WORD.findall(text)
+        kept = [w for w in words if w.casefold() not in self.loanwords]
+        # A message that is all loanwords is German (or at least German-worded).
+        return " ".join(kept) if kept else text
+
+    def detect(self, text: str, prior: str | None = None) -> Detection:
+        counts = script_counts(text)
+        if not counts:
+            return Detection(prior or "en", 0.0, "NONE")
+        non_latin = {s: n for s, n in counts.items() if s != "LATIN"}
+        # German words inside Arabic/Cyrillic text must not flip the language:
+        # any real share of a non-Latin script decides the family.
+        if non_latin:
+            script, n = max(non_latin.items(), key=lambda kv: kv[1])
+            if n >= 0.3 * sum(counts.values()) or n >= 4:
+                if script in SCRIPT_LANGUAGE:
+                    return Detection(SCRIPT_LANGUAGE[script], 1.0, script)
+                if script in BY_SCRIPT:
+                    own = "".join(c if not c.isalpha() or _script(c) == script else " " for c in text)
+                    for lang, letters in MARKER_LETTERS.get(script, ()):
+                        if letters & set(own):
+                            return Detection(lang, 0.95, script)
+                    return self._pick(self._lingua(script, own), prior, script)
+        if any(not NOT_ARABIZI.match(w) and w.casefold() not in _NOT_WORDS for w in ARABIZI.findall(text)):
+            return Detection("ar", 0.8, "LATIN")
+        if "LATIN" in counts:
+            for lang, letters in MARKER_LETTERS["LATIN"]:
+                if letters & set(text):
+                    return Detection(lang, 0.95, "LATIN")
+            return self._pick(self._lingua("LATIN", self._strip_loanwords(text)), prior, "LATIN")
+        script = max(counts, key=lambda s: counts[s])
+        return Detection(prior or "en", 0.0, script)
+
+    @staticmethod
+    def _pick(values: list[tuple[str, float]], prior: str | None, script: str) -> Detection:
+        if not values:
+            return Detection(prior or "en", 0.0, script)
+        best, confidence = values[0]
+        if prior:
+            prior_value = dict(values).get(prior)
+            # A prior wins unless the text clearly says otherwise.
+            if prior_value is not None and prior_value >= 0.5 * confidence:
+                return Detection(prior, max(prior_value, 0.5), script)
+        return Detection(best, confidence, script)
+
+
+def loanwords_from_texts(texts_by_lang: Iterable[tuple[str, str]]) -> set[str]:
+    """German terms people meet in letters, learned from the knowledge base itself:
+    Latin-script words that appear inside Arabic, Persian, Russian and Ukrainian texts."""
+    words: set[str] = set()
+    for lang, text in texts_by_lang:
+        if lang in ("ar", "fa", "ru", "uk"):
+            words.update(w for w in WORD.findall(text) if len(w) > 3 and all(_script(c) == "LATIN" for c in w))
+    return words

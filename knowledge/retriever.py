@@ -1,0 +1,123 @@
+"""Query → ranked entries with scores, from whichever index version is current.
+
+The retriever keeps one loaded index version and swaps to a newer one when
+the CURRENT pointer moves, between two requests: the old version stays
+usable until the new one is fully loaded, so no request fails during a publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.embedding import Encoder
+from knowledge.index import IndexStore, LoadedIndex, Row
+from knowledge.schema import Entry
+
+INTENT_PREFIX = "@"
+
+
+@dataclass(frozen=True)
+class EntryHit:
+    entry: Entry
+    score: float
+    lang: str  # language of the best-matching vector
+    kind: str
+
+    @property
+    def topic(self) -> str:
+        return self.entry.topic
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[EntryHit]  # best first, one per entry, only entries valid today
+    intents: dict[str, float]  # best similarity to each intent's examples
+    version: str
+    neighbours: list[tuple[Row, float]] = field(default_factory=list)
+
+    def by_topic(self) -> list[EntryHit]:
+        """Best entry per topic, best first."""
+        seen: set[str] = set()
+        out = []
+        for hit in self.hits:
+            if hit.topic not in seen:
+                seen.add(hit.topic)
+                out.append(hit)
+        return out
+
+
+class Retriever:
+    def __init__(self, store: IndexStore, encoder: Encoder, *, search_k: int = 96, check_interval: float = 0.5) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.search_k = search_k
+        self.check_interval = check_interval
+        self._index: LoadedIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> LoadedIndex:
+        if self._index is None:
+            self.reload_if_changed(force=True)
+        assert self._index is not None
+        return self._index
+
+    def reload_if_changed(self, force: bool = False) -> bool:
+        """Cheap enough to call on every request: it reads a tiny pointer file at most twice a second."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.check_interval:
+            return False
+        self._checked_at = now
+        version = self.store.current_version()
+        if version is None or (self._index is not None and self._index.version == version):
+            if version is None and self._index is None:
+                raise FileNotFoundError(f"no index in {self.store.root}; build one with `fairbot index build`")
+            return False
+        with self._lock:
+            if self._index is not None and self._index.version == version:
+                return False
+            loaded = self.store.load(version)
+            if loaded.manifest.get("model") != self.encoder.model_id:
+                raise ValueError(
+                    f"index {version} was built with {loaded.manifest.get('model')}, but the encoder is "
+                    f"{self.encoder.model_id}; rebuild it with `fairbot index build --force`"
+                )
+            self._index = loaded  # a single reference swap: readers see the old or the new index, never a mix
+            return True
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.encoder.encode_queries([text])[0]
+
+    def search(
+        self, text: str, *, today: dt.date | None = None, region: str | None = None, vector: np.ndarray | None = None
+    ) -> SearchResult:
+        self.reload_if_changed()
+        index = self.index
+        today = today or dt.date.today()
+        query = self.embed(text) if vector is None else vector
+        neighbours = index.search(query, self.search_k)
+        best: dict[str, tuple[float, Row]] = {}
+        intents: dict[str, float] = {}
+        for row, score in neighbours:
+            if row.entry_id.startswith(INTENT_PREFIX):
+                name = row.entry_id[1:]
+                intents[name] = max(intents.get(name, 0.0), score)
+                continue
+            if row.entry_id not in best or score > best[row.entry_id][0]:
+                best[row.entry_id] = (score, row)
+        hits = []
+        for entry_id, (score, row) in best.items():
+            entry = index.entries.get(entry_id)
+            if entry is None or not entry.is_valid_on(today):
+                continue
+            if entry.region and region and entry.region != region:
+                continue
+            hits.append(EntryHit(entry, score, row.lang, row.kind))
+        hits.sort(key=lambda h: (-h.score, h.entry.region is None))
+        return SearchResult(hits, intents, index.version, neighbours)
