@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from bot.config import Settings
 from indexer.cli import index_group, kb_group
+
+if TYPE_CHECKING:
+    from bot.services.answers import AnswerService
 
 
 def _answer_service() -> AnswerService:

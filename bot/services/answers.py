@@ -20,7 +20,7 @@ import yaml
 from bot.config import Settings
 from bot.locales import t
 from knowledge.embedding import load_encoder
-from knowledge.index import IndexStore
+from knowledge.index import BuildReport, IndexStore
 from knowledge.intents import IntentRules, load_intents
 from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
 from knowledge.loader import load_entries
@@ -82,7 +82,7 @@ class Thresholds:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None):
+def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None) -> BuildReport:
     """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
     entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
     encoder = load_encoder(encoder_name or settings.fairbot_encoder, settings.fairbot_model_path)
