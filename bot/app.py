@@ -1,0 +1,148 @@
+"""The ASGI app: one process holds the Telegram bot, the console and the web chat.
+
+`create_app(settings)` is a factory (no globals): the lifespan opens and migrates
+the database, loads the answer service, starts the outbox worker and, when a bot
+token is set, long polling — or, with `WEBHOOK_URL`, registers the webhook.
+Without a token the console and web chat still run, so a new user sees the
+whole system at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from bot import events
+from bot.config import Settings, get_settings
+from bot.services.channels import WebChatSender
+from bot.services.conversations import Answerer, ConversationService, ReplyCache
+from bot.services.handoff import OpeningHours
+from bot.services.outbox import TelegramOutbox, telegram_send
+from bot.services.throttling import create_throttle
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything the lifespan built; routers reach it as `request.app.state.runtime`."""
+
+    settings: Settings
+    db: Database
+    bus: events.EventBus
+    conversations: ConversationService
+    outbox: TelegramOutbox
+    answers: Answerer | None
+    telegram: Any = None  # bot.telegram.runtime.TelegramRuntime when a token is set
+
+
+def load_answer_service(settings: Settings) -> Answerer | None:
+    """The retrieval service; without a built index the bot still runs (console, hand-over) and says so."""
+    try:
+        from bot.services.answers import AnswerService
+
+        return AnswerService.from_settings(settings)  # type: ignore[attr-defined,no-any-return]
+    except Exception as exc:
+        log.error(json.dumps({"event": "answer_service_unavailable", "error": f"{type(exc).__name__}: {exc}"[:300]}))
+        return None
+
+
+async def _follow_index(bus: events.EventBus, conversations: ConversationService) -> None:
+    """A published index invalidates cached replies in every replica."""
+    async for _payload in bus.subscribe(events.INDEX):
+        conversations.index_changed()
+
+
+def create_app(settings: Settings | None = None, *, answers: Answerer | None = None) -> FastAPI:
+    """Build the app. `answers` lets tests and benches share one loaded answer service."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.effective_database_url)
+        await db.migrate()
+        bus = events.create_event_bus(settings.redis_url)
+        service = answers if answers is not None else await asyncio.to_thread(load_answer_service, settings)
+        outbox = TelegramOutbox(db, bus=bus)
+        conversations = ConversationService(
+            db,
+            service,
+            bus,
+            {"telegram": outbox, "web": WebChatSender(bus)},
+            region=settings.fairbot_region,
+            opening_hours=OpeningHours.parse(settings.fairbot_opening_hours),
+            minutes_per_person=settings.handoff_minutes_per_person,
+            throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
+            reply_cache=ReplyCache(),
+        )
+        runtime = Runtime(settings, db, bus, conversations, outbox, service)
+        app.state.runtime = runtime
+        follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
+        if settings.telegram_bot_token is not None:
+            from bot.telegram.runtime import TelegramRuntime, create_bot, create_dispatcher
+
+            bot = create_bot(settings)
+            outbox.send = telegram_send(bot)
+            dp = create_dispatcher(conversations, db, bot.id, redis_url=settings.redis_url)
+            runtime.telegram = TelegramRuntime(settings, bot, dp)
+        await outbox.start()
+        if runtime.telegram is not None:
+            await runtime.telegram.start()
+        log.info(json.dumps({"event": "started", "telegram": runtime.telegram is not None}))
+        try:
+            yield
+        finally:
+            if runtime.telegram is not None:
+                await runtime.telegram.stop()
+            await outbox.stop()
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+            if conversations.throttle is not None:
+                await conversations.throttle.close()
+            await bus.close()
+            await db.dispose()
+
+    app = FastAPI(title="fairbot", lifespan=lifespan)
+    app.state.settings = settings
+
+    if settings.telegram_bot_token is not None and settings.webhook_url:
+        from bot.telegram.runtime import webhook_router
+
+        app.include_router(webhook_router(lambda: getattr(app.state.runtime, "telegram", None), settings))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # ---- console and web chat (bot/console, added by the console colleague) --------------------------
+    # One call adds the advisor console, the editor and the web chat at /chat; they reach the services
+    # through `request.app.state.runtime` (conversations, db, bus, settings).
+    include_console(app)
+    return app
+
+
+def include_console(app: FastAPI) -> None:
+    """Mount bot/console's routers when that package provides them (see the marked place above)."""
+    try:
+        from bot.console import include_console as include  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    include(app)
+
+
+def serve(settings: Settings | None = None) -> None:
+    """`fairbot run`: migrate (in the lifespan) and serve the app with uvicorn."""
+    import uvicorn
+
+    settings = settings or get_settings()
+    uvicorn.run(create_app(settings), host=settings.fairbot_host, port=settings.fairbot_port, log_level="info")

@@ -1,0 +1,91 @@
+"""What a handover needs besides the state change: opening hours, the expected wait, the advisor's packet.
+
+Opening hours are a setting (`FAIRBOT_OPENING_HOURS`, e.g. "Mo-Fr 09:00-17:00"),
+read in Europe/Berlin, because the person must hear honestly whether somebody
+will answer today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.storage.models import Message
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+_RULE = re.compile(r"^\s*([a-z]{2})(?:\s*-\s*([a-z]{2}))?\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+URGENCY = {"request": 1, "fallback": 1, "emergency": 2}
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Weekly hours: a list of (weekday 0=Monday, start, end) in Berlin time."""
+
+    spec: str
+    slots: tuple[tuple[int, dt.time, dt.time], ...]
+
+    @classmethod
+    def parse(cls, spec: str) -> OpeningHours:
+        """Parse "Mo-Fr 09:00-17:00; Sa 10:00-12:00"; an unreadable spec fails at start-up, not later."""
+        slots: list[tuple[int, dt.time, dt.time]] = []
+        for part in filter(None, (p.strip() for p in spec.lower().split(";"))):
+            match = _RULE.match(part)
+            if not match or match.group(1) not in DAYS or (match.group(2) and match.group(2) not in DAYS):
+                raise ValueError(f"opening hours: cannot read {part!r}; write e.g. 'Mo-Fr 09:00-17:00'")
+            first = DAYS.index(match.group(1))
+            last = DAYS.index(match.group(2)) if match.group(2) else first
+            start = dt.time(int(match.group(3)), int(match.group(4)))
+            end = dt.time(int(match.group(5)), int(match.group(6)))
+            for day in range(first, last + 1):
+                slots.append((day, start, end))
+        return cls(spec=spec, slots=tuple(slots))
+
+    def is_open(self, now: dt.datetime) -> bool:
+        local = now.astimezone(BERLIN)
+        return any(day == local.weekday() and start <= local.time() < end for day, start, end in self.slots)
+
+    def next_opening(self, now: dt.datetime) -> dt.datetime | None:
+        local = now.astimezone(BERLIN)
+        for offset in range(0, 8):
+            date = (local + dt.timedelta(days=offset)).date()
+            for day, start, _end in sorted(self.slots, key=lambda s: s[1]):
+                if day != date.weekday():
+                    continue
+                candidate = dt.datetime.combine(date, start, tzinfo=BERLIN)
+                if candidate > local:
+                    return candidate
+        return None
+
+
+def expected_wait_minutes(position: int, minutes_per_person: int) -> int:
+    """A plain estimate: the people ahead times a typical first-response time, at least the typical time."""
+    return max(1, position) * minutes_per_person
+
+
+def build_packet(
+    *, reason: str, lang: str, topic: str | None, urgency: int, transcript: Sequence[Message], limit: int = 30
+) -> dict[str, Any]:
+    """What the advisor reads first: why, in which language, about what, and the last messages."""
+    return {
+        "reason": reason,
+        "language": lang,
+        "topic": topic,
+        "urgency": urgency,
+        "transcript": [
+            {
+                "author": m.author,
+                "text": m.text,
+                "kind": m.kind,
+                "action": m.action,
+                "entry_id": m.entry_id,
+                "at": m.created_at.isoformat() if m.created_at else None,
+            }
+            for m in list(transcript)[-limit:]
+        ],
+    }

@@ -1,0 +1,95 @@
+"""Erasure on request and the retention purge: what the privacy notice promises, done in code.
+
+Deleting a person removes every row that came from them in one transaction
+(conversations, messages, notes, handover packets, feedback, pending outbox
+rows: all cascade from `person`). The confirmation that follows is sent without
+being stored, so nothing of the person stays behind except an outbox row with
+the chat id, which the purge removes once it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+
+from bot.locales import t
+from bot.services.channels import Outgoing
+from bot.storage import repositories as repo
+from bot.storage.models import Conversation, OutboxItem, Person, ProcessedUpdate, utcnow
+
+if TYPE_CHECKING:
+    from bot.services.conversations import ConversationService
+
+log = logging.getLogger(__name__)
+
+
+class PrivacyService:
+    def __init__(self, conversations: ConversationService) -> None:
+        self.conversations = conversations
+        self.db = conversations.db
+
+    async def answer_delete(self, channel: str, external_id: str, confirmed: bool, lang_hint: str | None) -> str | None:
+        """The person pressed "delete" or "keep" under the confirmation question."""
+        async with self.db.session() as session:
+            person = await repo.find_person(session, channel, external_id)
+            lang = self.conversations._ui_lang(person, lang_hint) if person else (lang_hint or "en")
+        if not confirmed:
+            return t("delete_cancelled", lang)
+        await self.erase(channel, external_id, lang)
+        return t("delete_done_toast", lang)
+
+    async def erase(self, channel: str, external_id: str, lang: str = "en") -> bool:
+        """Delete everything about one person; tells them so. False if there was nothing to delete."""
+        sender = self.conversations._sender(channel)
+        staged = []
+        async with self.db.transaction() as session:
+            person = await repo.find_person(session, channel, external_id)
+            if person is None:
+                return False
+            person_id = person.id
+            conversation_ids = (
+                await session.scalars(select(Conversation.id).where(Conversation.person_id == person_id))
+            ).all()
+            await session.execute(delete(OutboxItem).where(OutboxItem.person_id == person_id))
+            await session.execute(delete(Person).where(Person.id == person_id))
+            outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))
+            staged.append(sender.stage(session, outgoing))
+            for item in staged[-1] if isinstance(staged[-1], list) else []:
+                item.person_id = None
+        await sender.flush(staged)
+        for conversation_id in conversation_ids:
+            await self.conversations.bus.publish(
+                f"conversation:{conversation_id}", {"type": "erased", "conversation_id": conversation_id}
+            )
+        await self.conversations.bus.publish("queue", {"type": "erased"})
+        log.info(json.dumps({"event": "person_erased", "conversations": list(conversation_ids)}))
+        return True
+
+    async def purge(self, retention_days: int, now: dt.datetime | None = None) -> dict[str, int]:
+        """Remove closed conversations past retention, sent outbox rows and old update ids."""
+        now = now or utcnow()
+        cutoff = now - dt.timedelta(days=retention_days)
+        async with self.db.transaction() as session:
+            conversations = await session.execute(
+                delete(Conversation).where(Conversation.state == "closed", Conversation.closed_at < cutoff)
+            )
+            outbox = await session.execute(
+                delete(OutboxItem).where(
+                    OutboxItem.status.in_(("sent", "failed")),
+                    OutboxItem.created_at < now - dt.timedelta(days=1),
+                )
+            )
+            updates = await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - dt.timedelta(days=7))
+            )
+        counts = {
+            "conversations": conversations.rowcount,  # type: ignore[attr-defined]
+            "outbox": outbox.rowcount,  # type: ignore[attr-defined]
+            "processed_updates": updates.rowcount,  # type: ignore[attr-defined]
+        }
+        log.info(json.dumps({"event": "retention_purge", **counts}))
+        return counts

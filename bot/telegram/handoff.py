@@ -1,0 +1,25 @@
+"""/advisor and the handover buttons (consent, rating): the person's side of the human handover."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.services.conversations import ConversationService
+from bot.telegram.callbacks import answer_button
+from bot.telegram.context import CHANNEL, sender_of
+
+router = Router(name="handoff")
+
+
+@router.message(Command("advisor", "human", "berater"))
+async def advisor(message: Message, conversations: ConversationService) -> None:
+    sender = sender_of(message)
+    if sender is not None:
+        await conversations.request_advisor(CHANNEL, sender.external_id, sender.lang_hint)
+
+
+@router.callback_query(F.data.startswith("adv:") | F.data.startswith("consent:") | F.data.startswith("rate:"))
+async def handoff_button(query: CallbackQuery, conversations: ConversationService) -> None:
+    await answer_button(query, conversations)

@@ -1,0 +1,25 @@
+"""/language and the language buttons: the chosen language wins over detection from then on."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.services.conversations import ConversationService
+from bot.telegram.callbacks import answer_button
+from bot.telegram.context import CHANNEL, sender_of
+
+router = Router(name="language")
+
+
+@router.message(Command("language"))
+async def language(message: Message, conversations: ConversationService) -> None:
+    sender = sender_of(message)
+    if sender is not None:
+        await conversations.language_menu(CHANNEL, sender.external_id, sender.lang_hint)
+
+
+@router.callback_query(F.data.startswith("lang:"))
+async def chosen(query: CallbackQuery, conversations: ConversationService) -> None:
+    await answer_button(query, conversations)

@@ -1,0 +1,79 @@
+"""Update-level middlewares: one chat at a time, each update once.
+
+Order matters. The per-chat lock is taken before anything awaits, so updates of
+one chat are handled in the order Telegram numbered them (aiogram runs updates
+as concurrent tasks). Then the update id is recorded: a redelivered update (a
+webhook retry, a restart between processing and confirming) is skipped instead
+of answered twice. If handling fails, the record is removed again, so a
+redelivery is processed rather than lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from sqlalchemy import delete
+
+from bot.storage import repositories as repo
+from bot.storage.db import Database
+from bot.storage.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def chat_key(update: Update) -> str | None:
+    for event in (update.message, update.edited_message, update.callback_query):
+        user = getattr(event, "from_user", None)
+        if user is not None:
+            return str(user.id)
+    return None
+
+
+class ChatOrderMiddleware(BaseMiddleware):
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        key = chat_key(event) if isinstance(event, Update) else None
+        if key is None:
+            return await handler(event, data)
+        lock = self._locks.get(key)
+        if lock is None:
+            if len(self._locks) > 50_000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            return await handler(event, data)
+
+
+class IdempotencyMiddleware(BaseMiddleware):
+    def __init__(self, db: Database, source: str) -> None:
+        self.db = db
+        self.source = source
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        async with self.db.transaction() as session:
+            fresh = await repo.claim_update(session, self.source, event.update_id)
+        if not fresh:
+            log.info(json.dumps({"event": "update_duplicate", "update_id": event.update_id}))
+            return None
+        try:
+            return await handler(event, data)
+        except Exception:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    delete(ProcessedUpdate).where(
+                        ProcessedUpdate.source == self.source, ProcessedUpdate.update_id == event.update_id
+                    )
+                )
+            raise

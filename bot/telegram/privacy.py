@@ -1,0 +1,32 @@
+"""/privacy and /delete: the notice, and erasure after an explicit confirmation."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.services.conversations import ConversationService
+from bot.telegram.callbacks import answer_button
+from bot.telegram.context import CHANNEL, sender_of
+
+router = Router(name="privacy")
+
+
+@router.message(Command("privacy"))
+async def privacy(message: Message, conversations: ConversationService) -> None:
+    sender = sender_of(message)
+    if sender is not None:
+        await conversations.privacy(CHANNEL, sender.external_id, sender.lang_hint)
+
+
+@router.message(Command("delete"))
+async def delete(message: Message, conversations: ConversationService) -> None:
+    sender = sender_of(message)
+    if sender is not None:
+        await conversations.ask_delete(CHANNEL, sender.external_id, sender.lang_hint)
+
+
+@router.callback_query(F.data.startswith("del:"))
+async def delete_answer(query: CallbackQuery, conversations: ConversationService) -> None:
+    await answer_button(query, conversations)

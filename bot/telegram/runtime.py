@@ -1,0 +1,179 @@
+"""Building and running the Telegram side: bot, dispatcher, long polling or webhook.
+
+The dispatcher is built from the services it needs (no globals), so tests build
+the very same one and point the bot at the loopback emulator with
+`TELEGRAM_API_URL`. Webhook requests are checked against `WEBHOOK_SECRET` with a
+constant-time compare and answered only after the update was handled: if
+handling fails, Telegram redelivers, and the idempotency middleware makes that
+safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, ErrorEvent, Update
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.locales import t
+from bot.services.conversations import ConversationService
+from bot.storage.db import Database
+from bot.telegram import handoff, language, privacy, questions, start, topics
+from bot.telegram.context import sender_of
+from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+COMMANDS = ("start", "topics", "advisor", "language", "privacy", "delete")
+
+
+def create_bot(settings: Settings) -> Bot:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    return Bot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+
+
+def create_fsm_storage(redis_url: str | None) -> BaseStorage:
+    if redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(redis_url)
+    return MemoryStorage()
+
+
+def create_dispatcher(
+    conversations: ConversationService, db: Database, bot_id: int, *, redis_url: str | None = None
+) -> Dispatcher:
+    dp = Dispatcher(storage=create_fsm_storage(redis_url), conversations=conversations)
+    dp.update.outer_middleware(ChatOrderMiddleware())
+    dp.update.outer_middleware(IdempotencyMiddleware(db, source=f"telegram:{bot_id}"))
+    # Commands first, free text and the catch-alls last.
+    dp.include_routers(start.router, language.router, topics.router, handoff.router, privacy.router, questions.router)
+    dp.errors.register(_on_error)
+    return dp
+
+
+async def _on_error(event: ErrorEvent, conversations: ConversationService) -> bool:
+    """Log with ids only; tell the person something went wrong instead of leaving them without an answer."""
+    update = event.update
+    log.error(
+        json.dumps({"event": "update_failed", "update_id": update.update_id, "error": type(event.exception).__name__}),
+        exc_info=event.exception,
+    )
+    source = update.message or update.callback_query
+    if source is None:
+        return True
+    sender = sender_of(source)
+    bot = getattr(update, "bot", None) or (source.bot if source is not None else None)
+    if sender is not None and bot is not None:
+        with contextlib.suppress(Exception):
+            await bot.send_message(int(sender.external_id), t("error_generic", sender.lang_hint or "en"))
+    return True
+
+
+async def set_commands(bot: Bot) -> None:
+    with contextlib.suppress(Exception):
+        await bot.set_my_commands([BotCommand(command=c, description=t(f"cmd_{c}", "en")) for c in COMMANDS])
+        for lang in ("de", "ar", "fa", "ru", "uk", "tr", "fr"):
+            await bot.set_my_commands(
+                [BotCommand(command=c, description=t(f"cmd_{c}", lang)) for c in COMMANDS], language_code=lang
+            )
+
+
+class TelegramRuntime:
+    """Owns the bot session and, in polling mode, the polling task."""
+
+    def __init__(self, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+        self.settings = settings
+        self.bot = bot
+        self.dp = dp
+        self._polling: asyncio.Task[None] | None = None
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.webhook_url)
+
+    async def start(self) -> None:
+        await set_commands(self.bot)
+        if self.webhook_mode:
+            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+            await self.bot.set_webhook(
+                url=self.settings.webhook_url or "",
+                secret_token=secret,
+                allowed_updates=self.dp.resolve_used_update_types(),
+                max_connections=100,
+            )
+            log.info(json.dumps({"event": "webhook_set"}))
+        else:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            self._polling = asyncio.create_task(
+                self.dp.start_polling(
+                    self.bot,
+                    handle_signals=False,
+                    close_bot_session=False,
+                    allowed_updates=self.dp.resolve_used_update_types(),
+                    polling_timeout=10,
+                ),
+                name="telegram-polling",
+            )
+            log.info(json.dumps({"event": "polling_started"}))
+
+    async def stop(self) -> None:
+        if self._polling is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._polling, 5)
+            self._polling = None
+        await self.dp.storage.close()
+        await self.bot.session.close()
+
+    async def feed_webhook(self, body: Any) -> None:
+        update = Update.model_validate(body, context={"bot": self.bot})
+        await self.dp.feed_update(self.bot, update)
+
+
+def webhook_router(get_runtime: Any, settings: Settings) -> APIRouter:
+    """POST endpoint for Telegram's webhook; `get_runtime()` returns the running TelegramRuntime."""
+    router = APIRouter()
+    expected = settings.webhook_secret.get_secret_value().encode() if settings.webhook_secret else None
+
+    @router.post(settings.telegram_webhook_path, include_in_schema=False)
+    async def telegram_webhook(request: Request) -> Response:
+        if expected is not None:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning(json.dumps({"event": "webhook_bad_secret"}))
+                return Response(status_code=401)
+        runtime = get_runtime()
+        if runtime is None:
+            return Response(status_code=503)
+        try:
+            body = await request.json()
+            await runtime.feed_webhook(body)
+        except (ValueError, ValidationError):
+            # A broken update can never succeed: acknowledge it so Telegram does not retry it forever.
+            log.warning(json.dumps({"event": "webhook_bad_update"}))
+            return Response(status_code=200)
+        return Response(status_code=200)
+
+    return router

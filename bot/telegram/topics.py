@@ -1,0 +1,25 @@
+"""/topics: browse the knowledge base by topic when a person does not know how to ask."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.services.conversations import ConversationService
+from bot.telegram.callbacks import answer_button
+from bot.telegram.context import CHANNEL, sender_of
+
+router = Router(name="topics")
+
+
+@router.message(Command("topics"))
+async def topics(message: Message, conversations: ConversationService) -> None:
+    sender = sender_of(message)
+    if sender is not None:
+        await conversations.topics(CHANNEL, sender.external_id, sender.lang_hint)
+
+
+@router.callback_query(F.data.startswith("topic:") | (F.data == "topics"))
+async def topic(query: CallbackQuery, conversations: ConversationService) -> None:
+    await answer_button(query, conversations)
