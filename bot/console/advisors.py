@@ -206,8 +206,12 @@ def _back(conversation_id: int, error: str | None = None) -> Response:
 
 @router.post("/conversations/{conversation_id}/claim")
 async def claim(request: Request, account: CurrentAdvisor, service: ConversationsDep, conversation_id: int) -> Response:
-    conversation = await _load_visible(service, account, conversation_id)
-    if conversation is None:
+    try:
+        conversation = await service.get_conversation(conversation_id)
+    except FairbotError:
+        conversation = None
+    # any advisor of the region may try; the service's atomic update decides who wins
+    if conversation is None or (account.role != "admin" and conversation.region != account.region):
         return render(request, "error.html", {"message_key": "not_visible"}, status_code=404)
     try:
         await service.claim(conversation_id, account.id)
