@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     fairbot_data_dir: Path = PROJECT_ROOT / "var"
     fairbot_region: str = "ni"
     fairbot_secret_key: SecretStr | None = None  # console session signing; generated into data dir if unset
+    console_https_only: bool = False  # send the console/web-chat cookies only over HTTPS (set behind TLS)
 
     # Knowledge
     fairbot_entries_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
