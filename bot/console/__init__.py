@@ -44,7 +44,7 @@ def include_console(app: FastAPI) -> None:
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         same_site="strict",
-        https_only=bool(getattr(settings, "console_https_only", False)),
+        https_only=settings.console_https_only,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -165,7 +165,7 @@ async def chat_page(request: Request, db: DatabaseDep) -> Response:
             max_age=90 * 86400,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=request.app.state.settings.console_https_only or request.url.scheme == "https",
         )
     return response
 
