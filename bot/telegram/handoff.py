@@ -10,16 +10,22 @@ from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
 
-router = Router(name="handoff")
 
-
-@router.message(Command("advisor", "human", "berater"))
 async def advisor(message: Message, conversations: ConversationService) -> None:
     sender = sender_of(message)
     if sender is not None:
         await conversations.request_advisor(CHANNEL, sender.external_id, sender.lang_hint)
 
 
-@router.callback_query(F.data.startswith("adv:") | F.data.startswith("consent:") | F.data.startswith("rate:"))
 async def handoff_button(query: CallbackQuery, conversations: ConversationService) -> None:
     await answer_button(query, conversations)
+
+
+def create_router() -> Router:
+    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="handoff")
+    router.message.register(advisor, Command("advisor", "human", "berater"))
+    router.callback_query.register(
+        handoff_button, F.data.startswith("adv:") | F.data.startswith("consent:") | F.data.startswith("rate:")
+    )
+    return router

@@ -16,17 +16,13 @@ from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
 
-router = Router(name="questions")
 
-
-@router.message(F.text & ~F.text.startswith("/"))
 async def question(message: Message, conversations: ConversationService) -> None:
     sender = sender_of(message)
     if sender is not None:
         await conversations.handle_incoming(CHANNEL, sender.external_id, message.text, sender.lang_hint)
 
 
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message, conversations: ConversationService) -> None:
     """An unknown /command is treated as text, so "/hilfe" still reaches retrieval."""
     sender = sender_of(message)
@@ -61,7 +57,6 @@ def _media(message: Message) -> tuple[str, dict[str, Any]]:
     return "other", {}
 
 
-@router.message()
 async def media(message: Message, conversations: ConversationService) -> None:
     sender = sender_of(message)
     if sender is None:
@@ -72,12 +67,21 @@ async def media(message: Message, conversations: ConversationService) -> None:
     )
 
 
-@router.callback_query(F.data.startswith("fb:"))
 async def feedback(query: CallbackQuery, conversations: ConversationService) -> None:
     await answer_button(query, conversations)
 
 
-@router.callback_query()
 async def unknown_button(query: CallbackQuery, conversations: ConversationService) -> None:
     """Buttons from an old keyboard or forged data: a polite toast, never an error."""
     await answer_button(query, conversations)
+
+
+def create_router() -> Router:
+    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="questions")
+    router.message.register(question, F.text & ~F.text.startswith("/"))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(media)
+    router.callback_query.register(feedback, F.data.startswith("fb:"))
+    router.callback_query.register(unknown_button)
+    return router

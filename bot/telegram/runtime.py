@@ -67,7 +67,7 @@ def create_dispatcher(
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.update.outer_middleware(IdempotencyMiddleware(db, source=f"telegram:{bot_id}"))
     # Commands first, free text and the catch-alls last.
-    dp.include_routers(start.router, language.router, topics.router, handoff.router, privacy.router, questions.router)
+    dp.include_routers(*(m.create_router() for m in (start, language, topics, handoff, privacy, questions)))
     dp.errors.register(_on_error)
     return dp
 

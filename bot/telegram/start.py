@@ -9,11 +9,15 @@ from aiogram.types import Message
 from bot.services.conversations import ConversationService
 from bot.telegram.context import CHANNEL, sender_of
 
-router = Router(name="start")
 
-
-@router.message(CommandStart())
 async def start(message: Message, conversations: ConversationService) -> None:
     sender = sender_of(message)
     if sender is not None:
         await conversations.start(CHANNEL, sender.external_id, sender.lang_hint)
+
+
+def create_router() -> Router:
+    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    return router

@@ -10,16 +10,20 @@ from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
 
-router = Router(name="topics")
 
-
-@router.message(Command("topics"))
 async def topics(message: Message, conversations: ConversationService) -> None:
     sender = sender_of(message)
     if sender is not None:
         await conversations.topics(CHANNEL, sender.external_id, sender.lang_hint)
 
 
-@router.callback_query(F.data.startswith("topic:") | (F.data == "topics"))
 async def topic(query: CallbackQuery, conversations: ConversationService) -> None:
     await answer_button(query, conversations)
+
+
+def create_router() -> Router:
+    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="topics")
+    router.message.register(topics, Command("topics"))
+    router.callback_query.register(topic, F.data.startswith("topic:") | (F.data == "topics"))
+    return router
