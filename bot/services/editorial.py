@@ -385,11 +385,16 @@ class Editorial:
                 .limit(limit)
             )
         ).all()
-        baseline_topics = {e.id: e.topic for e in self.baseline()}
+        baseline_topics = {e.id: e.topic for e in self.baseline().values()}
         items: list[UnansweredItem] = []
         for row in rows:
             conversation = await session.get(Conversation, row.conversation_id)
-            topic = baseline_topics.get(row.entry_id or "") or (conversation.topic if conversation else None)
+            nearest = row.entry_id
+            if nearest is None and row.message_id is not None:
+                # a fallback: the question's best (too weak) match still names the nearest topic
+                asked = await session.get(Message, row.message_id)
+                nearest = asked.entry_id if asked else None
+            topic = baseline_topics.get(nearest or "") or (conversation.topic if conversation else None)
             reply = await session.scalar(
                 select(Message)
                 .where(Message.conversation_id == row.conversation_id, Message.author == "advisor")

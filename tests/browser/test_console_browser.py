@@ -234,6 +234,15 @@ def test_editor_publish_changes_the_bots_next_answer(new_page: Any, live_server:
     # the other process swaps to the new index on its next request, without a restart
     assert marker in other_process.respond(question).html
 
+    # the unanswered report lists what people asked without a good answer (none may exist yet)
+    editor.get_by_test_id("nav-unanswered").click()
+    expect(editor.locator("[data-testid=unanswered-group], [data-testid=unanswered-empty]").first).to_be_visible()
+    screenshot(editor, "editor-unanswered")
+    # the "try a question" box shows the ranking with scores
+    editor.goto("/console/editor/try")
+    editor.get_by_test_id("try-input").fill(question)
+    editor.get_by_test_id("try-submit").click()
+    expect(editor.get_by_test_id("try-rank").first).to_contain_text("dismissal-written-form")
     # the stale-translation marker: German changed after the other languages
     editor.goto("/console/editor?state=stale")
     expect(editor.locator("[data-testid=entry-row]")).to_have_count(1)

@@ -1,0 +1,144 @@
+"""Console accounts on both backends: argon2 hashes, lock-out, password change ends sessions, audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.services import accounts
+from bot.storage.db import Database
+from bot.storage.models import Account, AuditEvent
+from tests.e2e.harness import clean, create_pg_database, drop_pg_database, pg_available
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+PASSWORD = "a-long-enough-password"
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> object:
+    if not pg_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    database = Database(url)
+    await database.migrate()
+    await clean(database)
+    yield database
+    await database.dispose()
+
+
+async def _add(db: Database, username: str = "bea", role: str = "advisor") -> None:
+    async with db.transaction() as session:
+        await accounts.create_account(session, username=username, password=PASSWORD, role=role)
+
+
+async def test_password_is_stored_as_argon2_hash(db: Database) -> None:
+    await _add(db, "Bea")
+    async with db.session() as session:
+        account = await session.scalar(select(Account))
+    assert account is not None
+    assert account.username == "bea"  # normalised
+    assert account.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in account.password_hash
+
+
+async def test_bad_input_is_refused_with_a_reason(db: Database) -> None:
+    async with db.transaction() as session:
+        with pytest.raises(accounts.AccountError, match="too short"):
+            await accounts.create_account(session, username="x", password="short")
+        with pytest.raises(accounts.AccountError, match="role"):
+            await accounts.create_account(session, username="x", password=PASSWORD, role="root")
+        with pytest.raises(accounts.AccountError, match="username"):
+            await accounts.create_account(session, username="no spaces", password=PASSWORD)
+    await _add(db)
+    async with db.transaction() as session:
+        with pytest.raises(accounts.AccountError, match="taken"):
+            await accounts.create_account(session, username="BEA", password=PASSWORD)
+
+
+async def test_lockout_after_repeated_failures_then_unlock(db: Database) -> None:
+    await _add(db)
+    for attempt in range(accounts.MAX_FAILED_LOGINS):
+        async with db.transaction() as session:
+            with pytest.raises(accounts.LoginFailed) as failure:
+                await accounts.authenticate(session, "bea", "wrong-password")
+        expected = "locked" if attempt == accounts.MAX_FAILED_LOGINS - 1 else "bad password"
+        assert failure.value.reason == expected
+    async with db.transaction() as session:  # the right password is refused while locked
+        with pytest.raises(accounts.LoginFailed) as failure:
+            await accounts.authenticate(session, "bea", PASSWORD)
+    assert failure.value.reason == "locked"
+    assert failure.value.locked_until is not None
+    async with db.transaction() as session:  # the lock expires
+        account = await accounts.get_by_username(session, "bea")
+        assert account is not None
+        account.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    async with db.transaction() as session:
+        account = await accounts.authenticate(session, "bea", PASSWORD)
+        assert account.failed_logins == 0 and account.locked_until is None
+    async with db.session() as session:
+        actions = [e.action for e in (await session.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()]
+    assert "login.lockout" in actions and actions[-1] == "login.ok"
+
+
+async def test_unknown_user_and_disabled_account_fail_alike(db: Database) -> None:
+    await _add(db)
+    async with db.transaction() as session:
+        await accounts.set_disabled(session, "bea")
+    for name in ("bea", "nobody"):
+        async with db.transaction() as session:
+            with pytest.raises(accounts.LoginFailed):
+                await accounts.authenticate(session, name, PASSWORD)
+
+
+async def test_password_change_bumps_the_session_epoch_and_unlocks(db: Database) -> None:
+    await _add(db)
+    async with db.transaction() as session:
+        account = await accounts.get_by_username(session, "bea")
+        assert account is not None
+        before = account.session_epoch
+        account.locked_until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    async with db.transaction() as session:
+        account = await accounts.set_password(session, "bea", "another-long-password")
+        assert account.session_epoch == before + 1
+    async with db.transaction() as session:
+        await accounts.authenticate(session, "bea", "another-long-password")
+
+
+def test_cli_user_add_list_passwd_disable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.console.cli import user
+
+    monkeypatch.setenv("FAIRBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(user, ["add", "ada", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(user, ["add", "bob", "--password-stdin"], input="short\n")
+    assert result.exit_code == 2 and "too short" in result.output
+    result = runner.invoke(user, ["add", "ada", "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 2 and "taken" in result.output
+    result = runner.invoke(user, ["passwd", "ada", "--password-stdin"], input="a-different-password\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(user, ["disable", "ada"])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(user, ["list"])
+    assert listing.exit_code == 0
+    assert "ada\tadmin\tni" in listing.output and "disabled" in listing.output
+    # no password on the command line: prompted twice when not from stdin
+    prompted = runner.invoke(user, ["add", "cem"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert prompted.exit_code == 0, prompted.output

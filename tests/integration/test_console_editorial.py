@@ -1,0 +1,201 @@
+"""Editorial workflow on both backends: drafts, stale translations, diff, rollback, publish validation,
+unanswered report, reply-to-draft and export back to YAML."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.errors import InvalidInput
+from bot.services import accounts
+from bot.services.editorial import Editorial, EntryInvalid, group_unanswered, revision_diff
+from bot.storage.db import Database
+from bot.storage.models import Account, Conversation, Feedback, Message, Person
+from knowledge.loader import load_entries
+from tests.e2e.harness import clean, create_pg_database, drop_pg_database, pg_available
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+ENTRY = "dismissal-written-form"
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> object:
+    if not pg_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'editorial.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    database = Database(url)
+    await database.migrate()
+    await clean(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def editorial(tmp_path: Path) -> Editorial:
+    entries = tmp_path / "entries" / "dismissal"
+    entries.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "knowledge" / "entries" / "dismissal" / f"{ENTRY}.yaml", entries)
+    settings = Settings(_env_file=None, fairbot_data_dir=tmp_path / "var", fairbot_entries_dir=tmp_path / "entries")  # type: ignore[call-arg]
+    return Editorial(settings)
+
+
+async def _editor(db: Database) -> Account:
+    async with db.transaction() as session:
+        return await accounts.create_account(
+            session, username="edda", password="a-long-enough-password", role="editor", display_name="Edda"
+        )
+
+
+async def test_german_edit_marks_translations_stale_and_rollback_restores(db: Database, editorial: Editorial) -> None:
+    editor = await _editor(db)
+    async with db.session() as session:
+        rows = await editorial.workspace(session)
+    assert [r.entry_id for r in rows] == [ENTRY]
+    assert rows[0].source == "yaml" and not rows[0].stale and not rows[0].missing
+
+    async with db.transaction() as session:
+        data, _ = await editorial.current(session, ENTRY)
+        german = data["texts"]["de"]
+        await editorial.save_draft(
+            session,
+            editor,
+            ENTRY,
+            "de",
+            title=german["title"],
+            questions=german["questions"],
+            answer=german["answer"] + " Neu: Fristen beachten.",
+        )
+    async with db.session() as session:
+        row = (await editorial.workspace(session))[0]
+        revisions = await editorial.revisions(session, ENTRY)
+    assert row.has_draft and set(row.stale) == {"en", "ar", "fa", "ru", "uk", "tr", "fr"}
+    assert revisions[0].author_name == "Edda" and revisions[0].state == "draft"
+    diff = revision_diff(None, revisions[0].data)
+    assert any(kind == "add" and "Neu: Fristen beachten." in line for kind, line in diff)
+
+    # updating one translation clears its stale mark only
+    async with db.transaction() as session:
+        data, _ = await editorial.current(session, ENTRY)
+        english = data["texts"]["en"]
+        await editorial.save_draft(
+            session,
+            editor,
+            ENTRY,
+            "en",
+            title=english["title"],
+            questions=english["questions"],
+            answer=english["answer"] + " New: mind the deadlines.",
+        )
+    async with db.session() as session:
+        row = (await editorial.workspace(session))[0]
+    assert "en" not in row.stale and "fr" in row.stale
+
+    async with db.transaction() as session:
+        revision, entry = await editorial.publish(session, editor, ENTRY)
+    assert revision.state == "published" and "Neu: Fristen beachten." in entry.texts["de"].answer
+    async with db.session() as session:
+        served = await editorial.served_entries(session)
+    assert "Neu: Fristen beachten." in served[0].texts["de"].answer
+
+    async with db.transaction() as session:
+        first = (await editorial.revisions(session, ENTRY))[0]
+        restored = await editorial.rollback(session, editor, first.id)
+    assert "New: mind the deadlines." not in restored.data["texts"]["en"]["answer"]
+
+
+async def test_invalid_drafts_and_publishing_are_refused_with_reasons(db: Database, editorial: Editorial) -> None:
+    editor = await _editor(db)
+    async with db.transaction() as session:
+        with pytest.raises(EntryInvalid, match="plain text"):
+            await editorial.save_draft(session, editor, ENTRY, "de", title="T", questions=[], answer="<b>x</b>")
+        with pytest.raises(InvalidInput, match="nothing to publish"):
+            await editorial.publish(session, editor, ENTRY)
+
+
+async def test_unanswered_report_variant_and_reply_to_draft(db: Database, editorial: Editorial) -> None:
+    editor = await _editor(db)
+    async with db.transaction() as session:
+        person = Person(channel="web", external_id="abc", region="ni")
+        session.add(person)
+        await session.flush()
+        conversation = Conversation(person_id=person.id, region="ni", topic="dismissal", language="de")
+        session.add(conversation)
+        await session.flush()
+        session.add(
+            Message(conversation_id=conversation.id, direction="in", author="user", text="chef sagt tschüss per sms")
+        )
+        reply = Message(
+            conversation_id=conversation.id,
+            direction="out",
+            author="advisor",
+            advisor_id=editor.id,
+            text="Eine SMS ist keine wirksame Kündigung.",
+            lang="de",
+        )
+        session.add(reply)
+        await session.flush()
+        session.add(
+            Feedback(conversation_id=conversation.id, helpful=None, question="chef sagt tschüss per sms", lang="de")
+        )
+        session.add(
+            Feedback(conversation_id=conversation.id, helpful=True, question="danke", lang="de", entry_id=ENTRY)
+        )
+        reply_id = reply.id
+
+    async with db.session() as session:
+        items = await editorial.unanswered(session)
+    assert [i.question for i in items] == ["chef sagt tschüss per sms"]
+    groups = group_unanswered(items)
+    assert groups[0][0] == ("dismissal", "de") and items[0].advisor_reply_id == reply_id
+
+    async with db.transaction() as session:
+        await editorial.add_question_variant(session, editor, ENTRY, "de", "chef sagt tschüss per sms")
+    async with db.session() as session:
+        data, state = await editorial.current(session, ENTRY)
+    assert state == "draft" and "chef sagt tschüss per sms" in data["texts"]["de"]["questions"]
+
+    async with db.transaction() as session:
+        draft = await editorial.draft_from_reply(session, editor, reply_id)
+    assert draft.data["topic"] == "dismissal"
+    assert draft.data["texts"]["de"]["answer"] == "Eine SMS ist keine wirksame Kündigung."
+    async with db.session() as session:
+        rows = {r.entry_id: r for r in await editorial.workspace(session)}
+    assert rows[draft.entry_id].source == "draft-only" and "en" in rows[draft.entry_id].missing
+
+
+async def test_export_writes_published_state_back_to_yaml(db: Database, editorial: Editorial, tmp_path: Path) -> None:
+    editor = await _editor(db)
+    async with db.transaction() as session:
+        data, _ = await editorial.current(session, ENTRY)
+        german = data["texts"]["de"]
+        await editorial.save_draft(
+            session,
+            editor,
+            ENTRY,
+            "de",
+            title="Kündigung per WhatsApp – gilt das?",
+            questions=german["questions"],
+            answer=german["answer"],
+        )
+        await editorial.publish(session, editor, ENTRY)
+    out = tmp_path / "export"
+    async with db.session() as session:
+        written = await editorial.export(session, out)
+    assert [p.name for p in written] == [f"{ENTRY}.yaml"]
+    exported = load_entries(out)
+    assert exported[0].texts["de"].title == "Kündigung per WhatsApp – gilt das?"
