@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import Runtime
-from tests.e2e.harness import answer_service, running_app, test_settings
+from tests.e2e.harness import answer_service, make_settings, running_app
 from tests.emulator import DEFAULT_TOKEN, Emulator
 
 
@@ -33,6 +33,6 @@ class Bot:
 
 @pytest.fixture
 async def fairbot(telegram_emulator: Emulator, tmp_path: Path, answers: Any) -> AsyncIterator[Bot]:
-    settings = test_settings(tmp_path, telegram_bot_token=DEFAULT_TOKEN, telegram_api_url=telegram_emulator.base_url)
+    settings = make_settings(tmp_path, telegram_bot_token=DEFAULT_TOKEN, telegram_api_url=telegram_emulator.base_url)
     async with running_app(settings, answers) as app:
         yield Bot(app, telegram_emulator)

@@ -84,7 +84,7 @@ async def clean(db: Database) -> None:
             await session.execute(text(f'DELETE FROM "{table.name}"'))
 
 
-def test_settings(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> Settings:
+def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "fairbot_data_dir": tmp_path,
         "database_url": database_url or f"sqlite+aiosqlite:///{tmp_path / 'fairbot.db'}",
