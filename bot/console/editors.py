@@ -19,7 +19,15 @@ from bot.console.web import render
 from bot.errors import FairbotError
 from bot.events import INDEX
 from bot.services import accounts
-from bot.services.editorial import Editorial, EntryInvalid, group_unanswered, revision_diff
+from bot.services.editorial import (
+    Editorial,
+    EntryInvalid,
+    add_canned_reply,
+    canned_replies,
+    delete_canned_reply,
+    group_unanswered,
+    revision_diff,
+)
 from bot.services.preview import preview_html
 from bot.storage.models import EntryRevision
 from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
@@ -331,3 +339,39 @@ async def reply_to_draft(account: CurrentEditor, db: DatabaseDep, service: Edito
 async def audit_log(request: Request, account: CurrentAdmin, session: SessionDep, action: str = "") -> Response:
     events = await accounts.audit_log(session, action=action or None)
     return render(request, "audit.html", {"events": events, "action": action})
+
+
+@router.get("/editor/canned")
+async def canned_list(request: Request, account: CurrentEditor, session: SessionDep, error: str = "") -> Response:
+    replies = await canned_replies(session)
+    context = {"replies": replies, "languages": SUPPORTED_LANGUAGES, "error": error}
+    return render(request, "editor/canned.html", context)
+
+
+@router.post("/editor/canned")
+async def canned_add(
+    account: CurrentEditor,
+    db: DatabaseDep,
+    language: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    region: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        async with db.transaction() as session:
+            reply = await add_canned_reply(session, language=language, title=title, text=text, region=region)
+            await accounts.audit(session, account.id, "canned.add", "canned_reply", reply.id, language=language)
+    except FairbotError:
+        return RedirectResponse("/console/editor/canned?error=invalid_input", status_code=303)
+    return RedirectResponse("/console/editor/canned", status_code=303)
+
+
+@router.post("/editor/canned/{reply_id}/delete")
+async def canned_delete(account: CurrentEditor, db: DatabaseDep, reply_id: int) -> Response:
+    try:
+        async with db.transaction() as session:
+            await delete_canned_reply(session, reply_id)
+            await accounts.audit(session, account.id, "canned.delete", "canned_reply", reply_id)
+    except FairbotError:
+        return RedirectResponse("/console/editor/canned?error=conversation_not_found", status_code=303)
+    return RedirectResponse("/console/editor/canned", status_code=303)

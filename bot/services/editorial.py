@@ -33,6 +33,7 @@ from bot.storage.models import (
     REVISION_DRAFT,
     REVISION_PUBLISHED,
     Account,
+    CannedReply,
     Conversation,
     EntryRevision,
     Feedback,
@@ -472,3 +473,32 @@ def _text_change_times(revs: Sequence[EntryRevision], baseline: dict[str, Any] |
                 changed[lang] = rev.created_at
         previous = texts
     return changed
+
+
+# ---------------------------------------------------------------------- canned replies
+async def canned_replies(session: AsyncSession, region: str | None = None) -> list[CannedReply]:
+    query = select(CannedReply).order_by(CannedReply.language, CannedReply.title)
+    if region:
+        query = query.where((CannedReply.region.is_(None)) | (CannedReply.region == region))
+    return list((await session.scalars(query)).all())
+
+
+async def add_canned_reply(
+    session: AsyncSession, *, language: str, title: str, text: str, region: str | None = None
+) -> CannedReply:
+    """Editors keep the advisors' prepared replies; they are plain text, sent escaped like any reply."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    if not title.strip() or not text.strip():
+        raise InvalidInput("a canned reply needs a title and a text")
+    reply = CannedReply(language=language, title=title.strip()[:128], text=text.strip(), region=region or None)
+    session.add(reply)
+    await session.flush()
+    return reply
+
+
+async def delete_canned_reply(session: AsyncSession, reply_id: int) -> None:
+    reply = await session.get(CannedReply, reply_id)
+    if reply is None:
+        raise NotFound("no such canned reply")
+    await session.delete(reply)

@@ -75,6 +75,7 @@ def test_login_lockout_and_roles(new_page: Any) -> None:
 
     # keyboard only: the username field has focus, Tab to the password, Enter submits
     page.goto("/console/login")
+    expect(page.get_by_test_id("login-username")).to_be_focused()  # autofocus
     page.keyboard.type("berater1")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -168,7 +169,19 @@ def test_claim_race_has_one_winner(new_page: Any, live_server: LiveServer) -> No
         outcomes.append("won" if page.get_by_test_id("conversation-state").count() else "lost")
     assert sorted(outcomes) == ["lost", "won"], outcomes
     loser = first if outcomes[0] == "lost" else second
+    winner = second if loser is first else first
     expect(loser.get_by_test_id("claim-error")).to_contain_text("bereits übernommen")
+
+    # the winner hands the conversation to the colleague, who now finds it under "my conversations"
+    winner.get_by_test_id("transfer-select").select_option(
+        label=loser.get_by_test_id("whoami").inner_text().split(" (")[0]
+    )
+    winner.get_by_test_id("transfer").click()
+    expect(winner).to_have_url(re.compile(r"/console/inbox"))
+    loser.goto("/console/inbox")
+    expect(loser.locator(f"[data-testid=mine-item] a[href$='/{conversation_id}']")).to_be_visible()
+    winner.goto(f"/console/conversations/{conversation_id}")
+    expect(winner.get_by_test_id("error-message")).to_be_visible()  # no longer theirs to see
 
     # And many concurrent requests with both advisors' real sessions: still exactly one winner.
     person2 = new_page()
@@ -212,6 +225,13 @@ def test_editor_publish_changes_the_bots_next_answer(new_page: Any, live_server:
     editor = new_page()
     login(editor, "redaktion")
     expect(editor).to_have_url(re.compile(r"/console/editor"))
+    editor.get_by_test_id("nav-canned").click()
+    editor.get_by_test_id("canned-language").select_option("ar")
+    editor.get_by_test_id("canned-title").fill("Termin")
+    editor.get_by_test_id("canned-text").fill("مرحبا، يمكننا تحديد موعد.")
+    editor.get_by_test_id("canned-add").click()
+    expect(editor.get_by_test_id("canned-row").filter(has_text="Termin")).to_be_visible()
+    editor.goto("/console/editor")
     expect(editor.locator("[data-testid=entry-row]")).to_have_count(3)
     screenshot(editor, "editor-workspace")
     editor.get_by_test_id("entry-link-dismissal-written-form").click()
