@@ -109,7 +109,7 @@ def _rows_and_texts(entries: Sequence[Entry], intents: IntentExamples) -> tuple[
             rows.append(Row(entry.id, lang, "title"))
             texts.append(text.title)
             rows.append(Row(entry.id, lang, "answer"))
-            texts.append(text.answer)
+            texts.append(text.answer_lead)
             for question in text.questions:
                 rows.append(Row(entry.id, lang, "question", lang in NON_LATIN_LANGUAGES and _is_latin(question)))
                 texts.append(question)

@@ -55,9 +55,15 @@ class EntryText(BaseModel):
             raise ValueError("answer must be plain text without HTML tags (the bot adds formatting)")
         return value
 
-    def embedding_texts(self) -> list[str]:
-        """Title, answer and each question variant: every one becomes a vector."""
-        return [self.title, self.answer, *self.questions]
+    @property
+    def answer_lead(self) -> str:
+        """The answer itself: its first paragraph, before the next step and the contacts.
+
+        Only this part is embedded: the later paragraphs ("Help: Faire Integration, your
+        union...") repeat across entries and would pull unrelated entries together, and
+        embedding whole answers costs most of the build time.
+        """
+        return self.answer.split("\n\n", 1)[0].strip()
 
 
 class Entry(BaseModel):
