@@ -53,6 +53,11 @@ def include_console(app: FastAPI) -> None:
     app.include_router(editors.router)
     app.include_router(chat.router)
 
+    @app.get("/", include_in_schema=False)
+    async def _root() -> Response:
+        """The web chat is what `fairbot run` shows first: the whole system, no Telegram token needed."""
+        return RedirectResponse("/chat", status_code=307)
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         target = "/console/login"

@@ -52,6 +52,19 @@ def waited(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     return f"{seconds // 86400} d"
 
 
+def topic_title(topic: str | None, lang: str) -> str:
+    """The taxonomy's title in the console language, with the stable id for searching."""
+    if not topic:
+        return "–"
+    from knowledge.topics import load_topics
+
+    for item in load_topics():
+        if item.id == topic:
+            return f"{item.title_in(lang)} ({topic})"
+    return topic
+
+
+templates.env.globals["topic_title"] = topic_title
 templates.env.filters["tg_html"] = sanitize_telegram_html
 templates.env.filters["berlin"] = berlin
 templates.env.filters["waited"] = waited
