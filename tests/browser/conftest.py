@@ -1,6 +1,6 @@
 """The real app under uvicorn on a free loopback port, driven by the system Chromium through Playwright.
 
-One server and one browser per session (they are the slow parts); each test opens its
+One server and one browser for the browser tests (they are the slow parts); each test opens its
 own browser contexts, so cookies and sessions never leak between tests. The server
 gets a temp data dir, a SQLite database, a small set of real entries and its own index.
 """
@@ -82,7 +82,7 @@ async def _prepare(settings: Settings) -> None:
     await db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     import uvicorn
 
@@ -133,7 +133,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API marks this thread's event loop as running until it
+# stops, which would break every async test that pytest runs after the browser tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
     if executable is None:
