@@ -307,8 +307,19 @@ class ConversationService:
         region: str | None = None,
         lang_hint: str | None = None,
     ) -> tuple[Person, Conversation]:
-        person = await repo.get_or_create_person(session, channel, external_id, region or self.region, lang_hint)
-        conversation = await repo.get_or_open_conversation(session, person)
+        person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
+        if person is None:
+            person = Person(
+                channel=channel, external_id=external_id, region=region or self.region, detected_lang=lang_hint
+            )
+            session.add(person)
+            await session.flush()
+        else:
+            person.last_seen_at = utcnow()
+        if conversation is None:
+            conversation = Conversation(person_id=person.id, region=person.region, language=person.lang)
+            session.add(conversation)
+            await session.flush()
         return person, conversation
 
     # ================================================================ person side: messages
@@ -331,8 +342,7 @@ class ConversationService:
             kind = "empty"
         async with self._lock(channel, external_id):
             async with self.db.session() as session:
-                person = await repo.find_person(session, channel, external_id)
-                conversation = await repo.open_conversation(session, person.id) if person else None
+                person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
                 state = conversation.state if conversation else STATE_BOT
                 chosen = person.chosen_lang if person else None
                 known_lang = (person.detected_lang if person else None) or lang_hint
@@ -479,8 +489,7 @@ class ConversationService:
                 entry_id=reply.entry_id,
                 created_at=utcnow(),
             )
-            session.add(incoming)
-            await session.flush()
+            session.add(incoming)  # flushed together with the reply (one round trip)
             replies = 0
             if too_long:
                 await self._say(session, batch, person, conversation, t("too_long", lang), action="notice")

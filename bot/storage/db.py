@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# An incoming update's id, recorded by the first write transaction its handling opens: the record
+# commits together with the effects (messages, outbox rows), so a redelivered update finds it and
+# changes nothing, and a failed one leaves no record and is processed again on redelivery.
+pending_update: ContextVar[tuple[str, int] | None] = ContextVar("pending_update", default=None)
+
+
+class DuplicateUpdate(Exception):
+    """The update was already processed; the transaction that noticed it was rolled back."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -91,10 +101,23 @@ class Database:
         """A write transaction: committed when the block ends, rolled back when it raises."""
         if self.write_lock is None:
             async with self.sessionmaker() as session, session.begin():
+                await self._claim_pending(session)
                 yield session
             return
         async with self.write_lock, self.sessionmaker() as session, session.begin():
+            await self._claim_pending(session)
             yield session
+
+    @staticmethod
+    async def _claim_pending(session: AsyncSession) -> None:
+        claim = pending_update.get()
+        if claim is None:
+            return
+        from bot.storage.repositories import claim_update
+
+        pending_update.set(None)
+        if not await claim_update(session, *claim):
+            raise DuplicateUpdate(f"update {claim[1]} from {claim[0]} was already processed")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

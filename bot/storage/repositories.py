@@ -40,6 +40,27 @@ async def open_conversation(session: AsyncSession, person_id: int) -> Conversati
     )
 
 
+async def person_and_open_conversation(
+    session: AsyncSession, channel: str, external_id: str
+) -> tuple[Person | None, Conversation | None]:
+    """Both in one round trip: this runs for every incoming message."""
+    row = (
+        await session.execute(
+            select(Person, Conversation)
+            .outerjoin(
+                Conversation,
+                (Conversation.person_id == Person.id) & (Conversation.state != STATE_CLOSED),
+            )
+            .where(Person.channel == channel, Person.external_id == external_id)
+            .order_by(desc(Conversation.id))
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
 async def get_or_create_person(
     session: AsyncSession, channel: str, external_id: str, region: str, lang_hint: str | None = None
 ) -> Person:

@@ -2,10 +2,10 @@
 
 Order matters. The per-chat lock is taken before anything awaits, so updates of
 one chat are handled in the order Telegram numbered them (aiogram runs updates
-as concurrent tasks). Then the update id is recorded: a redelivered update (a
-webhook retry, a restart between processing and confirming) is skipped instead
-of answered twice. If handling fails, the record is removed again, so a
-redelivery is processed rather than lost.
+as concurrent tasks). Then the update id is recorded, in the same transaction as the effects of handling it: a
+redelivered update (a webhook retry, a restart between processing and
+confirming) changes nothing and is not answered twice; an update whose handling
+failed leaves no record, so its redelivery is processed rather than lost.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import delete
 
-from bot.storage import repositories as repo
-from bot.storage.db import Database
-from bot.storage.models import ProcessedUpdate
+from bot.storage.db import Database, DuplicateUpdate, pending_update
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +52,13 @@ class ChatOrderMiddleware(BaseMiddleware):
 
 
 class IdempotencyMiddleware(BaseMiddleware):
+    """Each update is processed once: its id is recorded in the same transaction as its effects.
+
+    The first write transaction of the handler records the id (`bot.storage.db.pending_update`);
+    a redelivered update fails that insert, its transaction rolls back and nothing is said twice.
+    A handler that writes nothing gets its id recorded afterwards.
+    """
+
     def __init__(self, db: Database, source: str) -> None:
         self.db = db
         self.source = source
@@ -62,18 +66,15 @@ class IdempotencyMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        async with self.db.transaction() as session:
-            fresh = await repo.claim_update(session, self.source, event.update_id)
-        if not fresh:
+        token = pending_update.set((self.source, event.update_id))
+        try:
+            result = await handler(event, data)
+            if pending_update.get() is not None:  # nothing was written: record the id on its own
+                async with self.db.transaction():
+                    pass
+            return result
+        except DuplicateUpdate:
             log.info(json.dumps({"event": "update_duplicate", "update_id": event.update_id}))
             return None
-        try:
-            return await handler(event, data)
-        except Exception:
-            async with self.db.transaction() as session:
-                await session.execute(
-                    delete(ProcessedUpdate).where(
-                        ProcessedUpdate.source == self.source, ProcessedUpdate.update_id == event.update_id
-                    )
-                )
-            raise
+        finally:
+            pending_update.reset(token)

@@ -1,0 +1,282 @@
+"""Telegram throughput: simulated users write to the real bot through the loopback Bot API emulator.
+
+The bot runs as it does in production — `create_app` under uvicorn, in its own
+process, SQLite by default — once with long polling and once with a webhook.
+This process runs the emulator and the load: `--users` people each send
+`--messages` texts, open loop at `--rate` updates per second overall (a
+person's next message follows ~users/rate seconds after the previous one, so a
+slow bot shows up as latency, not as a politely lower offered load).
+
+Measured per mode and printed as JSON: achieved updates/s (all updates from the
+first send to the last reply), p50/p95/p99/max of update-to-reply latency (the
+emulator pushes the update → the emulator receives the bot's sendMessage),
+replies lost (no reply by the end of the drain time) and duplicated (more than
+one reply to one message).
+
+Message mix (reported in the output): questions people really send, in eight
+languages, plus greetings; `--unique-share` of the messages get a distinct
+suffix so they miss the bot's reply cache and run the full retrieval. No
+hand-over or emergency texts: those open a consent dialogue with two replies.
+
+Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 350 --modes polling,webhook]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
+
+QUESTIONS = [
+    "hallo",
+    "Hallo",
+    "hi",
+    "Mein Chef zahlt meinen Lohn nicht",
+    "Wie hoch ist der Mindestlohn?",
+    "Ich wurde gekündigt, was kann ich tun?",
+    "Wie viele Stunden darf ich am Tag arbeiten?",
+    "Bekomme ich Lohn, wenn ich krank bin?",
+    "My employer does not pay my salary",
+    "What is the minimum wage in Germany?",
+    "I got fired without notice",
+    "How many hours can I work per day?",
+    "Работодатель не платит зарплату",
+    "Какая минимальная зарплата в Германии?",
+    "Меня уволили, что делать?",
+    "Роботодавець не платить мені зарплату",
+    "Яка мінімальна зарплата?",
+    "صاحب العمل لا يدفع راتبي",
+    "ما هو الحد الأدنى للأجور؟",
+    "کارفرما حقوق مرا نمی‌دهد",
+    "حداقل دستمزد چقدر است؟",
+    "İşverenim maaşımı ödemiyor",
+    "Asgari ücret ne kadar?",
+    "Mon employeur ne me paie pas",
+    "Quel est le salaire minimum ?",
+    "Brauche ich einen schriftlichen Arbeitsvertrag?",
+    "Wie viel Urlaub steht mir zu?",
+    "Muss ich Überstunden machen?",
+    "Was steht auf meiner Lohnabrechnung?",
+    "Bin ich krankenversichert?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def serve_bot() -> None:
+    """Child process: the production app, configured by the environment like `fairbot run`."""
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.config import Settings
+
+    settings = Settings()
+    profile = os.environ.get("FAIRBOT_BENCH_PROFILE")
+    if profile:  # where does the bot's time go? (`python -m pstats FILE`)
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        import atexit
+        import signal
+
+        def dump(*_: object) -> None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        atexit.register(dump)
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=settings.fairbot_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+
+
+async def wait_reply(emulator: Emulator, user: Any, count: int, timeout: float) -> None:
+    await emulator.wait_for(lambda: True if len(user.chat.bot_messages) >= count else None, timeout, "reply")
+
+
+async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    emulator = Emulator(record_calls=False)
+    base_url = await emulator.start()
+    work = Path(tempfile.mkdtemp(prefix=f"fairbot-bench-{mode}-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "TELEGRAM_API_URL": base_url,
+        "DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{work / 'bench.db'}",
+        "FAIRBOT_PORT": str(port),
+        "THROTTLE_MESSAGES": "1000",
+    }
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    if mode == "webhook":
+        env["WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
+        env["WEBHOOK_SECRET"] = "bench-secret"
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve-bot"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "bot.log", "wb"),  # noqa: SIM115
+    )
+    try:
+        warm = emulator.add_user("Warmup", "de")
+        started = time.monotonic()
+        for text in QUESTIONS:  # also proves the bot is up, and fills its reply cache like a running day would
+            await warm.send(text)
+            await wait_reply(emulator, warm, len(warm.chat.bot_messages) + 1, timeout=600)
+        startup_s = time.monotonic() - started
+
+        rng = random.Random(42)
+        users = [
+            emulator.add_user(f"U{i}", rng.choice(["de", "en", "ru", "uk", "ar", "fa", "tr", "fr"]))
+            for i in range(args.users)
+        ]
+        total = args.users * args.messages
+        sent_at: dict[tuple[int, int], float] = {}
+        unique = 0
+        first_send = time.monotonic()
+
+        async def send(i: int) -> None:
+            nonlocal unique
+            user = users[i % args.users]
+            k = i // args.users
+            text = rng.choice(QUESTIONS)
+            if rng.random() < args.unique_share:
+                text = f"{text} ({rng.randint(1, 10**9)})"
+                unique += 1
+            sent_at[(user.id, k)] = time.monotonic()
+            await user.send(text)
+
+        for i in range(total):
+            target = first_send + i / args.rate
+            delay = target - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await send(i)
+        send_s = time.monotonic() - first_send
+
+        deadline = time.monotonic() + args.drain
+        while time.monotonic() < deadline:
+            if all(len(u.chat.bot_messages) >= args.messages for u in users):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # late duplicates would arrive now
+
+        latencies: list[float] = []
+        lost = duplicated = 0
+        last_reply = first_send
+        for user in users:
+            replies = [e for e in user.chat.events if e.kind == "bot_message"]
+            lost += max(0, args.messages - len(replies))
+            duplicated += max(0, len(replies) - args.messages)
+            for k, event in enumerate(replies[: args.messages]):
+                latencies.append(event.at - sent_at[(user.id, k)])
+                last_reply = max(last_reply, event.at)
+        elapsed = last_reply - first_send
+        return {
+            "mode": mode,
+            "users": args.users,
+            "messages_per_user": args.messages,
+            "updates": total,
+            "offered_rate": args.rate,
+            "send_seconds": round(send_s, 2),
+            "elapsed_seconds": round(elapsed, 2),
+            "updates_per_second": round(total / elapsed, 1) if elapsed > 0 else None,
+            "latency_ms": {
+                "p50": round(percentile(latencies, 50) * 1000, 1),
+                "p95": round(percentile(latencies, 95) * 1000, 1),
+                "p99": round(percentile(latencies, 99) * 1000, 1),
+                "max": round(max(latencies) * 1000, 1) if latencies else None,
+                "mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+            },
+            "lost": lost,
+            "duplicated": duplicated,
+            "unique_texts_sent": unique,
+            "startup_seconds": round(startup_s, 1),
+            "database": "postgresql" if args.database_url else "sqlite",
+            "redis": bool(args.redis_url),
+        }
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(20)
+        if process.poll() is None:
+            process.kill()
+        await emulator.stop()
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    results = []
+    for mode in args.modes.split(","):
+        results.append(await run_mode(mode.strip(), args))
+    return {
+        "bench": "telegram-throughput",
+        "cpus": os.cpu_count(),
+        "message_mix": {
+            "pool": len(QUESTIONS),
+            "languages": 8,
+            "greetings_share": round(3 / len(QUESTIONS), 2),
+            "unique_share": args.unique_share,
+            "note": "texts drawn uniformly from the pool; unique ones carry a random suffix and miss the reply cache",
+        },
+        "targets": {"updates_per_second": 300, "p95_ms": 250, "lost": 0, "duplicated": 0},
+        "results": results,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=350.0, help="offered updates per second")
+    parser.add_argument("--unique-share", type=float, default=0.05)
+    parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last replies")
+    parser.add_argument("--modes", default="polling,webhook")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--redis-url", default=None)
+    args = parser.parse_args()
+    if args.serve_bot:
+        serve_bot()
+        return
+    print(json.dumps(asyncio.run(main_async(args)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
