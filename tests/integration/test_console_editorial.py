@@ -199,3 +199,20 @@ async def test_export_writes_published_state_back_to_yaml(db: Database, editoria
     assert [p.name for p in written] == [f"{ENTRY}.yaml"]
     exported = load_entries(out)
     assert exported[0].texts["de"].title == "Kündigung per WhatsApp – gilt das?"
+
+
+def test_kb_export_command_writes_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.console.cli import export_command
+
+    source = tmp_path / "entries" / "dismissal"
+    source.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "knowledge" / "entries" / "dismissal" / f"{ENTRY}.yaml", source)
+    monkeypatch.setenv("FAIRBOT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("FAIRBOT_ENTRIES_DIR", str(tmp_path / "entries"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(export_command, ["--dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "exported 1 entries" in result.output
+    assert load_entries(tmp_path / "out")[0].id == ENTRY

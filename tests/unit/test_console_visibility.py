@@ -1,0 +1,37 @@
+"""Who may open which conversation: advisors their region's waiting queue and their own; admins all."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.console.advisors import can_see
+from bot.storage.models import Account, Conversation
+
+
+def _account(role: str, region: str = "ni", account_id: int = 1) -> Account:
+    return Account(id=account_id, username=f"u{account_id}", role=role, region=region, password_hash="x")
+
+
+def _conversation(state: str, advisor_id: int | None = None, region: str = "ni") -> Conversation:
+    return Conversation(id=7, person_id=1, state=state, advisor_id=advisor_id, region=region)
+
+
+@pytest.mark.parametrize(
+    ("conversation", "visible"),
+    [
+        (_conversation("waiting"), True),  # handed over to the team of the region
+        (_conversation("human", advisor_id=1), True),  # mine
+        (_conversation("closed", advisor_id=1), True),  # mine, earlier
+        (_conversation("human", advisor_id=2), False),  # a colleague's
+        (_conversation("bot"), False),  # never handed over
+        (_conversation("waiting", region="hb"), False),  # another counselling centre
+    ],
+)
+def test_advisor_visibility(conversation: Conversation, visible: bool) -> None:
+    assert can_see(_account("advisor"), conversation) is visible
+
+
+def test_admin_sees_everything() -> None:
+    admin = _account("admin", region="ni", account_id=9)
+    for conversation in (_conversation("bot"), _conversation("human", 2, region="hb")):
+        assert can_see(admin, conversation)
