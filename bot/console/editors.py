@@ -7,6 +7,7 @@ Routes stay thin: parse the form, call `bot.services.editorial`, render.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Annotated, Any
 
@@ -249,12 +250,18 @@ async def publish_entry(
         errors = error.errors if isinstance(error, EntryInvalid) else [error.message]
         async with db.session() as session:
             return await _entry_page(request, session, service, entry_id, lang, errors=errors, status_code=422)
-    async with db.session() as session:
-        report = await service.reindex(session)
+    try:
+        async with db.session() as session:
+            report = await service.reindex(session)
+    except Exception as error:  # the revision is published; the next publish or `fairbot index build` retries
+        log.exception(json.dumps({"event": "reindex_failed", "entry_id": entry_id}))
+        message = f"{type(error).__name__}: {error}"[:300]
+        async with db.session() as session:
+            return await _entry_page(request, session, service, entry_id, lang, errors=[message], status_code=500)
     bus = runtime(request).bus
     if bus is not None:
         await bus.publish(INDEX, {"version": report.version})
-    log.info('{"event": "entry_published", "entry_id": "%s", "index_version": "%s"}', entry_id, report.version)
+    log.info(json.dumps({"event": "entry_published", "entry_id": entry_id, "index_version": report.version}))
     return RedirectResponse(f"/console/editor/entries/{entry_id}?lang={lang}&notice=published", status_code=303)
 
 
