@@ -45,6 +45,12 @@ class Runtime:
     telegram: Any = None  # bot.telegram.runtime.TelegramRuntime when a token is set
 
 
+def telegram_enabled(settings: Settings) -> bool:
+    """An empty TELEGRAM_BOT_TOKEN (as in .env.example) means "no Telegram", like an unset one."""
+    token = settings.telegram_bot_token
+    return token is not None and bool(token.get_secret_value().strip())
+
+
 def load_answer_service(settings: Settings) -> Answerer | None:
     """The retrieval service; without a built index the bot still runs (console, hand-over) and says so."""
     try:
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         runtime = Runtime(settings, db, bus, conversations, outbox, service)
         app.state.runtime = runtime
         follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
-        if settings.telegram_bot_token is not None:
+        if telegram_enabled(settings):
             from bot.telegram.runtime import TelegramRuntime, create_bot, create_dispatcher
 
             bot = create_bot(settings)
@@ -115,7 +121,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
     app = FastAPI(title="fairbot", lifespan=lifespan)
     app.state.settings = settings
 
-    if settings.telegram_bot_token is not None and settings.webhook_url:
+    if telegram_enabled(settings) and settings.webhook_url:
         from bot.telegram.runtime import webhook_router
 
         app.include_router(webhook_router(lambda: getattr(app.state.runtime, "telegram", None), settings))

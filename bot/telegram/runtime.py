@@ -115,10 +115,10 @@ class TelegramRuntime:
     async def start(self) -> None:
         await set_commands(self.bot)
         if self.webhook_mode:
-            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
             await self.bot.set_webhook(
                 url=self.settings.webhook_url or "",
-                secret_token=secret,
+                secret_token=secret or None,
                 allowed_updates=self.dp.resolve_used_update_types(),
                 max_connections=100,
             )
@@ -155,7 +155,8 @@ class TelegramRuntime:
 def webhook_router(get_runtime: Any, settings: Settings) -> APIRouter:
     """POST endpoint for Telegram's webhook; `get_runtime()` returns the running TelegramRuntime."""
     router = APIRouter()
-    expected = settings.webhook_secret.get_secret_value().encode() if settings.webhook_secret else None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else ""
+    expected = secret.encode() if secret else None
 
     @router.post(settings.telegram_webhook_path, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
