@@ -345,7 +345,8 @@ async def reply_to_draft(account: CurrentEditor, db: DatabaseDep, service: Edito
 @router.get("/audit")
 async def audit_log(request: Request, account: CurrentAdmin, session: SessionDep, action: str = "") -> Response:
     events = await accounts.audit_log(session, action=action or None)
-    return render(request, "audit.html", {"events": events, "action": action})
+    names = {a.id: a.username for a in await accounts.list_accounts(session)}
+    return render(request, "audit.html", {"events": events, "action": action, "names": names})
 
 
 @router.get("/editor/canned")
