@@ -14,6 +14,7 @@ not on record, and nothing on record is lost when a channel is down.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import json
 import logging
@@ -72,6 +73,7 @@ LANGUAGE_NAMES = {
 }
 MAX_STORED_TEXT = 8000  # longer input is cut (and the person told): nobody types more, a paste can
 MAX_RETRIEVAL_TEXT = 1000
+LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
 
 
 class Answerer(Protocol):
@@ -158,6 +160,16 @@ def _log(event: str, **fields: Any) -> None:
     log.info(json.dumps({"event": event, **fields}, default=str))
 
 
+@dataclass
+class _Known:
+    """What this process last saw of a person: enough to pick retrieval hints without a query."""
+
+    chosen: str | None
+    detected: str | None
+    state: str
+    until: float
+
+
 class ConversationService:
     def __init__(
         self,
@@ -183,6 +195,11 @@ class ConversationService:
         self.cache = reply_cache if reply_cache is not None else ReplyCache()
         self._locks: dict[str, asyncio.Lock] = {}
         self._titles: dict[str, dict[str, str]] = {}
+        # Saves a query per message. Only hints: every write transaction re-reads the state and acts on
+        # that (a stale "bot" becomes a relay, a stale "waiting" falls back to answering), and entries
+        # expire quickly, so another replica's change (a claim in the console) is seen within seconds.
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self.known_ttl = 30.0
 
     # ================================================================ helpers
     def _lock(self, channel: str, external_id: str) -> asyncio.Lock:
@@ -194,6 +211,22 @@ class ConversationService:
                 self._locks = {k: v for k, v in self._locks.items() if v.locked()}
             lock = self._locks[key] = asyncio.Lock()
         return lock
+
+    def _remember(self, person: Person, state: str) -> None:
+        key = f"{person.channel}:{person.external_id}"
+        self._known[key] = _Known(person.chosen_lang, person.detected_lang, state, time.monotonic() + self.known_ttl)
+        self._known.move_to_end(key)
+        if len(self._known) > 100_000:
+            self._known.popitem(last=False)
+
+    def _recall(self, channel: str, external_id: str) -> _Known | None:
+        known = self._known.get(f"{channel}:{external_id}")
+        if known is None or known.until < time.monotonic():
+            return None
+        return known
+
+    def forget(self, channel: str, external_id: str) -> None:
+        self._known.pop(f"{channel}:{external_id}", None)
 
     def _sender(self, channel: str) -> ChannelSender:
         try:
@@ -308,18 +341,20 @@ class ConversationService:
         lang_hint: str | None = None,
     ) -> tuple[Person, Conversation]:
         person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
+        now = utcnow()
         if person is None:
             person = Person(
                 channel=channel, external_id=external_id, region=region or self.region, detected_lang=lang_hint
             )
             session.add(person)
             await session.flush()
-        else:
-            person.last_seen_at = utcnow()
+        elif now - person.last_seen_at > LAST_SEEN_RESOLUTION:  # not a write per message
+            person.last_seen_at = now
         if conversation is None:
             conversation = Conversation(person_id=person.id, region=person.region, language=person.lang)
             session.add(conversation)
             await session.flush()
+        self._remember(person, conversation.state)
         return person, conversation
 
     # ================================================================ person side: messages
@@ -341,14 +376,23 @@ class ConversationService:
         if kind == "text" and not text:
             kind = "empty"
         async with self._lock(channel, external_id):
-            async with self.db.session() as session:
-                person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
-                state = conversation.state if conversation else STATE_BOT
-                chosen = person.chosen_lang if person else None
-                known_lang = (person.detected_lang if person else None) or lang_hint
+            known = self._recall(channel, external_id)
+            if known is None:
+                async with self.db.session() as session:
+                    person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
+                known = _Known(
+                    person.chosen_lang if person else None,
+                    person.detected_lang if person else None,
+                    conversation.state if conversation else STATE_BOT,
+                    0.0,
+                )
+            chosen = known.chosen
+            known_lang = known.detected or lang_hint
 
-            if state in (STATE_WAITING, STATE_HUMAN):
-                return await self._relay(channel, external_id, text, kind, attachment, region)
+            if known.state in (STATE_WAITING, STATE_HUMAN):
+                relayed = await self._relay(channel, external_id, text, kind, attachment)
+                if relayed is not None:
+                    return relayed
 
             throttled_notice = False
             if self.throttle is not None:
@@ -390,11 +434,17 @@ class ConversationService:
         text: str,
         kind: str,
         attachment: dict[str, Any] | None,
-        region: str | None,
-    ) -> Incoming:
+    ) -> Incoming | None:
+        """Store and pass on a message while a human is (about to be) in the chat; None if no longer so."""
         batch = self._Batch()
         async with self.db.transaction() as session:
-            _person, conversation = await self._load(session, channel, external_id, region)
+            person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
+            if person is None or conversation is None or conversation.state not in (STATE_WAITING, STATE_HUMAN):
+                if person is not None:
+                    self._remember(person, STATE_BOT)
+                else:
+                    self.forget(channel, external_id)
+                return None
             message = Message(
                 conversation_id=conversation.id,
                 direction="in",
@@ -473,6 +523,7 @@ class ConversationService:
             if conversation.state in (STATE_WAITING, STATE_HUMAN):  # an advisor took over meanwhile
                 return await self._relay_in(session, batch, conversation, text)
             person.detected_lang = reply.lang
+            self._remember(person, conversation.state)
             lang = self._ui_lang(person, reply.lang)
             conversation.language = person.chosen_lang or reply.answer_lang
             if reply.topics and reply.action in ("answer", "fallback"):
@@ -696,6 +747,7 @@ class ConversationService:
             first_choice = person.chosen_lang is None
             person.chosen_lang = lang
             conversation.language = lang
+            self._remember(person, conversation.state)
             key = "start_intro" if first_choice else "language_set"
             await self._say(
                 session,
@@ -838,6 +890,7 @@ class ConversationService:
             transcript=transcript,
         )
         conversation.state = STATE_WAITING
+        self._remember(person, STATE_WAITING)
         conversation.consent_given_at = now
         conversation.waiting_since = now
         conversation.urgency = max(conversation.urgency or 0, handoff.urgency)
@@ -962,6 +1015,7 @@ class ConversationService:
             assert conversation is not None
             person = await session.get(Person, conversation.person_id)
             assert person is not None
+            self._remember(person, STATE_HUMAN)
             handoff = await repo.latest_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.status = "done"
@@ -1134,6 +1188,7 @@ class ConversationService:
                 conversation.advisor_id = advisor_id
             person = await session.get(Person, conversation.person_id)
             assert person is not None
+            self._remember(person, STATE_BOT)  # the next message opens a new conversation with the bot
             session.add(
                 Message(
                     conversation_id=conversation_id,

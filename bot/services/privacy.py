@@ -60,6 +60,7 @@ class PrivacyService:
             staged.append(sender.stage(session, outgoing))
             for item in staged[-1] if isinstance(staged[-1], list) else []:
                 item.person_id = None
+        self.conversations.forget(channel, external_id)
         await sender.flush(staged)
         for conversation_id in conversation_ids:
             await self.conversations.bus.publish(
