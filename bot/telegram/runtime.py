@@ -38,6 +38,7 @@ from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_CONCURRENT_UPDATES = 40  # Telegram's default webhook max_connections
 COMMANDS = ("start", "topics", "advisor", "language", "privacy", "delete")
 
 
@@ -120,7 +121,7 @@ class TelegramRuntime:
                 url=self.settings.webhook_url or "",
                 secret_token=secret or None,
                 allowed_updates=self.dp.resolve_used_update_types(),
-                max_connections=100,
+                max_connections=MAX_CONCURRENT_UPDATES,
             )
             log.info(json.dumps({"event": "webhook_set"}))
         else:
@@ -132,6 +133,9 @@ class TelegramRuntime:
                     close_bot_session=False,
                     allowed_updates=self.dp.resolve_used_update_types(),
                     polling_timeout=10,
+                    # Bounded like a webhook's max_connections: a flood of updates queues at Telegram,
+                    # not as thousands of tasks competing for the one SQLite writer.
+                    tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
                 ),
                 name="telegram-polling",
             )
