@@ -77,7 +77,8 @@ def worker(backend: str, model_dir: str, out: str) -> None:
         encoder.encode_queries([QUERY])
         latencies.append((time.perf_counter() - t0) * 1000)
 
-    questions, passages = _entry_texts()
+    texts = json.loads(Path(out).with_suffix(".texts.json").read_text(encoding="utf-8"))
+    questions, passages = texts["questions"], texts["passages"]
     sample_q, sample_p = questions[::QUESTION_STRIDE], passages[::PASSAGE_STRIDE]
     t0 = time.perf_counter()
     query_vectors = encoder.encode_queries(sample_q)
@@ -140,14 +141,18 @@ def main() -> None:
     vectors: dict[str, dict[str, np.ndarray]] = {}
     scratch = PROJECT_ROOT / "var" / "bench"
     scratch.mkdir(parents=True, exist_ok=True)
+    questions, passages = _entry_texts()  # read once: entries may change while the bench runs
     for backend in backends:
         out = scratch / f"encoders-{backend}.npz"
+        texts_file = out.with_suffix(".texts.json")
+        texts_file.write_text(json.dumps({"questions": questions, "passages": passages}), encoding="utf-8")
         proc = subprocess.run(
             [sys.executable, __file__, "--worker", backend, "--model-dir", str(model_dir), "--out", str(out)],
             capture_output=True,
             text=True,
             check=False,
         )
+        texts_file.unlink()
         if proc.returncode != 0:
             results[backend] = {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
             continue
