@@ -24,6 +24,7 @@ import faiss
 import numpy as np
 
 from knowledge.embedding import Encoder
+from knowledge.lexical import LexicalIndex
 from knowledge.schema import Entry
 
 CURRENT = "CURRENT"
@@ -269,6 +270,7 @@ class LoadedIndex:
     index: faiss.Index
     rows: list[Row]
     entries: dict[str, Entry]
+    lexical: LexicalIndex
 
     @classmethod
     def read(cls, path: Path, version: str) -> LoadedIndex:
@@ -286,7 +288,7 @@ class LoadedIndex:
         index = faiss.read_index(str(path / "vectors.faiss"))
         if index.ntotal != len(rows):
             raise ValueError(f"index at {path} has {index.ntotal} vectors for {len(rows)} rows; rebuild it")
-        return cls(version, manifest, index, rows, entries)
+        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()))
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
         if self.index.ntotal == 0:

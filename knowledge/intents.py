@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 INTENTS_FILE = Path(__file__).with_name("intents.yaml")
-INTENTS = ("emergency", "handoff", "greeting")
+INTENTS = ("emergency", "handoff", "greeting", "offtopic")
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat and tatweel
 _FOLD = str.maketrans(
     {

@@ -24,9 +24,11 @@ INTENT_PREFIX = "@"
 @dataclass(frozen=True)
 class EntryHit:
     entry: Entry
-    score: float
+    score: float  # dense + lexical_weight * squashed BM25: what ranking and thresholds use
     lang: str  # language of the best-matching vector
     kind: str
+    dense: float = 0.0
+    lexical: float = 0.0
 
     @property
     def topic(self) -> str:
@@ -52,10 +54,21 @@ class SearchResult:
 
 
 class Retriever:
-    def __init__(self, store: IndexStore, encoder: Encoder, *, search_k: int = 96, check_interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        encoder: Encoder,
+        *,
+        search_k: int = 96,
+        lexical_weight: float = 0.0,
+        lexical_saturation: float = 20.0,
+        check_interval: float = 0.5,
+    ) -> None:
         self.store = store
         self.encoder = encoder
         self.search_k = search_k
+        self.lexical_weight = lexical_weight
+        self.lexical_saturation = lexical_saturation
         self.check_interval = check_interval
         self._index: LoadedIndex | None = None
         self._checked_at = 0.0
@@ -111,6 +124,7 @@ class Retriever:
                 continue
             if row.entry_id not in best or score > best[row.entry_id][0]:
                 best[row.entry_id] = (score, row)
+        lexical = index.lexical.scores(text, best) if self.lexical_weight else {}
         hits = []
         for entry_id, (score, row) in best.items():
             entry = index.entries.get(entry_id)
@@ -118,6 +132,9 @@ class Retriever:
                 continue
             if entry.region and region and entry.region != region:
                 continue
-            hits.append(EntryHit(entry, score, row.lang, row.kind))
+            bm25 = lexical.get(entry_id, 0.0)
+            squashed = bm25 / (bm25 + self.lexical_saturation)
+            combined = score + self.lexical_weight * squashed
+            hits.append(EntryHit(entry, combined, row.lang, row.kind, score, squashed))
         hits.sort(key=lambda h: (-h.score, h.entry.region is None))
         return SearchResult(hits, intents, index.version, neighbours)

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.locales import t
 from knowledge.embedding import load_encoder
 from knowledge.index import BuildReport, IndexStore
-from knowledge.intents import IntentRules, load_intents
+from knowledge.intents import IntentMatch, IntentRules, load_intents
 from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
 from knowledge.loader import load_entries
 from knowledge.retriever import EntryHit, Retriever, SearchResult
@@ -72,7 +72,10 @@ class Thresholds:
     answer_sure_score: float
     intent_min_score: float
     greeting_max_rest_words: int
+    offtopic_margin: float
     search_k: int
+    lexical_weight: float
+    lexical_saturation: float
     translit_vote_share: float
     translit_vote_k: int
 
@@ -87,6 +90,16 @@ def build_index(settings: Settings, *, force: bool = False, encoder_name: str | 
     entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
     encoder = load_encoder(encoder_name or settings.fairbot_encoder, settings.fairbot_model_path)
     return IndexStore(settings.index_dir).build(entries, encoder, intents=load_intents().examples, force=force)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    query: str
+    result: SearchResult
+    ranked: list[EntryHit]  # best entry per topic, best first
+    matches: list[IntentMatch]
+    lang: str
+    greeting_rest: int  # words left after greeting phrases
 
 
 class AnswerService:
@@ -109,7 +122,13 @@ class AnswerService:
             build_index(settings)
         thresholds = Thresholds.load()
         encoder = load_encoder(settings.fairbot_encoder, settings.fairbot_model_path)
-        retriever = Retriever(store, encoder, search_k=thresholds.search_k)
+        retriever = Retriever(
+            store,
+            encoder,
+            search_k=thresholds.search_k,
+            lexical_weight=thresholds.lexical_weight,
+            lexical_saturation=thresholds.lexical_saturation,
+        )
         return cls(retriever, load_intents(), thresholds, settings.fairbot_region)
 
     # ------------------------------------------------------------------ public API
@@ -185,32 +204,42 @@ class AnswerService:
         query = text.strip()[:MAX_QUERY_CHARS]
         if not query:
             lang = chosen_lang or lang_hint or FALLBACK_LANGUAGE
-            return self._reply("greeting", lang, [], None)
+            return self._reply("greeting", lang, [])
+        assessment = self.assess(query, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today)
+        return self._reply(self.decide(assessment), assessment.lang, assessment.ranked)
+
+    def assess(
+        self, query: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, today: _dt.date | None = None
+    ) -> Assessment:
+        """Everything the decision looks at; separate from `decide` so calibration can replay decisions."""
         self._refresh_detector()
-        result = self.retriever.search(query, today=today, region=self.region)
+        result = self.retriever.search(query, today=today or _dt.date.today(), region=self.region)
         detection = self._detector.detect(query, prior=chosen_lang or lang_hint)
         matches = self.rules.match(query)
         lang = self._language(query, detection, result, matches, chosen_lang)
-        ranked = result.by_topic()
-        action = self._decide(query, result, ranked, matches)
-        return self._reply(action, lang, ranked, result)
+        greeting_rest = self.rules.greeting_rest_words(query)
+        return Assessment(query, result, result.by_topic(), matches, lang, greeting_rest)
 
-    def _decide(self, query: str, result: SearchResult, ranked: list[EntryHit], matches: list) -> Action:
-        th = self.thresholds
-        intents = {m.intent for m in matches}
-        near = {name for name, score in result.intents.items() if score >= th.intent_min_score}
+    def decide(self, a: Assessment, thresholds: Thresholds | None = None) -> Action:
+        th = thresholds or self.thresholds
+        intents = {m.intent for m in a.matches}
+        near = {name for name, score in a.result.intents.items() if score >= th.intent_min_score}
         if "emergency" in intents or "emergency" in near:
             return "emergency"
         if "handoff" in intents or "handoff" in near:
             return "handoff"
-        greeting_words_ok = self.rules.greeting_rest_words(query) <= th.greeting_max_rest_words
-        if ("greeting" in intents and greeting_words_ok) or ("greeting" in near and len(query.split()) <= 6):
+        if ("greeting" in intents and a.greeting_rest <= th.greeting_max_rest_words) or (
+            "greeting" in near and len(a.query.split()) <= 6
+        ):
             return "greeting"
-        if not ranked:
+        if not a.ranked:
             return "fallback"
-        best = ranked[0].score
-        margin = best - ranked[1].score if len(ranked) > 1 else 1.0
-        if best >= th.answer_sure_score or (best >= th.answer_min_score and margin >= th.answer_min_margin):
+        best = a.ranked[0]
+        # Closer to an off-topic example (weather, sport, shopping...) than to any entry: not ours to answer.
+        if a.result.intents.get("offtopic", 0.0) >= best.dense + th.offtopic_margin:
+            return "fallback"
+        margin = best.score - a.ranked[1].score if len(a.ranked) > 1 else 1.0
+        if best.score >= th.answer_sure_score or (best.score >= th.answer_min_score and margin >= th.answer_min_margin):
             return "answer"
         return "fallback"
 
@@ -253,7 +282,7 @@ class AnswerService:
 
     # ------------------------------------------------------------------ composition
 
-    def _reply(self, action: Action, lang: str, ranked: list[EntryHit], result: SearchResult | None) -> Reply:
+    def _reply(self, action: Action, lang: str, ranked: list[EntryHit]) -> Reply:
         answer_lang = self._content_lang(lang)
         topics = [RankedTopic(h.topic, h.entry.id, round(h.score, 4)) for h in ranked[:5]]
         if action == "answer":
