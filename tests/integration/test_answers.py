@@ -53,9 +53,10 @@ def test_answers_in_the_language_of_the_question(service, text: str, lang: str, 
 
 
 def test_other_languages_get_english_content_with_a_note(service) -> None:
-    reply = service.respond("mi jefe no me paga el salario desde hace dos meses, qué puedo hacer")
+    reply = service.respond("mi jefe me dio la Kündigung por WhatsApp, es válido?")
     assert reply.lang == "es" and reply.answer_lang == "en"
-    assert reply.html.startswith("<i>")
+    assert reply.action == "answer" and reply.topics[0].topic == "dismissal"
+    assert reply.html.startswith("<i>") and "/advisor" in reply.html
 
 
 @pytest.mark.parametrize(
