@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -62,7 +60,6 @@ class Reply:
 log = logging.getLogger(__name__)
 THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "thresholds.yaml"
 MAX_QUERY_CHARS = 1000  # the model reads ~512 tokens; longer messages are cut for retrieval only
-CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -112,8 +109,6 @@ class AnswerService:
         self.region = region
         self._detector_version: str | None = None
         self._detector = LanguageDetector()
-        self._cache: OrderedDict[tuple, Reply] = OrderedDict()
-        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, build_if_missing: bool = True) -> AnswerService:
@@ -136,21 +131,12 @@ class AnswerService:
     def respond(
         self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, today: _dt.date | None = None
     ) -> Reply:
-        """What the bot does with `text` as a message; the same for every channel, the CLI and the eval."""
+        """What the bot does with `text` as a message; the same for every channel, the CLI and the eval.
+
+        Not cached here: the conversation core keeps a reply cache in front of this call.
+        """
         self.retriever.reload_if_changed()
-        today = today or _dt.date.today()
-        key = (" ".join(text.split()).casefold(), lang_hint, chosen_lang, today, self.retriever.index.version)
-        with self._cache_lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
-        reply = self._respond(text, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today)
-        with self._cache_lock:
-            self._cache[key] = reply
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return reply
+        return self._respond(text, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today or _dt.date.today())
 
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
         """Topics that have at least one servable entry, with their title in `lang` (for browsing)."""
