@@ -13,9 +13,10 @@ emulator pushes the update → the emulator receives the bot's sendMessage),
 replies lost (no reply by the end of the drain time) and duplicated (more than
 one reply to one message).
 
-Message mix (reported in the output): questions people really send, in eight
-languages, plus greetings; `--unique-share` of the messages get a distinct
-suffix so they miss the bot's reply cache and run the full retrieval. No
+Message mix (reported in the output): users spread over eight languages, each
+sending frequent questions of its language (a greeting among them), the same
+texts many people send; `--unique-share` of the messages get a random number
+appended so they miss the bot's reply cache and run the full retrieval. No
 hand-over or emergency texts: those open a consent dialogue with two replies.
 
 Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 350 --modes polling,webhook]`
@@ -43,38 +44,36 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
 
-QUESTIONS = [
-    "hallo",
-    "Hallo",
-    "hi",
-    "Mein Chef zahlt meinen Lohn nicht",
-    "Wie hoch ist der Mindestlohn?",
-    "Ich wurde gekündigt, was kann ich tun?",
-    "Wie viele Stunden darf ich am Tag arbeiten?",
-    "Bekomme ich Lohn, wenn ich krank bin?",
-    "My employer does not pay my salary",
-    "What is the minimum wage in Germany?",
-    "I got fired without notice",
-    "How many hours can I work per day?",
-    "Работодатель не платит зарплату",
-    "Какая минимальная зарплата в Германии?",
-    "Меня уволили, что делать?",
-    "Роботодавець не платить мені зарплату",
-    "Яка мінімальна зарплата?",
-    "صاحب العمل لا يدفع راتبي",
-    "ما هو الحد الأدنى للأجور؟",
-    "کارفرما حقوق مرا نمی‌دهد",
-    "حداقل دستمزد چقدر است؟",
-    "İşverenim maaşımı ödemiyor",
-    "Asgari ücret ne kadar?",
-    "Mon employeur ne me paie pas",
-    "Quel est le salaire minimum ?",
-    "Brauche ich einen schriftlichen Arbeitsvertrag?",
-    "Wie viel Urlaub steht mir zu?",
-    "Muss ich Überstunden machen?",
-    "Was steht auf meiner Lohnabrechnung?",
-    "Bin ich krankenversichert?",
-]
+QUESTIONS: dict[str, list[str]] = {
+    "de": [
+        "hallo",
+        "Mein Chef zahlt meinen Lohn nicht",
+        "Wie hoch ist der Mindestlohn?",
+        "Ich wurde gekündigt, was kann ich tun?",
+        "Wie viele Stunden darf ich am Tag arbeiten?",
+        "Bekomme ich Lohn, wenn ich krank bin?",
+        "Brauche ich einen schriftlichen Arbeitsvertrag?",
+        "Wie viel Urlaub steht mir zu?",
+    ],
+    "en": [
+        "hi",
+        "My employer does not pay my salary",
+        "What is the minimum wage in Germany?",
+        "I got fired without notice",
+        "How many hours can I work per day?",
+    ],
+    "ru": [
+        "привет",
+        "Работодатель не платит зарплату",
+        "Какая минимальная зарплата в Германии?",
+        "Меня уволили, что делать?",
+    ],
+    "uk": ["привіт", "Роботодавець не платить мені зарплату", "Яка мінімальна зарплата?"],
+    "ar": ["مرحبا", "صاحب العمل لا يدفع راتبي", "ما هو الحد الأدنى للأجور؟"],
+    "fa": ["سلام", "کارفرما حقوق مرا نمی‌دهد", "حداقل دستمزد چقدر است؟"],
+    "tr": ["merhaba", "İşverenim maaşımı ödemiyor", "Asgari ücret ne kadar?"],
+    "fr": ["bonjour", "Mon employeur ne me paie pas", "Quel est le salaire minimum ?"],
+}
 
 
 def free_port() -> int:
@@ -155,11 +154,12 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         stderr=open(work / "bot.log", "wb"),  # noqa: SIM115
     )
     try:
-        warm = emulator.add_user("Warmup", "de")
         started = time.monotonic()
-        for text in QUESTIONS:  # also proves the bot is up, and fills its reply cache like a running day would
-            await warm.send(text)
-            await wait_reply(emulator, warm, len(warm.chat.bot_messages) + 1, timeout=600)
+        for lang, texts in QUESTIONS.items():  # proves the bot is up; fills its reply cache as a running day would
+            warm = emulator.add_user(f"Warmup-{lang}", lang)
+            for text in texts:
+                await warm.send(text)
+                await wait_reply(emulator, warm, len(warm.chat.bot_messages) + 1, timeout=600)
         startup_s = time.monotonic() - started
 
         rng = random.Random(42)
@@ -176,7 +176,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
             nonlocal unique
             user = users[i % args.users]
             k = i // args.users
-            text = rng.choice(QUESTIONS)
+            text = rng.choice(QUESTIONS[user.language_code or "de"])
             if rng.random() < args.unique_share:
                 text = f"{text} ({rng.randint(1, 10**9)})"
                 unique += 1
@@ -248,12 +248,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "bench": "telegram-throughput",
         "cpus": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),
         "message_mix": {
-            "pool": len(QUESTIONS),
-            "languages": 8,
-            "greetings_share": round(3 / len(QUESTIONS), 2),
+            "distinct_texts": sum(len(v) for v in QUESTIONS.values()),
+            "languages": len(QUESTIONS),
+            "greetings_share": round(1 / statistics.fmean(len(v) for v in QUESTIONS.values()), 2),
             "unique_share": args.unique_share,
-            "note": "texts drawn uniformly from the pool; unique ones carry a random suffix and miss the reply cache",
+            "note": (
+                "users spread evenly over 8 languages, each writes texts of its language drawn uniformly "
+                "(a greeting is one of them); unique texts carry a random number and miss the reply cache"
+            ),
         },
         "targets": {"updates_per_second": 300, "p95_ms": 250, "lost": 0, "duplicated": 0},
         "results": results,

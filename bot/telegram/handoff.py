@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
+from bot.telegram.filters import ButtonData
 
 
 async def advisor(message: Message, conversations: ConversationService) -> None:
@@ -25,7 +26,5 @@ def create_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="handoff")
     router.message.register(advisor, Command("advisor", "human", "berater"))
-    router.callback_query.register(
-        handoff_button, F.data.startswith("adv:") | F.data.startswith("consent:") | F.data.startswith("rate:")
-    )
+    router.callback_query.register(handoff_button, ButtonData("adv:", "consent:", "rate:"))
     return router

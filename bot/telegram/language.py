@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
+from bot.telegram.filters import ButtonData
 
 
 async def language(message: Message, conversations: ConversationService) -> None:
@@ -25,5 +26,5 @@ def create_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="language")
     router.message.register(language, Command("language"))
-    router.callback_query.register(chosen, F.data.startswith("lang:"))
+    router.callback_query.register(chosen, ButtonData("lang:"))
     return router

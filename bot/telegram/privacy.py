@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
+from bot.telegram.filters import ButtonData
 
 
 async def privacy(message: Message, conversations: ConversationService) -> None:
@@ -32,5 +33,5 @@ def create_router() -> Router:
     router = Router(name="privacy")
     router.message.register(privacy, Command("privacy"))
     router.message.register(delete, Command("delete"))
-    router.callback_query.register(delete_answer, F.data.startswith("del:"))
+    router.callback_query.register(delete_answer, ButtonData("del:"))
     return router

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.services.conversations import ConversationService
 from bot.telegram.callbacks import answer_button
 from bot.telegram.context import CHANNEL, sender_of
+from bot.telegram.filters import ButtonData, PlainText, SlashText
 
 
 async def question(message: Message, conversations: ConversationService) -> None:
@@ -79,9 +80,9 @@ async def unknown_button(query: CallbackQuery, conversations: ConversationServic
 def create_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="questions")
-    router.message.register(question, F.text & ~F.text.startswith("/"))
-    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(question, PlainText())
+    router.message.register(unknown_command, SlashText())
     router.message.register(media)
-    router.callback_query.register(feedback, F.data.startswith("fb:"))
+    router.callback_query.register(feedback, ButtonData("fb:"))
     router.callback_query.register(unknown_button)
     return router
