@@ -348,7 +348,7 @@ class TelegramOutbox:
     async def _flush_results_loop(self) -> None:
         while True:
             await self._results_ready.wait()
-            await asyncio.sleep(0.02)  # gather a batch: one transaction for many deliveries
+            await asyncio.sleep(0.1)  # gather a batch: one transaction for many deliveries (statuses only)
             self._results_ready.clear()
             try:
                 await self._write_results()
