@@ -62,6 +62,19 @@ def load_answer_service(settings: Settings) -> Answerer | None:
         return None
 
 
+async def _purge_periodically(conversations: ConversationService, retention_days: int, every: float) -> None:
+    """The retention promise of the privacy notice: closed conversations go after RETENTION_DAYS."""
+    from bot.services.privacy import PrivacyService
+
+    privacy = PrivacyService(conversations)
+    while True:
+        try:
+            await privacy.purge(retention_days)
+        except Exception:  # a failed purge is retried next round; it must not stop the bot
+            log.exception(json.dumps({"event": "retention_purge_failed"}))
+        await asyncio.sleep(every)
+
+
 async def _follow_index(bus: events.EventBus, conversations: ConversationService) -> None:
     """A published index invalidates cached replies in every replica."""
     async for _payload in bus.subscribe(events.INDEX):
@@ -93,6 +106,9 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         runtime = Runtime(settings, db, bus, conversations, outbox, service)
         app.state.runtime = runtime
         follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
+        purger = asyncio.create_task(
+            _purge_periodically(conversations, settings.retention_days, every=3600.0), name="retention-purge"
+        )
         if telegram_enabled(settings):
             from bot.telegram.runtime import TelegramRuntime, create_bot, create_dispatcher
 
@@ -110,9 +126,10 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             if runtime.telegram is not None:
                 await runtime.telegram.stop()
             await outbox.stop()
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
+            for task in (follower, purger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if conversations.throttle is not None:
                 await conversations.throttle.close()
             await bus.close()
