@@ -80,12 +80,14 @@ def worker(backend: str, model_dir: str, out: str) -> None:
     texts = json.loads(Path(out).with_suffix(".texts.json").read_text(encoding="utf-8"))
     questions, passages = texts["questions"], texts["passages"]
     sample_q, sample_p = questions[::QUESTION_STRIDE], passages[::PASSAGE_STRIDE]
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     query_vectors = encoder.encode_queries(sample_q)
     questions_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     passage_vectors = encoder.encode_passages(sample_p)
     passages_s = time.perf_counter() - t0
+    sample_cpu_s = time.process_time() - cpu0
     t0 = time.perf_counter()
     encoder.encode_passages(sample_p[:INCREMENTAL_TEXTS])
     incremental_s = time.perf_counter() - t0
@@ -100,6 +102,12 @@ def worker(backend: str, model_dir: str, out: str) -> None:
         "passages_per_s": round(len(sample_p) / passages_s, 1),
         "full_index_texts": len(questions) + len(passages),
         "full_index_s_est": round(full_s, 1),
+        # CPU seconds of the same work, spread over the cores: what the wall time would be on an
+        # idle machine, since on a shared one the wall time mostly measures the neighbours.
+        "full_index_cpu_s_est_per_core": round(
+            sample_cpu_s * full_s / (questions_s + passages_s) / (os.cpu_count() or 1), 1
+        ),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "incremental_40_passages_s": round(incremental_s, 2),
         "rss_mb_after_load": rss_after_load,
         "rss_mb_after_batches": rss_now,
