@@ -9,14 +9,16 @@ re-embeds that entry's changed texts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,14 +189,33 @@ class IndexStore:
         except (OSError, ValueError):
             return None
 
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One build at a time, across processes: the CLI, the console and a second replica may all build."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.root / ".build.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def build(
-        self, entries: Sequence[Entry], encoder: Encoder, *, intents: IntentExamples | None = None, force: bool = False
+        self,
+        entries: Sequence[Entry] | Callable[[], Sequence[Entry]],
+        encoder: Encoder,
+        *,
+        intents: IntentExamples | None = None,
+        force: bool = False,
     ) -> BuildReport:
-        """Embeds what changed, writes a new version, and switches CURRENT to it."""
+        """Embeds what changed, writes a new version, and switches CURRENT to it.
+
+        Pass a loader instead of a list to read the entries only once the build lock is held,
+        so a build that waited for another one never publishes the older content.
+        """
         started = time.perf_counter()
-        with self._lock:
-            self.root.mkdir(parents=True, exist_ok=True)
-            entries = sorted(entries, key=lambda e: e.id)
+        with self.exclusive():
+            entries = sorted(entries() if callable(entries) else entries, key=lambda e: e.id)
             previous = self.current_manifest() or {}
             intents = intents or {}
             rows, texts = _rows_and_texts(entries, intents)

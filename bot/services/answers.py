@@ -84,9 +84,13 @@ class Thresholds:
 
 def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None) -> BuildReport:
     """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
-    entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
     encoder = load_encoder(encoder_name or settings.fairbot_encoder, settings.fairbot_model_path)
-    return IndexStore(settings.index_dir).build(entries, encoder, intents=load_intents().examples, force=force)
+    return IndexStore(settings.index_dir).build(
+        lambda: load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file),
+        encoder,
+        intents=load_intents().examples,
+        force=force,
+    )
 
 
 @dataclass(frozen=True)
