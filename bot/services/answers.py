@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 import logging
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -84,7 +88,7 @@ class Thresholds:
 
 def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None) -> BuildReport:
     """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
-    encoder = load_encoder(encoder_name or settings.fairbot_encoder, settings.fairbot_model_path)
+    encoder = load_encoder(encoder_name or settings.fairbot_index_encoder, settings.fairbot_model_path)
     return IndexStore(settings.index_dir).build(
         lambda: load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file),
         encoder,
@@ -103,6 +107,25 @@ class Assessment:
     greeting_rest: int  # words left after greeting phrases
 
 
+def _build_in_child_process(settings: Settings) -> None:
+    """The first build embeds every text with the index encoder; doing it in a child process keeps that
+    encoder's memory out of the long-running server."""
+    log.info(json.dumps({"event": "index_build_started", "index_dir": str(settings.index_dir)}))
+    env = {
+        **os.environ,
+        "FAIRBOT_DATA_DIR": str(settings.fairbot_data_dir),
+        "FAIRBOT_ENTRIES_DIR": str(settings.fairbot_entries_dir),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "indexer", "build"], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise FileNotFoundError(
+            f"could not build the index in {settings.index_dir}: {result.stderr.strip()[-500:]} "
+            "(run `fairbot kb check` and `fairbot index build` to see why)"
+        )
+
+
 class AnswerService:
     """Message → Reply. Thread-safe; one per process (it holds the model and the index)."""
 
@@ -118,7 +141,7 @@ class AnswerService:
     def from_settings(cls, settings: Settings, *, build_if_missing: bool = True) -> AnswerService:
         store = IndexStore(settings.index_dir)
         if store.current_version() is None and build_if_missing:
-            build_index(settings)
+            _build_in_child_process(settings)
         thresholds = Thresholds.load()
         encoder = load_encoder(settings.fairbot_encoder, settings.fairbot_model_path)
         retriever = Retriever(
