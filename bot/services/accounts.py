@@ -237,9 +237,7 @@ async def audit(
     )
 
 
-async def audit_log(
-    session: AsyncSession, *, action: str | None = None, limit: int = 200
-) -> list[AuditEvent]:
+async def audit_log(session: AsyncSession, *, action: str | None = None, limit: int = 200) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action:
         query = query.where(AuditEvent.action == action)
