@@ -251,8 +251,7 @@ async def publish_entry(
         async with db.session() as session:
             return await _entry_page(request, session, service, entry_id, lang, errors=errors, status_code=422)
     try:
-        async with db.session() as session:
-            report = await service.reindex(session)
+        report = await service.reindex(db, runtime(request).answers)
     except Exception as error:  # the revision is published; the next publish or `fairbot index build` retries
         log.exception(json.dumps({"event": "reindex_failed", "entry_id": entry_id}))
         message = f"{type(error).__name__}: {error}"[:300]

@@ -18,7 +18,7 @@ import json
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.errors import InvalidInput, NotFound
+from bot.storage.db import Database
 from bot.storage.models import (
     REVISION_DRAFT,
     REVISION_PUBLISHED,
@@ -355,7 +356,13 @@ class Editorial:
         return latest, entry
 
     # ------------------------------------------------------------------ index
-    def encoder(self) -> Any:
+    def encoder(self, answers: Any = None) -> Any:
+        """The serving encoder: the running AnswerService's own instance when there is one (no second copy
+        in memory). Publishing re-embeds only the changed texts, so the small serving model is quick enough,
+        and it shares MODEL_ID (and the embedding cache) with the index encoder of full builds."""
+        shared = getattr(getattr(answers, "retriever", None), "encoder", None)
+        if shared is not None:
+            return shared
         with self._encoder_lock:
             if self._encoder is None:
                 from knowledge.embedding import load_encoder
@@ -363,18 +370,29 @@ class Editorial:
                 self._encoder = load_encoder(self.settings.fairbot_encoder, self.settings.fairbot_model_path)
             return self._encoder
 
-    def build_index(self, entries: Sequence[Entry]) -> Any:
+    def build_index(self, entries: Sequence[Entry] | Callable[[], Sequence[Entry]], answers: Any = None) -> Any:
         """CPU-bound (embedding): call through `asyncio.to_thread`."""
         from knowledge.index import IndexStore
         from knowledge.intents import load_intents
 
         store = IndexStore(self.settings.index_dir)
         # the same build call as `bot.services.answers.build_index`, but with the console's entries
-        return store.build(list(entries), self.encoder(), intents=load_intents().examples)
+        return store.build(entries, self.encoder(answers), intents=load_intents().examples)
 
-    async def reindex(self, session: AsyncSession) -> Any:
-        entries = await self.served_entries(session)
-        return await asyncio.to_thread(self.build_index, entries)
+    async def reindex(self, db: Database, answers: Any = None) -> Any:
+        """Rebuild from the served state. The entries are read inside the index's build lock (the callable
+        runs in the worker thread and asks this loop for them), so two editors publishing at once in two
+        processes cannot leave an index built from the older snapshot."""
+        loop = asyncio.get_running_loop()
+
+        async def read() -> list[Entry]:
+            async with db.session() as session:
+                return await self.served_entries(session)
+
+        def entries() -> list[Entry]:
+            return asyncio.run_coroutine_threadsafe(read(), loop).result(timeout=300)
+
+        return await asyncio.to_thread(self.build_index, entries, answers)
 
     # ------------------------------------------------------------------ report
     async def unanswered(self, session: AsyncSession, *, limit: int = 300) -> list[UnansweredItem]:
