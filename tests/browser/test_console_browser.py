@@ -136,6 +136,11 @@ def test_handover_claim_reply_seen_by_person(new_page: Any) -> None:
     advisor.get_by_test_id("note-add").click()
     expect(advisor.get_by_test_id("note").last).to_contain_text("Frist prüfen")
 
+    advisor.set_viewport_size(PHONE)
+    expect(advisor.get_by_test_id("reply-send")).to_be_visible()
+    screenshot(advisor, "transcript-phone")
+    advisor.set_viewport_size({"width": 1280, "height": 900})
+
     advisor.get_by_test_id("close-outcome").select_option("answered")
     advisor.get_by_test_id("close").click()
     expect(advisor).to_have_url(re.compile(r"/console/inbox"))
