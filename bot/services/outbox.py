@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import EventBus, conversation_topic
@@ -366,7 +366,14 @@ class TelegramOutbox:
         try:
             async with self.db.transaction() as session:
                 rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in batch]
-                await session.execute(update(OutboxItem), rows)
+                # Core executemany, not the ORM's bulk update: an item erased by /delete meanwhile is
+                # simply skipped instead of failing the whole batch with StaleDataError.
+                table = OutboxItem.__table__
+                columns = {k: bindparam(k) for k in rows[0] if k != "id"}
+                await session.execute(
+                    update(table).where(table.c.id == bindparam("item_id")).values(**columns),
+                    [{**{k: v for k, v in r.items() if k != "id"}, "item_id": r["id"]} for r in rows],
+                )
                 messages: dict[int, dict[str, Any]] = {}
                 for r in batch:
                     if r["_message_id"] is None or r["status"] == "pending":
