@@ -90,7 +90,7 @@ def build_index(settings: Settings, *, force: bool = False, encoder_name: str | 
     """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
     encoder = load_encoder(encoder_name or settings.fairbot_index_encoder, settings.fairbot_model_path)
     return IndexStore(settings.index_dir).build(
-        lambda: load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file),
+        lambda: served_entries(settings),
         encoder,
         intents=load_intents().examples,
         force=force,
@@ -105,6 +105,41 @@ class Assessment:
     matches: list[IntentMatch]
     lang: str
     greeting_rest: int  # words left after greeting phrases
+
+
+def served_entries(settings: Settings) -> list[Entry]:
+    """What the bot serves: the YAML files, each replaced by its newest revision published in the console.
+
+    Every build goes through here, so a build from the command line never drops what editors published.
+    Without a database yet (a fresh install) the YAML files are all there is.
+    """
+    import asyncio
+
+    from bot.services.editorial import Editorial
+    from bot.storage.db import Database
+
+    entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
+    url = settings.effective_database_url
+    if (
+        url.startswith("sqlite")
+        and not (settings.fairbot_data_dir / "fairbot.db").exists()
+        and not settings.database_url
+    ):
+        return entries
+
+    async def overlay() -> list[Entry]:
+        db = Database(url)
+        try:
+            async with db.session() as session:
+                return await Editorial(settings).served_entries(session)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(overlay())
+    except Exception as exc:  # an unmigrated or unreachable database: the YAML files still make a valid index
+        log.warning(json.dumps({"event": "published_revisions_unavailable", "error": f"{type(exc).__name__}"}))
+        return entries
 
 
 def _build_in_child_process(settings: Settings) -> None:
