@@ -216,7 +216,10 @@ class TelegramOutbox:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, *self._tasks, return_exceptions=True)
-        await self._write_results()
+        try:
+            await self._write_results()
+        except Exception:  # the rows stay pending; the sweeper re-sends them after the next start
+            log.exception(json.dumps({"event": "outbox_final_write_failed"}))
         self._background = []
 
     async def wait_delivered(self, message_id: int, timeout: float) -> str | None:
