@@ -25,7 +25,7 @@ from bot.config import Settings, get_settings
 from bot.services.channels import WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.handoff import OpeningHours
-from bot.services.outbox import TelegramOutbox, telegram_send
+from bot.services.outbox import TelegramHttpSender, TelegramOutbox
 from bot.services.throttling import create_throttle
 from bot.storage.db import Database
 
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         )
         runtime = Runtime(settings, db, bus, conversations, outbox, service)
         app.state.runtime = runtime
+        http_sender: TelegramHttpSender | None = None
         follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
         purger = asyncio.create_task(
             _purge_periodically(conversations, settings.retention_days, every=3600.0), name="retention-purge"
@@ -113,7 +114,9 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             from bot.telegram.runtime import TelegramRuntime, create_bot, create_dispatcher
 
             bot = create_bot(settings)
-            outbox.send = telegram_send(bot)
+            assert settings.telegram_bot_token is not None
+            http_sender = TelegramHttpSender(settings.telegram_api_url, settings.telegram_bot_token.get_secret_value())
+            outbox.send = http_sender
             dp = create_dispatcher(conversations, db, bot.id, redis_url=settings.redis_url)
             runtime.telegram = TelegramRuntime(settings, bot, dp)
         await outbox.start()
@@ -126,6 +129,8 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             if runtime.telegram is not None:
                 await runtime.telegram.stop()
             await outbox.stop()
+            if http_sender is not None:
+                await http_sender.close()
             for task in (follower, purger):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
