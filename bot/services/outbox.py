@@ -481,47 +481,6 @@ def _message_id_of(result: Any) -> str | None:
     return None if message_id is None else str(message_id)
 
 
-def telegram_send(bot: Any) -> SendFunc:
-    """Adapt an aiogram Bot to the outbox: map its exceptions to retry / permanent failure."""
-    from aiogram import methods
-    from aiogram.exceptions import (
-        RestartingTelegram,
-        TelegramAPIError,
-        TelegramBadRequest,
-        TelegramNetworkError,
-        TelegramRetryAfter,
-        TelegramServerError,
-    )
-
-    known = {
-        "sendMessage": methods.SendMessage,
-        "editMessageReplyMarkup": methods.EditMessageReplyMarkup,
-        "answerCallbackQuery": methods.AnswerCallbackQuery,
-    }
-
-    async def send(method: str, payload: dict[str, Any]) -> Any:
-        try:
-            call = known[method](**payload)
-        except KeyError as exc:
-            raise PermanentFailure(f"unknown method {method}") from exc
-        try:
-            return await bot(call)
-        except TelegramRetryAfter as exc:
-            raise RetryLater(float(exc.retry_after), "429 retry_after") from exc
-        except (TelegramServerError, RestartingTelegram, TelegramNetworkError) as exc:
-            raise RetryLater(None, type(exc).__name__) from exc
-        except TelegramBadRequest as exc:
-            if "parse entities" in str(exc).lower() and payload.get("parse_mode"):
-                raise RetryLater(0, "html") from exc
-            raise PermanentFailure(str(exc)) from exc
-        except TelegramAPIError as exc:
-            raise PermanentFailure(str(exc)) from exc
-        except (TimeoutError, OSError) as exc:
-            raise RetryLater(None, type(exc).__name__) from exc
-
-    return send
-
-
 class TelegramHttpSender:
     """The outbox's sender: one JSON POST per call on a shared keep-alive session.
 
