@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -87,7 +87,10 @@ class Database:
         return is_sqlite(self.url)
 
     async def migrate(self, revision: str = "head") -> None:
+        """`alembic upgrade`; replicas starting together take turns (a PostgreSQL advisory lock)."""
         async with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
             await conn.run_sync(_upgrade, self.url, revision)
 
     @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -119,3 +120,20 @@ async def test_update_ids_are_claimed_once(db: Database) -> None:
         assert await repo.claim_update(session, "telegram:2", 10) is True
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 2
+
+
+@pytest.mark.postgres
+async def test_replicas_starting_together_migrate_one_after_another() -> None:
+    if not pg_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    url = create_pg_database()
+    databases = [Database(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(d.migrate() for d in databases))
+        async with databases[0].engine.connect() as conn:
+            tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+        assert "conversation" in tables
+    finally:
+        for database in databases:
+            await database.dispose()
+        drop_pg_database(url)
