@@ -32,7 +32,7 @@ def service():
         ("Mein Chef hat mir den Lohn für Oktober immer noch nicht überwiesen", "de", "wage-unpaid"),
         ("my boss only pays me 8 euros an hour, is that legal?", "en", "minimum-wage"),
         ("صاحب الشغل أخذ جواز سفري ومش راضي يرجعه", "ar", "documents-withheld"),
-        ("دکتر برام Krankmeldung نوشته ولی رئیسم میگه حقوق اون روزها رو نمیده", "fa", "sick-leave"),
+        ("دو هفته مریض بودم و Krankmeldung دادم، رئیسم میگه حقوق این روزها رو نمیده", "fa", "sick-leave"),
         ("меня уволили по WhatsApp, это законно?", "ru", "dismissal"),
         ("я впав на будівництві і зламав руку, хто платить лікування?", "uk", "work-accident"),
         ("Krankenkasse kartım yok, patron beni kaydettirmemiş", "tr", "health-insurance"),
