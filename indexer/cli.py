@@ -41,7 +41,9 @@ def index_group() -> None:
 
 @index_group.command("build")
 @click.option("--force", is_flag=True, help="Write a new version even if no entry changed.")
-@click.option("--encoder", "encoder_name", default=None, help="Backend to embed with (default: FAIRBOT_INDEX_ENCODER, onnx).")
+@click.option(
+    "--encoder", "encoder_name", default=None, help="Backend to embed with (default: FAIRBOT_INDEX_ENCODER, onnx)."
+)
 def index_build(force: bool, encoder_name: str | None) -> None:
     """Embed changed entries and switch running bots to the new index version."""
     from bot.services.answers import build_index

@@ -35,7 +35,11 @@ def service():
         ("دو هفته مریض بودم و Krankmeldung دادم، رئیسم میگه حقوق این روزها رو نمیده", "fa", "sick-leave"),
         ("меня уволили по WhatsApp, это законно?", "ru", "dismissal"),
         ("я впав на будівництві і зламав руку, хто платить лікування?", "uk", "work-accident"),
-        ("yeni işe başladım, patron hangi Krankenkasse'ye üye olmak istediğimi sordu, nasıl seçerim", "tr", "health-insurance"),
+        (
+            "yeni işe başladım, patron hangi Krankenkasse'ye üye olmak istediğimi sordu, nasıl seçerim",
+            "tr",
+            "health-insurance",
+        ),
         (
             "mon patron me demande de créer une Gewerbe mais je travaille comme les autres salariés",
             "fr",

