@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,33 +12,8 @@ from sqlalchemy import select
 from bot.services import accounts
 from bot.storage.db import Database
 from bot.storage.models import Account, AuditEvent
-from tests.e2e.harness import clean, create_pg_database, drop_pg_database, pg_available
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 PASSWORD = "a-long-enough-password"
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> object:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    url = create_pg_database()
-    yield url
-    drop_pg_database(url)
-
-
-@pytest.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    database = Database(url)
-    await database.migrate()
-    await clean(database)
-    yield database
-    await database.dispose()
 
 
 async def _add(db: Database, username: str = "bea", role: str = "advisor") -> None:

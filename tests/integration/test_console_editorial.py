@@ -4,7 +4,6 @@ unanswered report, reply-to-draft and export back to YAML."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,33 +15,8 @@ from bot.services.editorial import Editorial, EntryInvalid, group_unanswered, re
 from bot.storage.db import Database
 from bot.storage.models import Account, Conversation, Feedback, Message, Person
 from knowledge.loader import load_entries
-from tests.e2e.harness import clean, create_pg_database, drop_pg_database, pg_available
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 ENTRY = "dismissal-written-form"
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> object:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    url = create_pg_database()
-    yield url
-    drop_pg_database(url)
-
-
-@pytest.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'editorial.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    database = Database(url)
-    await database.migrate()
-    await clean(database)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,18 +22,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.throttling import MemoryThrottle
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Feedback, Handoff, Message, Person
-from tests.e2e.harness import answer_service, clean, create_pg_database, drop_pg_database, pg_available
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Any:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    url = create_pg_database()
-    yield url
-    drop_pg_database(url)
+from tests.e2e.harness import answer_service
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +51,10 @@ class Recorder:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-@pytest.fixture(params=BACKENDS)
-async def service(request: pytest.FixtureRequest, tmp_path: Path, answers: Any) -> AsyncIterator[ConversationService]:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'conv.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    db = Database(url)
-    await db.migrate()
-    await clean(db)
+@pytest.fixture
+async def service(db: Database, answers: Any) -> AsyncIterator[ConversationService]:
     bus = events.MemoryEventBus()
-    svc = ConversationService(
+    yield ConversationService(
         db,
         answers,
         bus,
@@ -83,8 +63,6 @@ async def service(request: pytest.FixtureRequest, tmp_path: Path, answers: Any) 
         throttle=MemoryThrottle(limit=5, window_seconds=60),
         reply_cache=ReplyCache(),
     )
-    yield svc
-    await db.dispose()
 
 
 async def _conversation(svc: ConversationService, conversation_id: int) -> Conversation:

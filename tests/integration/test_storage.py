@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -22,32 +20,7 @@ from bot.storage.models import (
     Person,
     ProcessedUpdate,
 )
-from tests.e2e.harness import clean, create_pg_database, drop_pg_database, pg_available
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> object:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    url = create_pg_database()
-    yield url
-    drop_pg_database(url)
-
-
-@pytest.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'storage.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    database = Database(url)
-    await database.migrate()
-    await clean(database)
-    yield database
-    await database.dispose()
+from tests.e2e.harness import create_pg_database, drop_pg_database, pg_available
 
 
 async def test_migration_creates_every_table(db: Database) -> None:
