@@ -604,34 +604,19 @@ class ConversationService:
     # ================================================================ person side: commands
     async def start(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
         """/start: language choice first, because everything after it is said in that language."""
-        batch = self._Batch()
-        async with self.db.transaction() as session:
-            person, conversation = await self._load(session, channel, external_id, None, lang_hint)
-            lang = self._ui_lang(person, lang_hint)
-            await self._say(
-                session,
-                batch,
-                person,
-                conversation,
-                t("start_choose_language", lang),
-                _language_keyboard(),
-                action="start",
-            )
-        await self._finish(batch)
+        await self._language_prompt(channel, external_id, lang_hint, "start_choose_language", "start")
 
     async def language_menu(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        await self._language_prompt(channel, external_id, lang_hint, "language_menu", "language")
+
+    async def _language_prompt(
+        self, channel: str, external_id: str, lang_hint: str | None, text_key: str, action: str
+    ) -> None:
         batch = self._Batch()
         async with self.db.transaction() as session:
             person, conversation = await self._load(session, channel, external_id, None, lang_hint)
-            await self._say(
-                session,
-                batch,
-                person,
-                conversation,
-                t("language_menu", self._ui_lang(person, lang_hint)),
-                _language_keyboard(),
-                action="language",
-            )
+            text = t(text_key, self._ui_lang(person, lang_hint))
+            await self._say(session, batch, person, conversation, text, _language_keyboard(), action=action)
         await self._finish(batch)
 
     async def topics(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
