@@ -394,34 +394,17 @@ class ConversationService:
                 if relayed is not None:
                     return relayed
 
-            throttled_notice = False
+            outcome: tuple[str, str | None] | None = None  # (stored action, notice to send)
             if self.throttle is not None:
                 decision = await self.throttle.hit(f"{channel}:{external_id}")
                 if not decision.allowed:
-                    throttled_notice = decision.notify
-                    kind_action = "throttled"
-                    return await self._store_unanswered(
-                        channel,
-                        external_id,
-                        text,
-                        kind,
-                        attachment,
-                        region,
-                        lang_hint,
-                        kind_action,
-                        "throttled" if throttled_notice else None,
-                    )
-            if kind != "text":
+                    outcome = ("throttled", "throttled" if decision.notify else None)
+            if outcome is None and kind != "text":
+                outcome = ("media", "media_unsupported" if kind != "empty" else "empty_message")
+            if outcome is not None:
+                stored_action, notice = outcome
                 return await self._store_unanswered(
-                    channel,
-                    external_id,
-                    text,
-                    kind,
-                    attachment,
-                    region,
-                    lang_hint,
-                    "media",
-                    "media_unsupported" if kind != "empty" else "empty_message",
+                    channel, external_id, text, kind, attachment, region, lang_hint, stored_action, notice
                 )
 
             reply = await self._respond(text, known_lang, chosen)
