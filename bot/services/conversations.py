@@ -21,7 +21,7 @@ import logging
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -592,44 +592,46 @@ class ConversationService:
     async def language_menu(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
         await self._language_prompt(channel, external_id, lang_hint, "language_menu", "language")
 
+    async def topics(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        def render(lang: str) -> tuple[str, Keyboard | None]:
+            titles = self.answers.topic_titles(lang) if self.answers is not None else []
+            if not titles:
+                return t("topics_empty", lang), None
+            return t("topics_header", lang), [[Button(title[:60], f"topic:{topic}")] for topic, title in titles]
+
+        await self._prompt(channel, external_id, lang_hint, render, "topics")
+
+    async def privacy(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        await self._prompt(channel, external_id, lang_hint, lambda lang: (t("privacy_notice", lang), None), "privacy")
+
+    async def ask_delete(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        def render(lang: str) -> tuple[str, Keyboard | None]:
+            rows = [[Button(t("btn_delete_yes", lang), "del:y"), Button(t("btn_delete_no", lang), "del:n")]]
+            return t("delete_confirm", lang), rows
+
+        await self._prompt(channel, external_id, lang_hint, render, "privacy")
+
     async def _language_prompt(
         self, channel: str, external_id: str, lang_hint: str | None, text_key: str, action: str
     ) -> None:
-        batch = self._Batch()
-        async with self.db.transaction() as session:
-            person, conversation = await self._load(session, channel, external_id, None, lang_hint)
-            text = t(text_key, self._ui_lang(person, lang_hint))
-            await self._say(session, batch, person, conversation, text, _language_keyboard(), action=action)
-        await self._finish(batch)
+        await self._prompt(
+            channel, external_id, lang_hint, lambda lang: (t(text_key, lang), _language_keyboard()), action
+        )
 
-    async def topics(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+    async def _prompt(
+        self,
+        channel: str,
+        external_id: str,
+        lang_hint: str | None,
+        render: Callable[[str], tuple[str, Keyboard | None]],
+        action: str,
+    ) -> None:
+        """One bot message in the person's UI language: the shape of every command reply."""
         batch = self._Batch()
         async with self.db.transaction() as session:
             person, conversation = await self._load(session, channel, external_id, None, lang_hint)
-            lang = self._ui_lang(person, lang_hint)
-            titles = self.answers.topic_titles(lang) if self.answers is not None else []
-            if titles:
-                rows = [[Button(title[:60], f"topic:{topic}")] for topic, title in titles]
-                await self._say(session, batch, person, conversation, t("topics_header", lang), rows, action="topics")
-            else:
-                await self._say(session, batch, person, conversation, t("topics_empty", lang), action="topics")
-        await self._finish(batch)
-
-    async def privacy(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
-        batch = self._Batch()
-        async with self.db.transaction() as session:
-            person, conversation = await self._load(session, channel, external_id, None, lang_hint)
-            lang = self._ui_lang(person, lang_hint)
-            await self._say(session, batch, person, conversation, t("privacy_notice", lang), action="privacy")
-        await self._finish(batch)
-
-    async def ask_delete(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
-        batch = self._Batch()
-        async with self.db.transaction() as session:
-            person, conversation = await self._load(session, channel, external_id, None, lang_hint)
-            lang = self._ui_lang(person, lang_hint)
-            rows = [[Button(t("btn_delete_yes", lang), "del:y"), Button(t("btn_delete_no", lang), "del:n")]]
-            await self._say(session, batch, person, conversation, t("delete_confirm", lang), rows, action="privacy")
+            text, rows = render(self._ui_lang(person, lang_hint))
+            await self._say(session, batch, person, conversation, text, rows, action=action)
         await self._finish(batch)
 
     async def request_advisor(
