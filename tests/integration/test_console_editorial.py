@@ -35,6 +35,22 @@ async def _editor(db: Database) -> Account:
         )
 
 
+async def _append_to_answer(db: Database, editorial: Editorial, editor: Account, lang: str, addition: str) -> None:
+    """An editor's draft that changes only the answer of one language."""
+    async with db.transaction() as session:
+        data, _ = await editorial.current(session, ENTRY)
+        text = data["texts"][lang]
+        await editorial.save_draft(
+            session,
+            editor,
+            ENTRY,
+            lang,
+            title=text["title"],
+            questions=text["questions"],
+            answer=text["answer"] + addition,
+        )
+
+
 async def test_german_edit_marks_translations_stale_and_rollback_restores(db: Database, editorial: Editorial) -> None:
     editor = await _editor(db)
     async with db.session() as session:
@@ -42,18 +58,7 @@ async def test_german_edit_marks_translations_stale_and_rollback_restores(db: Da
     assert [r.entry_id for r in rows] == [ENTRY]
     assert rows[0].source == "yaml" and not rows[0].stale and not rows[0].missing
 
-    async with db.transaction() as session:
-        data, _ = await editorial.current(session, ENTRY)
-        german = data["texts"]["de"]
-        await editorial.save_draft(
-            session,
-            editor,
-            ENTRY,
-            "de",
-            title=german["title"],
-            questions=german["questions"],
-            answer=german["answer"] + " Neu: Fristen beachten.",
-        )
+    await _append_to_answer(db, editorial, editor, "de", " Neu: Fristen beachten.")
     async with db.session() as session:
         row = (await editorial.workspace(session))[0]
         revisions = await editorial.revisions(session, ENTRY)
@@ -63,18 +68,7 @@ async def test_german_edit_marks_translations_stale_and_rollback_restores(db: Da
     assert any(kind == "add" and "Neu: Fristen beachten." in line for kind, line in diff)
 
     # updating one translation clears its stale mark only
-    async with db.transaction() as session:
-        data, _ = await editorial.current(session, ENTRY)
-        english = data["texts"]["en"]
-        await editorial.save_draft(
-            session,
-            editor,
-            ENTRY,
-            "en",
-            title=english["title"],
-            questions=english["questions"],
-            answer=english["answer"] + " New: mind the deadlines.",
-        )
+    await _append_to_answer(db, editorial, editor, "en", " New: mind the deadlines.")
     async with db.session() as session:
         row = (await editorial.workspace(session))[0]
     assert "en" not in row.stale and "fr" in row.stale
