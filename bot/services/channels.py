@@ -50,7 +50,7 @@ class ChannelSender(Protocol):
     channel: str
     delivered_on_commit: bool  # True: the message counts as sent once committed (no remote API to call)
 
-    def stage(self, session: AsyncSession, outgoing: Outgoing) -> Any:
+    async def stage(self, session: AsyncSession, outgoing: Outgoing) -> Any:
         """Record the delivery inside the caller's transaction; returns a token for `flush`."""
 
     async def flush(self, staged: Sequence[Any]) -> None:
@@ -66,7 +66,7 @@ class WebChatSender:
     def __init__(self, bus: EventBus) -> None:
         self.bus = bus
 
-    def stage(self, session: AsyncSession, outgoing: Outgoing) -> Outgoing:
+    async def stage(self, session: AsyncSession, outgoing: Outgoing) -> Outgoing:
         return outgoing
 
     async def flush(self, staged: Sequence[Any]) -> None:

@@ -279,12 +279,13 @@ class ConversationService:
         advisor_id: int | None = None,
         plain_text: str | None = None,
         store: bool = True,
-    ) -> Message | None:
-        """Store an outgoing message and stage its delivery in the same transaction."""
+    ) -> int | None:
+        """Store an outgoing message and stage its delivery in the same transaction; returns its id."""
         sender = self._sender(person.channel)
-        message = None
+        message_id = None
         if store:
-            message = Message(
+            message_id = await repo.add_message(
+                session,
                 conversation_id=conversation.id,
                 direction="out",
                 author=author,
@@ -296,21 +297,18 @@ class ConversationService:
                 action=action or (reply.action if reply else None),
                 lang=reply.answer_lang if reply else None,
                 delivery_status="sent" if sender.delivered_on_commit else "queued",
-                created_at=utcnow(),
             )
-            session.add(message)
-            await session.flush()
         outgoing = Outgoing(
             person_id=person.id,
             channel=person.channel,
             external_id=person.external_id,
             html=html_text,
-            buttons=_with_message_id(buttons or [], message.id if message else 0),
+            buttons=_with_message_id(buttons or [], message_id or 0),
             conversation_id=conversation.id,
-            message_id=message.id if message else None,
+            message_id=message_id,
         )
-        batch.staged.append((sender, sender.stage(session, outgoing)))
-        return message
+        batch.staged.append((sender, await sender.stage(session, outgoing)))
+        return message_id
 
     async def _finish(self, batch: _Batch) -> None:
         """After commit: deliver, then notify (order matters: the console re-reads what is committed)."""
@@ -428,7 +426,8 @@ class ConversationService:
                 else:
                     self.forget(channel, external_id)
                 return None
-            message = Message(
+            message_id = await repo.add_message(
+                session,
                 conversation_id=conversation.id,
                 direction="in",
                 author="user",
@@ -436,22 +435,19 @@ class ConversationService:
                 kind=kind,
                 attachment=attachment,
                 action="relayed",
-                created_at=utcnow(),
             )
-            session.add(message)
             conversation.updated_at = utcnow()
-            await session.flush()
             batch.events.append(
                 (
                     events.conversation_topic(conversation.id),
-                    {"type": "message", "message_id": message.id, "author": "user"},
+                    {"type": "message", "message_id": message_id, "author": "user"},
                 )
             )
             if conversation.state == STATE_WAITING:
                 batch.events.append((events.QUEUE, {"type": "message", "conversation_id": conversation.id}))
         await self._finish(batch)
         _log("relayed", conversation_id=conversation.id, kind=kind)
-        return Incoming(conversation.id, message.id, conversation.state, "relayed")
+        return Incoming(conversation.id, message_id, conversation.state, "relayed")
 
     async def _store_unanswered(
         self,
@@ -468,7 +464,8 @@ class ConversationService:
         batch = self._Batch()
         async with self.db.transaction() as session:
             person, conversation = await self._load(session, channel, external_id, region, lang_hint)
-            message = Message(
+            message_id = await repo.add_message(
+                session,
                 conversation_id=conversation.id,
                 direction="in",
                 author="user",
@@ -476,10 +473,7 @@ class ConversationService:
                 kind=kind,
                 attachment=attachment,
                 action=action,
-                created_at=utcnow(),
             )
-            session.add(message)
-            await session.flush()
             replies = 0
             if notice_key:
                 lang = self._ui_lang(person, lang_hint)
@@ -488,7 +482,7 @@ class ConversationService:
                 replies = 1
         await self._finish(batch)
         _log(action, conversation_id=conversation.id, kind=kind)
-        return Incoming(conversation.id, message.id, conversation.state, action, replies)
+        return Incoming(conversation.id, message_id, conversation.state, action, replies)
 
     async def _answer(
         self,
@@ -505,13 +499,15 @@ class ConversationService:
             person, conversation = await self._load(session, channel, external_id, region, lang_hint)
             if conversation.state in (STATE_WAITING, STATE_HUMAN):  # an advisor took over meanwhile
                 return await self._relay_in(session, batch, conversation, text)
-            person.detected_lang = reply.lang
+            topic = reply.topics[0].topic if reply.topics and reply.action in ("answer", "fallback") else None
+            # Assigned only when different: an unchanged object keeps the session clean, and a clean
+            # session skips the ORM flush that would otherwise run before every statement below.
+            _assign(person, detected_lang=reply.lang)
+            _assign(conversation, language=person.chosen_lang or reply.answer_lang, topic=topic or conversation.topic)
             self._remember(person, conversation.state)
             lang = self._ui_lang(person, reply.lang)
-            conversation.language = person.chosen_lang or reply.answer_lang
-            if reply.topics and reply.action in ("answer", "fallback"):
-                conversation.topic = reply.topics[0].topic
-            incoming = Message(
+            incoming_id = await repo.add_message(
+                session,
                 conversation_id=conversation.id,
                 direction="in",
                 author="user",
@@ -521,9 +517,7 @@ class ConversationService:
                 lang=reply.lang,
                 score=reply.score,
                 entry_id=reply.entry_id,
-                created_at=utcnow(),
             )
-            session.add(incoming)  # flushed together with the reply (one round trip)
             replies = 0
             if too_long:
                 await self._say(session, batch, person, conversation, t("too_long", lang), action="notice")
@@ -539,7 +533,7 @@ class ConversationService:
                 session.add(
                     Feedback(
                         conversation_id=conversation.id,
-                        message_id=incoming.id,
+                        message_id=incoming_id,
                         helpful=None,
                         question=text,
                         lang=reply.lang,
@@ -563,26 +557,19 @@ class ConversationService:
             entry_id=reply.entry_id,
             score=reply.score,
         )
-        return Incoming(conversation.id, incoming.id, conversation.state, reply.action, replies)
+        return Incoming(conversation.id, incoming_id, conversation.state, reply.action, replies)
 
     async def _relay_in(self, session: AsyncSession, batch: _Batch, conversation: Conversation, text: str) -> Incoming:
-        message = Message(
-            conversation_id=conversation.id,
-            direction="in",
-            author="user",
-            text=text,
-            action="relayed",
-            created_at=utcnow(),
+        message_id = await repo.add_message(
+            session, conversation_id=conversation.id, direction="in", author="user", text=text, action="relayed"
         )
-        session.add(message)
-        await session.flush()
         batch.events.append(
             (
                 events.conversation_topic(conversation.id),
-                {"type": "message", "message_id": message.id, "author": "user"},
+                {"type": "message", "message_id": message_id, "author": "user"},
             )
         )
-        return Incoming(conversation.id, message.id, conversation.state, "relayed")
+        return Incoming(conversation.id, message_id, conversation.state, "relayed")
 
     # ================================================================ person side: commands
     async def start(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
@@ -1053,7 +1040,7 @@ class ConversationService:
             person = await session.get(Person, conversation.person_id)
             assert person is not None
             body = f"{t('advisor_prefix', self._ui_lang(person))}\n{html.escape(text)}"
-            message = await self._say(
+            message_id = await self._say(
                 session,
                 batch,
                 person,
@@ -1064,7 +1051,8 @@ class ConversationService:
                 action="advisor",
                 plain_text=text,
             )
-            assert message is not None
+            assert message_id is not None
+            message = await session.get_one(Message, message_id)  # the console shows what was stored
             conversation.updated_at = utcnow()
             batch.events.append(
                 (
@@ -1197,6 +1185,12 @@ class ConversationService:
                     )
                 ).all()
             )
+
+
+def _assign(obj: Any, **values: Any) -> None:
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
 
 
 def _queue_item(c: Conversation, reason: str | None) -> QueueItem:

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import EventBus, conversation_topic
@@ -89,6 +89,11 @@ def split_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     return parts
 
 
+_OUTBOX = OutboxItem.__table__
+# Rows are inserted with plain SQL, not the ORM: every reply passes here, and a flush costs far more.
+_INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+
+
 @dataclass
 class _Item:
     id: int
@@ -152,10 +157,11 @@ class TelegramOutbox:
         self._stopping = False
 
     # -- ChannelSender ---------------------------------------------------------------------------------
-    def stage(self, session: AsyncSession, outgoing: Outgoing) -> list[OutboxItem]:
+    async def stage(self, session: AsyncSession, outgoing: Outgoing) -> list[_Item]:
         now = utcnow()
         parts = split_html(outgoing.html)
-        items = []
+        keyboard = outgoing.keyboard_json()
+        rows = []
         for index, part in enumerate(parts):
             payload: dict[str, Any] = {
                 "chat_id": outgoing.external_id,
@@ -163,39 +169,40 @@ class TelegramOutbox:
                 "parse_mode": "HTML",
                 "link_preview_options": {"is_disabled": True},
             }
-            keyboard = outgoing.keyboard_json()
             if keyboard and index == len(parts) - 1:  # buttons under the last part
                 payload["reply_markup"] = keyboard
-            item = OutboxItem(
-                channel="telegram",
-                chat_id=outgoing.external_id,
-                method="sendMessage",
-                payload=payload,
-                message_id=outgoing.message_id,
-                person_id=outgoing.person_id,
-                lease_until=now + self.lease,
-                next_attempt_at=now,
-                status="pending",
-                attempts=0,
+            rows.append(
+                {
+                    "channel": "telegram",
+                    "chat_id": outgoing.external_id,
+                    "method": "sendMessage",
+                    "payload": payload,
+                    "message_id": outgoing.message_id,
+                    "person_id": outgoing.person_id or None,
+                    "lease_until": now + self.lease,
+                    "next_attempt_at": now,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
             )
-            item.conversation_id_hint = outgoing.conversation_id  # type: ignore[attr-defined]
-            session.add(item)
-            items.append(item)
-        return items
+        ids = (await session.execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)).scalars().all()
+        return [
+            _Item(
+                id=id_,
+                chat_id=row["chat_id"],
+                method=row["method"],
+                payload=row["payload"],
+                message_id=row["message_id"],
+                conversation_id=outgoing.conversation_id,
+            )
+            for id_, row in zip(ids, rows, strict=True)
+        ]
 
     async def flush(self, staged: Sequence[Any]) -> None:
         for items in staged:
             for item in items:
-                self._enqueue(
-                    _Item(
-                        id=item.id,
-                        chat_id=item.chat_id,
-                        method=item.method,
-                        payload=item.payload,
-                        message_id=item.message_id,
-                        conversation_id=getattr(item, "conversation_id_hint", None),
-                    )
-                )
+                self._enqueue(item)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:

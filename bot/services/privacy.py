@@ -56,10 +56,9 @@ class PrivacyService:
             ).all()
             await session.execute(delete(OutboxItem).where(OutboxItem.person_id == person_id))
             await session.execute(delete(Person).where(Person.id == person_id))
+            # person_id 0: the row must not point at the person it outlives
             outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))
-            staged.append(sender.stage(session, outgoing))
-            for item in staged[-1] if isinstance(staged[-1], list) else []:
-                item.person_id = None
+            staged.append(await sender.stage(session, outgoing))
         self.conversations.forget(channel, external_id)
         await sender.flush(staged)
         for conversation_id in conversation_ids:
