@@ -36,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -128,16 +130,46 @@ async def wait_reply(emulator: Emulator, user: Any, count: int, timeout: float) 
     await emulator.wait_for(lambda: True if len(user.chat.bot_messages) >= count else None, timeout, "reply")
 
 
+async def _pg_admin(server_url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(server_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str | None, work: Path) -> AsyncIterator[str]:
+    """A new, empty database per run: the emulator numbers updates from 1, and a database that
+    remembers an earlier run's update ids would (rightly) ignore them as redeliveries."""
+    if server_url is None:
+        yield f"sqlite+aiosqlite:///{work / 'bench.db'}"
+        return
+    name = f"fairbot_bench_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await _pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix=f"fairbot-bench-{mode}-"))
+    async with fresh_database(args.database_url, work) as database_url:
+        return await _run_mode(mode, args, work, database_url)
+
+
+async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_url: str) -> dict[str, Any]:
     emulator = Emulator(record_calls=False)
     base_url = await emulator.start()
-    work = Path(tempfile.mkdtemp(prefix=f"fairbot-bench-{mode}-"))
     port = free_port()
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
         "TELEGRAM_API_URL": base_url,
-        "DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{work / 'bench.db'}",
+        "DATABASE_URL": database_url,
         "FAIRBOT_PORT": str(port),
         "THROTTLE_MESSAGES": "1000",
     }
@@ -273,7 +305,12 @@ def main() -> None:
     parser.add_argument("--unique-share", type=float, default=0.05)
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last replies")
     parser.add_argument("--modes", default="polling,webhook")
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server URL (postgresql+asyncpg://…/db); each run gets a fresh database on it. "
+        "Default: a fresh SQLite file",
+    )
     parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
     if args.serve_bot:
