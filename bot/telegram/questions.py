@@ -77,10 +77,17 @@ async def unknown_button(query: CallbackQuery, conversations: ConversationServic
     await answer_button(query, conversations)
 
 
-def create_router() -> Router:
-    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
-    router = Router(name="questions")
+def create_text_router() -> Router:
+    """Free text, routed first: it is nearly every update, and no /command router could take it,
+    so it skips their command parsing."""
+    router = Router(name="questions-text")
     router.message.register(question, PlainText())
+    return router
+
+
+def create_router() -> Router:
+    """The catch-alls, routed last. A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="questions")
     router.message.register(unknown_command, SlashText())
     router.message.register(media)
     router.callback_query.register(feedback, ButtonData("fb:"))

@@ -67,7 +67,8 @@ def create_dispatcher(
     dp = Dispatcher(storage=create_fsm_storage(redis_url), conversations=conversations)
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.update.outer_middleware(IdempotencyMiddleware(db, source=f"telegram:{bot_id}"))
-    # Commands first, free text and the catch-alls last.
+    # Free text first (never a command), then the commands, the catch-alls last.
+    dp.include_router(questions.create_text_router())
     dp.include_routers(*(m.create_router() for m in (start, language, topics, handoff, privacy, questions)))
     dp.errors.register(_on_error)
     return dp
