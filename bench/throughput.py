@@ -19,7 +19,9 @@ texts many people send; `--unique-share` of the messages get a random number
 appended so they miss the bot's reply cache and run the full retrieval. No
 hand-over or emergency texts: those open a consent dialogue with two replies.
 
-Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 350 --modes polling,webhook]`
+Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 350 --modes polling,webhook]`;
+add `--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test` to measure on PostgreSQL
+(each run creates and drops its own database on that server).
 """
 
 from __future__ import annotations
