@@ -426,28 +426,10 @@ class ConversationService:
                 else:
                     self.forget(channel, external_id)
                 return None
-            message_id = await repo.add_message(
-                session,
-                conversation_id=conversation.id,
-                direction="in",
-                author="user",
-                text=text,
-                kind=kind,
-                attachment=attachment,
-                action="relayed",
-            )
-            conversation.updated_at = utcnow()
-            batch.events.append(
-                (
-                    events.conversation_topic(conversation.id),
-                    {"type": "message", "message_id": message_id, "author": "user"},
-                )
-            )
-            if conversation.state == STATE_WAITING:
-                batch.events.append((events.QUEUE, {"type": "message", "conversation_id": conversation.id}))
+            incoming = await self._relay_in(session, batch, conversation, text, kind, attachment)
         await self._finish(batch)
         _log("relayed", conversation_id=conversation.id, kind=kind)
-        return Incoming(conversation.id, message_id, conversation.state, "relayed")
+        return incoming
 
     async def _store_unanswered(
         self,
@@ -464,16 +446,7 @@ class ConversationService:
         batch = self._Batch()
         async with self.db.transaction() as session:
             person, conversation = await self._load(session, channel, external_id, region, lang_hint)
-            message_id = await repo.add_message(
-                session,
-                conversation_id=conversation.id,
-                direction="in",
-                author="user",
-                text=text,
-                kind=kind,
-                attachment=attachment,
-                action=action,
-            )
+            message_id = await self._store_incoming(session, conversation, text, action, kind, attachment)
             replies = 0
             if notice_key:
                 lang = self._ui_lang(person, lang_hint)
@@ -506,17 +479,8 @@ class ConversationService:
             _assign(conversation, language=person.chosen_lang or reply.answer_lang, topic=topic or conversation.topic)
             self._remember(person, conversation.state)
             lang = self._ui_lang(person, reply.lang)
-            incoming_id = await repo.add_message(
-                session,
-                conversation_id=conversation.id,
-                direction="in",
-                author="user",
-                text=text,
-                kind="text",
-                action=reply.action,
-                lang=reply.lang,
-                score=reply.score,
-                entry_id=reply.entry_id,
+            incoming_id = await self._store_incoming(
+                session, conversation, text, reply.action, lang=reply.lang, score=reply.score, entry_id=reply.entry_id
             )
             replies = 0
             if too_long:
@@ -559,16 +523,48 @@ class ConversationService:
         )
         return Incoming(conversation.id, incoming_id, conversation.state, reply.action, replies)
 
-    async def _relay_in(self, session: AsyncSession, batch: _Batch, conversation: Conversation, text: str) -> Incoming:
-        message_id = await repo.add_message(
-            session, conversation_id=conversation.id, direction="in", author="user", text=text, action="relayed"
+    @staticmethod
+    async def _store_incoming(
+        session: AsyncSession,
+        conversation: Conversation,
+        text: str,
+        action: str,
+        kind: str = "text",
+        attachment: dict[str, Any] | None = None,
+        **retrieval: Any,
+    ) -> int:
+        return await repo.add_message(
+            session,
+            conversation_id=conversation.id,
+            direction="in",
+            author="user",
+            text=text,
+            kind=kind,
+            attachment=attachment,
+            action=action,
+            **retrieval,
         )
+
+    async def _relay_in(
+        self,
+        session: AsyncSession,
+        batch: _Batch,
+        conversation: Conversation,
+        text: str,
+        kind: str = "text",
+        attachment: dict[str, Any] | None = None,
+    ) -> Incoming:
+        """Store a message for the advisor and tell the console (and the queue, while it waits there)."""
+        message_id = await self._store_incoming(session, conversation, text, "relayed", kind, attachment)
+        conversation.updated_at = utcnow()
         batch.events.append(
             (
                 events.conversation_topic(conversation.id),
                 {"type": "message", "message_id": message_id, "author": "user"},
             )
         )
+        if conversation.state == STATE_WAITING:
+            batch.events.append((events.QUEUE, {"type": "message", "conversation_id": conversation.id}))
         return Incoming(conversation.id, message_id, conversation.state, "relayed")
 
     # ================================================================ person side: commands
