@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             assert settings.telegram_bot_token is not None
             http_sender = TelegramHttpSender(settings.telegram_api_url, settings.telegram_bot_token.get_secret_value())
             outbox.send = http_sender
-            dp = create_dispatcher(conversations, db, bot.id, redis_url=settings.redis_url)
+            dp = create_dispatcher(conversations, db, bot.id)
             runtime.telegram = TelegramRuntime(settings, bot, dp)
         await outbox.start()
         if runtime.telegram is not None:

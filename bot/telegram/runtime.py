@@ -21,8 +21,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent, Update
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
@@ -53,18 +51,10 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-def create_fsm_storage(redis_url: str | None) -> BaseStorage:
-    if redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        return RedisStorage.from_url(redis_url)
-    return MemoryStorage()
-
-
-def create_dispatcher(
-    conversations: ConversationService, db: Database, bot_id: int, *, redis_url: str | None = None
-) -> Dispatcher:
-    dp = Dispatcher(storage=create_fsm_storage(redis_url), conversations=conversations)
+def create_dispatcher(conversations: ConversationService, db: Database, bot_id: int) -> Dispatcher:
+    # No aiogram FSM: the conversation's state lives in the database (it must survive restarts and be
+    # shared by replicas), and the FSM middleware would read its own state store for every update.
+    dp = Dispatcher(disable_fsm=True, conversations=conversations)
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.update.outer_middleware(IdempotencyMiddleware(db, source=f"telegram:{bot_id}"))
     # Free text first (never a command), then the commands, the catch-alls last.
@@ -149,7 +139,6 @@ class TelegramRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._polling, 5)
             self._polling = None
-        await self.dp.storage.close()
         await self.bot.session.close()
 
     async def feed_webhook(self, body: Any) -> None:
