@@ -36,10 +36,6 @@ from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Updates handled at once (polling), and the webhook's max_connections. One event loop shares its CPU
-# among all of them, so more in flight adds no throughput, only latency: at 150 updates/s, 40 gave
-# p50 274 ms / p95 606 ms, 12 gives p50 44 ms / p95 175 ms (bench/throughput.py, PostgreSQL).
-MAX_CONCURRENT_UPDATES = 12
 COMMANDS = ("start", "topics", "advisor", "language", "privacy", "delete")
 
 
@@ -115,7 +111,7 @@ class TelegramRuntime:
                 url=self.settings.webhook_url or "",
                 secret_token=secret or None,
                 allowed_updates=self.dp.resolve_used_update_types(),
-                max_connections=MAX_CONCURRENT_UPDATES,
+                max_connections=self.settings.telegram_concurrency,
             )
             log.info(json.dumps({"event": "webhook_set"}))
         else:
@@ -129,7 +125,7 @@ class TelegramRuntime:
                     polling_timeout=10,
                     # Bounded like a webhook's max_connections: a flood of updates queues at Telegram,
                     # not as thousands of tasks competing for the one SQLite writer.
-                    tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
+                    tasks_concurrency_limit=self.settings.telegram_concurrency,
                 ),
                 name="telegram-polling",
             )
