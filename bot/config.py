@@ -28,7 +28,7 @@ class Settings(BaseSettings):
 
     # Storage and infrastructure
     database_url: str | None = None  # default: SQLite file under the data dir
-    redis_url: str | None = None  # unset = in-process event bus, memory FSM, local rate limits
+    redis_url: str | None = None  # unset = in-process event bus and rate limits
     fairbot_host: str = "127.0.0.1"
     fairbot_port: int = 8000
     fairbot_data_dir: Path = PROJECT_ROOT / "var"
