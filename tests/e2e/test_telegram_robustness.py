@@ -98,16 +98,23 @@ async def test_media_gets_a_polite_reply_in_the_persons_language(fairbot: Bot, k
     assert reply.button_texts  # the offer of an advisor
 
 
-async def test_media_reaches_the_advisor_while_a_human_is_in_the_chat(fairbot: Bot) -> None:
-    emu, conversations = fairbot.emulator, fairbot.runtime.conversations
-    user = emu.add_user("Doc", "de")
+async def _with_advisor(fairbot: Bot, user: Any) -> Any:
+    """/advisor, consent, and advisor 4 claims the chat: the person is talking to a human now."""
+    emu = fairbot.emulator
     await user.send_command("advisor")
     consent = await emu.wait_for_reply(user, WAIT)
     await user.press(data=consent.callback_data[0])
     await emu.wait_for_reply(user, WAIT)
     conversation = await _open_conversation(fairbot, user)
-    await conversations.claim(conversation.id, 4)
+    await fairbot.runtime.conversations.claim(conversation.id, 4)
     await emu.wait_for_reply(user, WAIT)
+    return conversation
+
+
+async def test_media_reaches_the_advisor_while_a_human_is_in_the_chat(fairbot: Bot) -> None:
+    emu, conversations = fairbot.emulator, fairbot.runtime.conversations
+    user = emu.add_user("Doc", "de")
+    conversation = await _with_advisor(fairbot, user)
     await user.send_photo(caption="Mein Vertrag")
     await _quiet(fairbot, user, 1.0)
     last = (await conversations.transcript(conversation.id))[-1]
@@ -117,13 +124,7 @@ async def test_media_reaches_the_advisor_while_a_human_is_in_the_chat(fairbot: B
 async def test_long_advisor_reply_is_split_at_4096(fairbot: Bot) -> None:
     emu, conversations = fairbot.emulator, fairbot.runtime.conversations
     user = emu.add_user("Long", "de")
-    await user.send_command("advisor")
-    consent = await emu.wait_for_reply(user, WAIT)
-    await user.press(data=consent.callback_data[0])
-    await emu.wait_for_reply(user, WAIT)
-    conversation = await _open_conversation(fairbot, user)
-    await conversations.claim(conversation.id, 4)
-    await emu.wait_for_reply(user, WAIT)
+    conversation = await _with_advisor(fairbot, user)
     before = len(user.messages)
     text = " ".join(f"Satz {i} mit <Zeichen> & mehr." for i in range(250))  # ~ 7,500 characters, ~ 10,000 as HTML
     message = await conversations.advisor_reply(conversation.id, 4, text, wait_delivery=WAIT)
