@@ -3,7 +3,8 @@
 The core never knows Telegram or HTTP. It builds an `Outgoing` (HTML plus button
 rows) inside its database transaction and calls `stage` there, so the delivery
 record commits together with the message (the outbox pattern); after the commit
-it calls `flush`, which starts the actual delivery.
+it calls `flush`, which starts the actual delivery. `stage` takes many messages
+at once: a batch of updates records all its deliveries in one statement.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class ChannelSender(Protocol):
     channel: str
     delivered_on_commit: bool  # True: the message counts as sent once committed (no remote API to call)
 
-    async def stage(self, session: AsyncSession, outgoing: Outgoing) -> Any:
-        """Record the delivery inside the caller's transaction; returns a token for `flush`."""
+    async def stage(self, session: AsyncSession, outgoings: Sequence[Outgoing]) -> list[Any]:
+        """Record the deliveries inside the caller's transaction; returns a token per message for `flush`."""
 
     async def flush(self, staged: Sequence[Any]) -> None:
         """After commit: start delivering what was staged."""
@@ -66,8 +67,8 @@ class WebChatSender:
     def __init__(self, bus: EventBus) -> None:
         self.bus = bus
 
-    async def stage(self, session: AsyncSession, outgoing: Outgoing) -> Outgoing:
-        return outgoing
+    async def stage(self, session: AsyncSession, outgoings: Sequence[Outgoing]) -> list[Outgoing]:
+        return list(outgoings)
 
     async def flush(self, staged: Sequence[Any]) -> None:
         for outgoing in staged:

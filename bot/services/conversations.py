@@ -40,10 +40,11 @@ from bot.errors import (
 from bot.locales import t
 from bot.services.answers import Reply
 from bot.services.channels import Button, ChannelSender, Keyboard, Outgoing
+from bot.services.grouping import Batcher
 from bot.services.handoff import URGENCY, OpeningHours, build_packet, expected_wait_minutes
 from bot.services.throttling import Throttle
 from bot.storage import repositories as repo
-from bot.storage.db import Database
+from bot.storage.db import Database, DuplicateUpdate, pending_update
 from bot.storage.models import (
     STATE_BOT,
     STATE_CLOSED,
@@ -74,6 +75,8 @@ LANGUAGE_NAMES = {
 MAX_STORED_TEXT = 8000  # longer input is cut (and the person told): nobody types more, a paste can
 MAX_RETRIEVAL_TEXT = 1000
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
+# What the bot answers without a follow-up dialogue; these replies are written in shared transactions.
+GROUPED_ACTIONS = frozenset({"answer", "fallback", "greeting"})
 
 
 class Answerer(Protocol):
@@ -95,6 +98,19 @@ class Incoming:
     state: str
     action: str | None  # the bot's decision, or relayed / throttled / media
     replies: int = 0
+
+
+@dataclass
+class _AnswerJob:
+    """A retrieval reply waiting to be written together with others (see `_answer_many`)."""
+
+    channel: str
+    external_id: str
+    text: str
+    reply: Reply
+    region: str | None
+    lang_hint: str | None
+    claim: tuple[str, int] | None  # the update id its handling records, if it came as one
 
 
 @dataclass
@@ -200,6 +216,8 @@ class ConversationService:
         # expire quickly, so another replica's change (a claim in the console) is seen within seconds.
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self.known_ttl = 30.0
+        self._grouped_answers: Batcher[_AnswerJob, Incoming | DuplicateUpdate | None] = Batcher(self._answer_many)
+        self._lookups: Batcher[tuple[str, str], _Known] = Batcher(self._look_up_many)
 
     # ================================================================ helpers
     def _lock(self, channel: str, external_id: str) -> asyncio.Lock:
@@ -224,6 +242,18 @@ class ConversationService:
         if known is None or known.until < time.monotonic():
             return None
         return known
+
+    async def _look_up_many(self, keys: list[tuple[str, str]]) -> list[_Known]:
+        """What the cache did not know, for many people in one query (a burst of new people at once)."""
+        found: dict[tuple[str, str], _Known] = {}
+        async with self.db.session() as session:
+            for channel in {channel for channel, _ in keys}:
+                ids = [external_id for c, external_id in keys if c == channel]
+                people = await repo.people_and_open_conversations(session, channel, ids)
+                for external_id, (person, conversation) in people.items():
+                    state = conversation.state if conversation else STATE_BOT
+                    found[(channel, external_id)] = _Known(person.chosen_lang, person.detected_lang, state, 0.0)
+        return [found.get(key) or _Known(None, None, STATE_BOT, 0.0) for key in keys]
 
     def forget(self, channel: str, external_id: str) -> None:
         self._known.pop(f"{channel}:{external_id}", None)
@@ -284,30 +314,12 @@ class ConversationService:
         sender = self._sender(person.channel)
         message_id = None
         if store:
-            message_id = await repo.add_message(
-                session,
-                conversation_id=conversation.id,
-                direction="out",
-                author=author,
-                advisor_id=advisor_id,
-                text=plain_text if plain_text is not None else html_text,
-                entry_id=reply.entry_id if reply else None,
-                entry_version=reply.entry_version if reply else None,
-                score=reply.score if reply else None,
-                action=action or (reply.action if reply else None),
-                lang=reply.answer_lang if reply else None,
-                delivery_status="sent" if sender.delivered_on_commit else "queued",
+            row = _outgoing_row(
+                sender, conversation, html_text, author, reply, action, advisor_id=advisor_id, plain_text=plain_text
             )
-        outgoing = Outgoing(
-            person_id=person.id,
-            channel=person.channel,
-            external_id=person.external_id,
-            html=html_text,
-            buttons=_with_message_id(buttons or [], message_id or 0),
-            conversation_id=conversation.id,
-            message_id=message_id,
-        )
-        batch.staged.append((sender, await sender.stage(session, outgoing)))
+            message_id = (await repo.add_messages(session, [row]))[0]
+        outgoing = _outgoing(person, conversation, html_text, buttons, message_id)
+        batch.staged.extend((sender, token) for token in await sender.stage(session, [outgoing]))
         return message_id
 
     async def _finish(self, batch: _Batch) -> None:
@@ -338,22 +350,42 @@ class ConversationService:
         region: str | None = None,
         lang_hint: str | None = None,
     ) -> tuple[Person, Conversation]:
-        person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
+        return (await self._load_many(session, channel, [(external_id, region, lang_hint)]))[external_id]
+
+    async def _load_many(
+        self, session: AsyncSession, channel: str, wanted: Sequence[tuple[str, str | None, str | None]]
+    ) -> dict[str, tuple[Person, Conversation]]:
+        """People (external id, region, language hint) with their open conversations; new ones are created."""
+        found = await repo.people_and_open_conversations(session, channel, [w[0] for w in wanted])
         now = utcnow()
-        if person is None:
-            person = Person(
-                channel=channel, external_id=external_id, region=region or self.region, detected_lang=lang_hint
-            )
-            session.add(person)
+        new_people = []
+        for external_id, region, lang_hint in wanted:
+            known = found.get(external_id)
+            if known is None:
+                person = Person(
+                    channel=channel, external_id=external_id, region=region or self.region, detected_lang=lang_hint
+                )
+                new_people.append(person)
+                found[external_id] = (person, None)
+            elif now - known[0].last_seen_at > LAST_SEEN_RESOLUTION:  # not a write per message
+                known[0].last_seen_at = now
+        if new_people:
+            session.add_all(new_people)
             await session.flush()
-        elif now - person.last_seen_at > LAST_SEEN_RESOLUTION:  # not a write per message
-            person.last_seen_at = now
-        if conversation is None:
-            conversation = Conversation(person_id=person.id, region=person.region, language=person.lang)
-            session.add(conversation)
+        loaded: dict[str, tuple[Person, Conversation]] = {}
+        new_conversations = []
+        for external_id, (person, open_conversation) in found.items():
+            conversation = open_conversation
+            if conversation is None:
+                conversation = Conversation(person_id=person.id, region=person.region, language=person.lang)
+                new_conversations.append(conversation)
+            loaded[external_id] = (person, conversation)
+        if new_conversations:
+            session.add_all(new_conversations)
             await session.flush()
-        self._remember(person, conversation.state)
-        return person, conversation
+        for person, conversation in loaded.values():
+            self._remember(person, conversation.state)
+        return loaded
 
     # ================================================================ person side: messages
     async def handle_incoming(
@@ -374,16 +406,7 @@ class ConversationService:
         if kind == "text" and not text:
             kind = "empty"
         async with self._lock(channel, external_id):
-            known = self._recall(channel, external_id)
-            if known is None:
-                async with self.db.session() as session:
-                    person, conversation = await repo.person_and_open_conversation(session, channel, external_id)
-                known = _Known(
-                    person.chosen_lang if person else None,
-                    person.detected_lang if person else None,
-                    conversation.state if conversation else STATE_BOT,
-                    0.0,
-                )
+            known = self._recall(channel, external_id) or await self._lookups.submit((channel, external_id))
             chosen = known.chosen
             known_lang = known.detected or lang_hint
 
@@ -406,7 +429,29 @@ class ConversationService:
                 )
 
             reply = await self._respond(text, known_lang, chosen)
+            if not too_long and reply.action in GROUPED_ACTIONS:
+                grouped = await self._answer_grouped(channel, external_id, text, reply, region, lang_hint)
+                if grouped is not None:
+                    return grouped
             return await self._answer(channel, external_id, text, reply, region, lang_hint, too_long)
+
+    async def _answer_grouped(
+        self, channel: str, external_id: str, text: str, reply: Reply, region: str | None, lang_hint: str | None
+    ) -> Incoming | None:
+        """Write the reply in a transaction shared with other people's; None: it must go alone."""
+        claim = pending_update.get()
+        try:
+            result = await self._grouped_answers.submit(
+                _AnswerJob(channel, external_id, text, reply, region, lang_hint, claim)
+            )
+        except Exception:  # the shared transaction failed: retried alone, so one bad message fails no other
+            log.warning(json.dumps({"event": "grouped_write_failed"}), exc_info=True)
+            return None
+        if isinstance(result, DuplicateUpdate):
+            raise result
+        if result is not None and claim is not None:
+            pending_update.set(None)  # recorded in the shared transaction
+        return result
 
     async def _relay(
         self,
@@ -472,56 +517,103 @@ class ConversationService:
             person, conversation = await self._load(session, channel, external_id, region, lang_hint)
             if conversation.state in (STATE_WAITING, STATE_HUMAN):  # an advisor took over meanwhile
                 return await self._relay_in(session, batch, conversation, text)
-            topic = reply.topics[0].topic if reply.topics and reply.action in ("answer", "fallback") else None
-            # Assigned only when different: an unchanged object keeps the session clean, and a clean
-            # session skips the ORM flush that would otherwise run before every statement below.
-            _assign(person, detected_lang=reply.lang)
-            _assign(conversation, language=person.chosen_lang or reply.answer_lang, topic=topic or conversation.topic)
-            self._remember(person, conversation.state)
-            lang = self._ui_lang(person, reply.lang)
-            incoming_id = await self._store_incoming(
-                session, conversation, text, reply.action, lang=reply.lang, score=reply.score, entry_id=reply.entry_id
-            )
+            lang = self._note_reply(person, conversation, reply)
+            incoming_id = (await repo.add_messages(session, [_incoming_row(conversation, text, reply)]))[0]
             replies = 0
             if too_long:
                 await self._say(session, batch, person, conversation, t("too_long", lang), action="notice")
                 replies += 1
-            if reply.action == "answer":
-                await self._say(
-                    session, batch, person, conversation, reply.html, self._answer_buttons(lang), reply=reply
-                )
-            elif reply.action == "fallback":
-                rows = [[Button(self._topic_title(s.topic, lang), f"topic:{s.topic}")] for s in reply.suggestions[:3]]
-                rows.append([Button(t("btn_advisor", lang), "adv:fallback")])
-                await self._say(session, batch, person, conversation, reply.html, rows, reply=reply)
-                session.add(
-                    Feedback(
-                        conversation_id=conversation.id,
-                        message_id=incoming_id,
-                        helpful=None,
-                        question=text,
-                        lang=reply.lang,
-                    )
-                )
+            buttons = self._reply_buttons(reply, lang)
+            await self._say(session, batch, person, conversation, reply.html, buttons, reply=reply)
+            replies += 1
+            if reply.action == "fallback":
+                session.add(_unanswered(conversation, incoming_id, text, reply))
             elif reply.action in ("handoff", "emergency"):
-                await self._say(session, batch, person, conversation, reply.html, reply=reply)
                 reason = "emergency" if reply.action == "emergency" else "request"
                 await self._ask_consent(session, batch, person, conversation, reason, lang)
                 replies += 1
-            else:  # greeting
-                rows = [[Button(t("btn_topics", lang), "topics")]]
-                await self._say(session, batch, person, conversation, reply.html, rows, reply=reply)
-            replies += 1
         await self._finish(batch)
-        _log(
-            "answered",
-            conversation_id=conversation.id,
-            action=reply.action,
-            lang=reply.lang,
-            entry_id=reply.entry_id,
-            score=reply.score,
-        )
+        _log_answered(conversation, reply)
         return Incoming(conversation.id, incoming_id, conversation.state, reply.action, replies)
+
+    async def _answer_many(self, jobs: list[_AnswerJob]) -> list[Incoming | DuplicateUpdate | None]:
+        """Replies of many people in one transaction, a statement per table: the hot path under load.
+
+        Jobs this cannot take (an advisor took over meanwhile, the same person twice) come back as None
+        and go alone through `_answer`; their update ids stay unclaimed here, so that path records them.
+        """
+        results: list[Incoming | DuplicateUpdate | None] = [None] * len(jobs)
+        batch = self._Batch()
+        answered: list[tuple[Conversation, Reply]] = []
+        async with self.db.transaction() as session:
+            loaded: dict[tuple[str, str], tuple[Person, Conversation]] = {}
+            for channel in {job.channel for job in jobs}:
+                wanted = [(job.external_id, job.region, job.lang_hint) for job in jobs if job.channel == channel]
+                for external_id, pair in (await self._load_many(session, channel, wanted)).items():
+                    loaded[(channel, external_id)] = pair
+            live: dict[tuple[str, str], int] = {}
+            for i, job in enumerate(jobs):
+                key = (job.channel, job.external_id)
+                if key not in live and loaded[key][1].state == STATE_BOT:
+                    live[key] = i
+            claimed = await repo.claim_updates(session, [c for i in live.values() if (c := jobs[i].claim)])
+            todo = []
+            for i in live.values():
+                claim = jobs[i].claim
+                if claim is not None and claim not in claimed:
+                    results[i] = DuplicateUpdate(f"update {claim[1]} from {claim[0]} was already processed")
+                else:
+                    todo.append(i)
+            rows = []
+            for i in todo:
+                job = jobs[i]
+                conversation = loaded[(job.channel, job.external_id)][1]
+                sender = self._sender(job.channel)
+                rows.append(_incoming_row(conversation, job.text, job.reply))
+                rows.append(_outgoing_row(sender, conversation, job.reply.html, "bot", job.reply, None))
+            ids = await repo.add_messages(session, rows)
+            by_sender: dict[str, list[Outgoing]] = {}
+            for n, i in enumerate(todo):
+                job = jobs[i]
+                person, conversation = loaded[(job.channel, job.external_id)]
+                incoming_id, outgoing_id = ids[2 * n], ids[2 * n + 1]
+                lang = self._note_reply(person, conversation, job.reply)
+                buttons = self._reply_buttons(job.reply, lang)
+                by_sender.setdefault(job.channel, []).append(
+                    _outgoing(person, conversation, job.reply.html, buttons, outgoing_id)
+                )
+                if job.reply.action == "fallback":
+                    session.add(_unanswered(conversation, incoming_id, job.text, job.reply))
+                results[i] = Incoming(conversation.id, incoming_id, conversation.state, job.reply.action, 1)
+                answered.append((conversation, job.reply))
+            for channel, outgoings in by_sender.items():
+                sender = self._sender(channel)
+                batch.staged.extend((sender, token) for token in await sender.stage(session, outgoings))
+        await self._finish(batch)
+        for conversation, reply in answered:
+            _log_answered(conversation, reply)
+        return results
+
+    def _note_reply(self, person: Person, conversation: Conversation, reply: Reply) -> str:
+        """What a reply tells about the person and the conversation; returns the person's UI language."""
+        topic = reply.topics[0].topic if reply.topics and reply.action in ("answer", "fallback") else None
+        # Assigned only when different: an unchanged object keeps the session clean, and a clean
+        # session skips the ORM flush that would otherwise run before every statement.
+        _assign(person, detected_lang=reply.lang)
+        _assign(conversation, language=person.chosen_lang or reply.answer_lang, topic=topic or conversation.topic)
+        self._remember(person, conversation.state)
+        return self._ui_lang(person, reply.lang)
+
+    def _reply_buttons(self, reply: Reply, lang: str) -> Keyboard | None:
+        if reply.action == "answer":
+            return self._answer_buttons(lang)
+        if reply.action == "fallback":
+            rows = [[Button(self._topic_title(s.topic, lang), f"topic:{s.topic}")] for s in reply.suggestions[:3]]
+            rows.append([Button(t("btn_advisor", lang), "adv:fallback")])
+            return rows
+        if reply.action == "greeting":
+            return [[Button(t("btn_topics", lang), "topics")]]
+        return None
 
     @staticmethod
     async def _store_incoming(
@@ -531,7 +623,6 @@ class ConversationService:
         action: str,
         kind: str = "text",
         attachment: dict[str, Any] | None = None,
-        **retrieval: Any,
     ) -> int:
         return await repo.add_message(
             session,
@@ -542,7 +633,6 @@ class ConversationService:
             kind=kind,
             attachment=attachment,
             action=action,
-            **retrieval,
         )
 
     async def _relay_in(
@@ -1181,6 +1271,77 @@ class ConversationService:
                     )
                 ).all()
             )
+
+
+def _incoming_row(conversation: Conversation, text: str, reply: Reply) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "direction": "in",
+        "author": "user",
+        "text": text,
+        "action": reply.action,
+        "lang": reply.lang,
+        "score": reply.score,
+        "entry_id": reply.entry_id,
+    }
+
+
+def _outgoing_row(
+    sender: ChannelSender,
+    conversation: Conversation,
+    html_text: str,
+    author: str,
+    reply: Reply | None,
+    action: str | None,
+    *,
+    advisor_id: int | None = None,
+    plain_text: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "direction": "out",
+        "author": author,
+        "advisor_id": advisor_id,
+        "text": plain_text if plain_text is not None else html_text,
+        "entry_id": reply.entry_id if reply else None,
+        "entry_version": reply.entry_version if reply else None,
+        "score": reply.score if reply else None,
+        "action": action or (reply.action if reply else None),
+        "lang": reply.answer_lang if reply else None,
+        "delivery_status": "sent" if sender.delivered_on_commit else "queued",
+    }
+
+
+def _outgoing(
+    person: Person, conversation: Conversation, html_text: str, buttons: Keyboard | None, message_id: int | None
+) -> Outgoing:
+    return Outgoing(
+        person_id=person.id,
+        channel=person.channel,
+        external_id=person.external_id,
+        html=html_text,
+        buttons=_with_message_id(buttons or [], message_id or 0),
+        conversation_id=conversation.id,
+        message_id=message_id,
+    )
+
+
+def _unanswered(conversation: Conversation, message_id: int, question: str, reply: Reply) -> Feedback:
+    """A fallback: the question goes to the editors' report of what the knowledge base lacks."""
+    return Feedback(
+        conversation_id=conversation.id, message_id=message_id, helpful=None, question=question, lang=reply.lang
+    )
+
+
+def _log_answered(conversation: Conversation, reply: Reply) -> None:
+    _log(
+        "answered",
+        conversation_id=conversation.id,
+        action=reply.action,
+        lang=reply.lang,
+        entry_id=reply.entry_id,
+        score=reply.score,
+    )
 
 
 def _assign(obj: Any, **values: Any) -> None:

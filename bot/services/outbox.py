@@ -92,6 +92,23 @@ def split_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
 _OUTBOX = OutboxItem.__table__
 # Rows are inserted with plain SQL, not the ORM: every reply passes here, and a flush costs far more.
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_RESULT_COLUMNS = ("status", "attempts", "last_error", "sent_at", "lease_until", "next_attempt_at")
+_RECORD_RESULT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("item_id"))
+    .values(**{column: bindparam(column) for column in _RESULT_COLUMNS})
+)
+_RECORD_PAYLOAD = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("item_id")).values(payload=bindparam("payload"))
+_MESSAGES = Message.__table__
+_RECORD_DELIVERY = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(delivery_status=bindparam("delivery_status"), channel_message_id=bindparam("channel_message_id"))
+)
+
+
+def _result_params(result: dict[str, Any]) -> dict[str, Any]:
+    return {"item_id": result["id"], **{column: result[column] for column in _RESULT_COLUMNS}}
 
 
 @dataclass
@@ -103,6 +120,7 @@ class _Item:
     message_id: int | None
     conversation_id: int | None
     attempts: int = 0
+    rewritten: bool = False  # the payload differs from the stored one (sent as plain text instead)
 
 
 SendFunc = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -157,47 +175,54 @@ class TelegramOutbox:
         self._stopping = False
 
     # -- ChannelSender ---------------------------------------------------------------------------------
-    async def stage(self, session: AsyncSession, outgoing: Outgoing) -> list[_Item]:
+    async def stage(self, session: AsyncSession, outgoings: Sequence[Outgoing]) -> list[list[_Item]]:
         now = utcnow()
-        parts = split_html(outgoing.html)
-        keyboard = outgoing.keyboard_json()
-        rows = []
-        for index, part in enumerate(parts):
-            payload: dict[str, Any] = {
-                "chat_id": outgoing.external_id,
-                "text": part,
-                "parse_mode": "HTML",
-                "link_preview_options": {"is_disabled": True},
-            }
-            if keyboard and index == len(parts) - 1:  # buttons under the last part
-                payload["reply_markup"] = keyboard
-            rows.append(
-                {
-                    "channel": "telegram",
+        rows: list[dict[str, Any]] = []
+        owners: list[Outgoing] = []
+        for outgoing in outgoings:
+            parts = split_html(outgoing.html)
+            keyboard = outgoing.keyboard_json()
+            for index, part in enumerate(parts):
+                payload: dict[str, Any] = {
                     "chat_id": outgoing.external_id,
-                    "method": "sendMessage",
-                    "payload": payload,
-                    "message_id": outgoing.message_id,
-                    "person_id": outgoing.person_id or None,
-                    "lease_until": now + self.lease,
-                    "next_attempt_at": now,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
+                    "text": part,
+                    "parse_mode": "HTML",
+                    "link_preview_options": {"is_disabled": True},
                 }
-            )
+                if keyboard and index == len(parts) - 1:  # buttons under the last part
+                    payload["reply_markup"] = keyboard
+                rows.append(
+                    {
+                        "channel": "telegram",
+                        "chat_id": outgoing.external_id,
+                        "method": "sendMessage",
+                        "payload": payload,
+                        "message_id": outgoing.message_id,
+                        "person_id": outgoing.person_id or None,
+                        "lease_until": now + self.lease,
+                        "next_attempt_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+                owners.append(outgoing)
+        if not rows:
+            return []
         ids = (await session.execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)).scalars().all()
-        return [
-            _Item(
-                id=id_,
-                chat_id=row["chat_id"],
-                method=row["method"],
-                payload=row["payload"],
-                message_id=row["message_id"],
-                conversation_id=outgoing.conversation_id,
+        tokens: dict[int, list[_Item]] = {id(outgoing): [] for outgoing in outgoings}
+        for id_, row, outgoing in zip(ids, rows, owners, strict=True):
+            tokens[id(outgoing)].append(
+                _Item(
+                    id=id_,
+                    chat_id=row["chat_id"],
+                    method=row["method"],
+                    payload=row["payload"],
+                    message_id=row["message_id"],
+                    conversation_id=outgoing.conversation_id,
+                )
             )
-            for id_, row in zip(ids, rows, strict=True)
-        ]
+        return list(tokens.values())
 
     async def flush(self, staged: Sequence[Any]) -> None:
         for items in staged:
@@ -296,6 +321,7 @@ class TelegramOutbox:
                 if exc.reason == "html":  # Telegram could not parse our HTML: send it as plain text
                     item.payload = {**item.payload, "text": _strip_tags(item.payload.get("text", ""))}
                     item.payload.pop("parse_mode", None)
+                    item.rewritten = True
                     continue
                 delay = exc.delay if exc.delay is not None else self._backoff(item.attempts)
                 log.info(
@@ -343,7 +369,7 @@ class TelegramOutbox:
                 "sent_at": now if status == "sent" else None,
                 "lease_until": None,
                 "next_attempt_at": now + dt.timedelta(seconds=delay) if release else now,
-                "payload": item.payload,
+                "_payload": item.payload if item.rewritten else None,
                 "_message_id": item.message_id,
                 "_conversation_id": item.conversation_id,
                 "_channel_message_id": channel_message_id,
@@ -375,15 +401,12 @@ class TelegramOutbox:
         batch, self._results = self._results, []
         try:
             async with self.db.transaction() as session:
-                rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in batch]
-                # Core executemany, not the ORM's bulk update: an item erased by /delete meanwhile is
-                # simply skipped instead of failing the whole batch with StaleDataError.
-                table = OutboxItem.__table__
-                columns = {k: bindparam(k) for k in rows[0] if k != "id"}
-                await session.execute(
-                    update(table).where(table.c.id == bindparam("item_id")).values(**columns),
-                    [{**{k: v for k, v in r.items() if k != "id"}, "item_id": r["id"]} for r in rows],
-                )
+                # Core executemany, not the ORM's bulk update: a row erased by /delete meanwhile is simply
+                # not matched instead of failing the whole batch with StaleDataError.
+                await session.execute(_RECORD_RESULT, [_result_params(r) for r in batch])
+                rewritten = [{"item_id": r["id"], "payload": r["_payload"]} for r in batch if r["_payload"] is not None]
+                if rewritten:
+                    await session.execute(_RECORD_PAYLOAD, rewritten)
                 messages: dict[int, dict[str, Any]] = {}
                 for r in batch:
                     if r["_message_id"] is None or r["status"] == "pending":
@@ -392,17 +415,12 @@ class TelegramOutbox:
                     # A split message is "sent" only when every part is; any failure marks it failed.
                     if current is None or current["delivery_status"] == "sent":
                         messages[r["_message_id"]] = {
-                            "id": r["_message_id"],
+                            "message_id": r["_message_id"],
                             "delivery_status": r["status"],
                             "channel_message_id": r["_channel_message_id"] or (current or {}).get("channel_message_id"),
                         }
                 if messages:
-                    existing = set(
-                        (await session.execute(select(Message.id).where(Message.id.in_(messages)))).scalars()
-                    )
-                    rows = [m for mid, m in messages.items() if mid in existing]  # erased meanwhile: skip
-                    if rows:
-                        await session.execute(update(Message), rows)
+                    await session.execute(_RECORD_DELIVERY, list(messages.values()))
         except Exception:
             self._results = batch + self._results
             raise

@@ -45,7 +45,6 @@ class PrivacyService:
     async def erase(self, channel: str, external_id: str, lang: str = "en") -> bool:
         """Delete everything about one person; tells them so. False if there was nothing to delete."""
         sender = self.conversations._sender(channel)
-        staged = []
         async with self.db.transaction() as session:
             person = await repo.find_person(session, channel, external_id)
             if person is None:
@@ -58,7 +57,7 @@ class PrivacyService:
             await session.execute(delete(Person).where(Person.id == person_id))
             # person_id 0: the row must not point at the person it outlives
             outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))
-            staged.append(await sender.stage(session, outgoing))
+            staged = await sender.stage(session, [outgoing])
         self.conversations.forget(channel, external_id)
         await sender.flush(staged)
         for conversation_id in conversation_ids:

@@ -26,14 +26,37 @@ from bot.storage.models import (
     utcnow,
 )
 
-_INSERT_MESSAGE = insert(Message.__table__).returning(Message.__table__.c.id)
+_MESSAGES = Message.__table__
+# One statement for any number of rows, ids returned in the order of the rows: a batch of updates
+# writes all its questions and replies at once.
+_INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+# Every row names every column (a multi-row insert needs one shape); these fill what a caller leaves out.
+_MESSAGE_DEFAULTS: dict[str, Any] = {
+    "author": "user",
+    "advisor_id": None,
+    "text": "",
+    "kind": "text",
+    "attachment": None,
+    "entry_id": None,
+    "entry_version": None,
+    "score": None,
+    "action": None,
+    "lang": None,
+    "delivery_status": None,
+}
+
+
+async def add_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert messages with plain Core inserts (a fraction of an ORM flush); their ids, in order."""
+    if not rows:
+        return []
+    now = utcnow()
+    full = [{**_MESSAGE_DEFAULTS, "created_at": now, **row} for row in rows]
+    return [int(i) for i in (await session.execute(_INSERT_MESSAGES, full[0] if len(full) == 1 else full)).scalars()]
 
 
 async def add_message(session: AsyncSession, **values: Any) -> int:
-    """Insert one message and return its id: a plain insert costs a fraction of an ORM flush, and the
-    hot path writes two messages per update (the question and the reply)."""
-    values.setdefault("created_at", utcnow())
-    return int((await session.execute(_INSERT_MESSAGE, values)).scalar_one())
+    return (await add_messages(session, [values]))[0]
 
 
 async def find_person(session: AsyncSession, channel: str, external_id: str) -> Person | None:
@@ -51,28 +74,33 @@ async def open_conversation(session: AsyncSession, person_id: int) -> Conversati
 
 
 # Built once: this runs for every incoming message, and building a statement costs as much as running it.
-_PERSON_AND_OPEN_CONVERSATION = (
+_PEOPLE_AND_OPEN_CONVERSATIONS = (
     select(Person, Conversation)
     .outerjoin(
         Conversation,
         (Conversation.person_id == Person.id) & (Conversation.state != STATE_CLOSED),
     )
-    .where(Person.channel == bindparam("channel"), Person.external_id == bindparam("external_id"))
-    .order_by(desc(Conversation.id))
-    .limit(1)
+    .where(Person.channel == bindparam("channel"), Person.external_id.in_(bindparam("external_ids", expanding=True)))
 )
+
+
+async def people_and_open_conversations(
+    session: AsyncSession, channel: str, external_ids: Sequence[str]
+) -> dict[str, tuple[Person, Conversation | None]]:
+    """People of one channel by external id, each with their newest open conversation, in one round trip."""
+    found: dict[str, tuple[Person, Conversation | None]] = {}
+    rows = await session.execute(_PEOPLE_AND_OPEN_CONVERSATIONS, {"channel": channel, "external_ids": external_ids})
+    for person, conversation in rows:
+        known = found.get(person.external_id)
+        if known is None or (conversation is not None and (known[1] is None or conversation.id > known[1].id)):
+            found[person.external_id] = (person, conversation)
+    return found
 
 
 async def person_and_open_conversation(
     session: AsyncSession, channel: str, external_id: str
 ) -> tuple[Person | None, Conversation | None]:
-    """Both in one round trip: this runs for every incoming message."""
-    row = (
-        await session.execute(_PERSON_AND_OPEN_CONVERSATION, {"channel": channel, "external_id": external_id})
-    ).first()
-    if row is None:
-        return None, None
-    return row[0], row[1]
+    return (await people_and_open_conversations(session, channel, [external_id])).get(external_id, (None, None))
 
 
 async def get_or_create_person(
@@ -128,16 +156,24 @@ def _claim_statement(insert_for_dialect: Any) -> Any:
     table = ProcessedUpdate.__table__
     return (
         insert_for_dialect(table)
-        .values(source=bindparam("source"), update_id=bindparam("update_id"), processed_at=bindparam("at"))
         .on_conflict_do_nothing(index_elements=["source", "update_id"])
+        .returning(table.c.source, table.c.update_id)
     )
 
 
-_CLAIM_UPDATE = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}
+_CLAIM_UPDATES = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}
+
+
+async def claim_updates(session: AsyncSession, claims: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Record update ids in one statement; returns those that were new (the others are redeliveries)."""
+    if not claims:
+        return set()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    now = utcnow()
+    rows = [{"source": source, "update_id": update_id, "processed_at": now} for source, update_id in claims]
+    return {(source, int(update_id)) for source, update_id in await session.execute(_CLAIM_UPDATES[dialect], rows)}
 
 
 async def claim_update(session: AsyncSession, source: str, update_id: int) -> bool:
     """Record an update id; False when it was already there (a redelivery)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    result = await session.execute(_CLAIM_UPDATE[dialect], {"source": source, "update_id": update_id, "at": utcnow()})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(await claim_updates(session, [(source, update_id)]))
