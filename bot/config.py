@@ -22,9 +22,10 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    # Updates handled at once (and the webhook's max_connections). Unset = chosen by the database:
-    # see `telegram_concurrency`.
-    telegram_max_concurrent_updates: int | None = Field(default=None, ge=1, le=100)
+    # Updates handled at once (and the webhook's max_connections). Their replies share transactions
+    # (bot.services.grouping), so more in flight means bigger batches: 12 gave 250 updates/s on
+    # PostgreSQL, 40 gives 330-360 (bench/throughput.py).
+    telegram_max_concurrent_updates: int = Field(default=40, ge=1, le=100)
 
     # Storage and infrastructure
     database_url: str | None = None  # default: SQLite file under the data dir
@@ -58,16 +59,6 @@ class Settings(BaseSettings):
 
     # Privacy
     retention_days: int = Field(default=180, ge=1)
-
-    @property
-    def telegram_concurrency(self) -> int:
-        """One event loop shares its CPU among the updates in flight (bench/throughput.py, 1,000 users).
-        PostgreSQL: more than 12 adds latency, not throughput (at 150 updates/s, 40 gave p95 606 ms,
-        12 gives 175 ms). SQLite writes one transaction at a time, and 40 in flight keep the loop busy
-        while it waits (maximum 165 updates/s against 140 with 12)."""
-        if self.telegram_max_concurrent_updates is not None:
-            return self.telegram_max_concurrent_updates
-        return 40 if self.effective_database_url.startswith("sqlite") else 12
 
     @property
     def index_dir(self) -> Path:

@@ -111,7 +111,7 @@ class TelegramRuntime:
                 url=self.settings.webhook_url or "",
                 secret_token=secret or None,
                 allowed_updates=self.dp.resolve_used_update_types(),
-                max_connections=self.settings.telegram_concurrency,
+                max_connections=self.settings.telegram_max_concurrent_updates,
             )
             log.info(json.dumps({"event": "webhook_set"}))
         else:
@@ -125,7 +125,7 @@ class TelegramRuntime:
                     polling_timeout=10,
                     # Bounded like a webhook's max_connections: a flood of updates queues at Telegram,
                     # not as thousands of tasks competing for the one SQLite writer.
-                    tasks_concurrency_limit=self.settings.telegram_concurrency,
+                    tasks_concurrency_limit=self.settings.telegram_max_concurrent_updates,
                 ),
                 name="telegram-polling",
             )

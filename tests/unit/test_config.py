@@ -16,7 +16,7 @@ def test_env_example_loads_and_means_the_defaults(monkeypatch: pytest.MonkeyPatc
         monkeypatch.delenv(name.upper(), raising=False)
     settings = Settings(_env_file=EXAMPLE)  # type: ignore[call-arg]
     assert settings.telegram_bot_token is None  # "TELEGRAM_BOT_TOKEN=" is unset, not an empty token
-    assert settings.telegram_max_concurrent_updates is None
+    assert settings.telegram_max_concurrent_updates == 40
     assert settings.effective_database_url.startswith("sqlite")
 
 
@@ -28,12 +28,3 @@ def test_env_example_documents_every_setting() -> None:
     }
     missing = sorted(name.upper() for name in Settings.model_fields if name.upper() not in documented)
     assert missing == [], f"add these to .env.example with a comment: {missing}"
-
-
-def test_telegram_concurrency_follows_the_database(tmp_path: Path) -> None:
-    sqlite = Settings(_env_file=None, fairbot_data_dir=tmp_path)  # type: ignore[call-arg]
-    postgres = Settings(_env_file=None, database_url="postgresql+asyncpg://db/fairbot")  # type: ignore[call-arg]
-    chosen = Settings(
-        _env_file=None, database_url="postgresql+asyncpg://db/fairbot", telegram_max_concurrent_updates=30
-    )  # type: ignore[call-arg]
-    assert (sqlite.telegram_concurrency, postgres.telegram_concurrency, chosen.telegram_concurrency) == (40, 12, 30)
