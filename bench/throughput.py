@@ -11,7 +11,8 @@ Measured per mode and printed as JSON: achieved updates/s (all updates from the
 first send to the last reply), p50/p95/p99/max of update-to-reply latency (the
 emulator pushes the update → the emulator receives the bot's sendMessage),
 replies lost (no reply by the end of the drain time) and duplicated (more than
-one reply to one message).
+one reply to one message), and the p95 latency per 5 s of sending (a warm-up
+or a stall shows there, not only in the overall p95).
 
 Message mix (reported in the output): users spread over eight languages, each
 sending frequent questions of its language (a greeting among them), the same
@@ -78,6 +79,9 @@ QUESTIONS: dict[str, list[str]] = {
     "tr": ["merhaba", "İşverenim maaşımı ödemiyor", "Asgari ücret ne kadar?"],
     "fr": ["bonjour", "Mon employeur ne me paie pas", "Quel est le salaire minimum ?"],
 }
+
+
+SLICE_SECONDS = 5
 
 
 def free_port() -> int:
@@ -233,6 +237,7 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
         await asyncio.sleep(1.0)  # late duplicates would arrive now
 
         latencies: list[float] = []
+        by_slice: dict[int, list[float]] = {}  # latency by when the update was sent: shows a warm-up or a stall
         lost = duplicated = 0
         last_reply = first_send
         for user in users:
@@ -240,7 +245,9 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
             lost += max(0, args.messages - len(replies))
             duplicated += max(0, len(replies) - args.messages)
             for k, event in enumerate(replies[: args.messages]):
-                latencies.append(event.at - sent_at[(user.id, k)])
+                latency = event.at - sent_at[(user.id, k)]
+                latencies.append(latency)
+                by_slice.setdefault(int((sent_at[(user.id, k)] - first_send) // SLICE_SECONDS), []).append(latency)
                 last_reply = max(last_reply, event.at)
         elapsed = last_reply - first_send
         return {
@@ -259,6 +266,9 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
                 "max": round(max(latencies) * 1000, 1) if latencies else None,
                 "mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
             },
+            f"p95_ms_per_{SLICE_SECONDS}s_of_sending": [
+                round(percentile(by_slice[s], 95) * 1000) for s in sorted(by_slice)
+            ],
             "lost": lost,
             "duplicated": duplicated,
             "unique_texts_sent": unique,
