@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,14 @@ def chat_topic(person_id: int) -> str:
     return f"chat:{person_id}"
 
 
+Event = tuple[str, dict[str, Any]]  # (topic, payload)
+
+
 class EventBus(Protocol):
     async def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """Many events at once: one round trip to Redis for a batch of deliveries, not one each."""
 
     def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
 
@@ -52,6 +58,10 @@ class MemoryEventBus:
                 with contextlib.suppress(asyncio.QueueEmpty):
                     queue.get_nowait()
             queue.put_nowait(payload)
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        for topic, payload in events:
+            await self.publish(topic, payload)
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._max_pending)
@@ -84,6 +94,17 @@ class RedisEventBus:
             await self._redis.publish(self._prefix + topic, json.dumps(payload, default=str))
         except Exception:  # an event is a hint; losing one must not fail the operation that caused it
             log.warning(json.dumps({"event": "event_publish_failed", "topic": topic}))
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for topic, payload in events:
+                    pipe.publish(self._prefix + topic, json.dumps(payload, default=str))
+                await pipe.execute()
+        except Exception:  # hints, as above
+            log.warning(json.dumps({"event": "event_publish_failed", "topic": events[0][0], "count": len(events)}))
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
         pubsub = self._redis.pubsub()

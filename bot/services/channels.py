@@ -9,8 +9,6 @@ at once: a batch of updates records all its deliveries in one statement.
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,8 +16,6 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import EventBus, chat_topic
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,13 +67,18 @@ class WebChatSender:
         return list(outgoings)
 
     async def flush(self, staged: Sequence[Any]) -> None:
-        for outgoing in staged:
-            payload = {
-                "type": "message",
-                "conversation_id": outgoing.conversation_id,
-                "message_id": outgoing.message_id,
-                "html": outgoing.html,
-                "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in outgoing.buttons],
-            }
-            await self.bus.publish(chat_topic(outgoing.person_id), payload)
-            log.debug(json.dumps({"event": "web_message_published", "person_id": outgoing.person_id}))
+        await self.bus.publish_many(
+            [
+                (
+                    chat_topic(outgoing.person_id),
+                    {
+                        "type": "message",
+                        "conversation_id": outgoing.conversation_id,
+                        "message_id": outgoing.message_id,
+                        "html": outgoing.html,
+                        "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in outgoing.buttons],
+                    },
+                )
+                for outgoing in staged
+            ]
+        )

@@ -329,8 +329,7 @@ class ConversationService:
             by_sender.setdefault(id(sender), (sender, []))[1].append(token)
         for sender, tokens in by_sender.values():
             await sender.flush(tokens)
-        for topic, payload in batch.events:
-            await self.bus.publish(topic, payload)
+        await self.bus.publish_many(batch.events)
 
     def _ui_lang(self, person: Person, fallback: str | None = None) -> str:
         lang = person.chosen_lang or person.detected_lang or fallback or "en"

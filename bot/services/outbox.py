@@ -425,12 +425,16 @@ class TelegramOutbox:
             self._results = batch + self._results
             raise
         if self.bus is not None:
-            for r in batch:
-                if r["_conversation_id"] is not None and r["status"] != "pending":
-                    await self.bus.publish(
+            await self.bus.publish_many(
+                [
+                    (
                         conversation_topic(r["_conversation_id"]),
                         {"type": "delivery", "message_id": r["_message_id"], "status": r["status"]},
                     )
+                    for r in batch
+                    if r["_conversation_id"] is not None and r["status"] != "pending"
+                ]
+            )
 
     async def _sweep_loop(self) -> None:
         while True:

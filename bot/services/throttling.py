@@ -3,7 +3,8 @@
 A fixed window counter: cheap, and exact enough for "slow down, please". The
 person is told once per window; further messages in that window are stored but
 not answered by retrieval. With `REDIS_URL` the counters are shared by every
-replica; otherwise they live in this process.
+replica (the counts of concurrent messages go to Redis in one round trip);
+otherwise they live in this process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot.services.grouping import Batcher
 
 
 @dataclass(frozen=True)
@@ -57,19 +60,24 @@ class RedisThrottle:
         self.limit = limit
         self.window = window_seconds
         self.prefix = prefix
+        self._ttl = int(window_seconds) + 1
+        self._counts: Batcher[str, int] = Batcher(self._count_many)
 
     async def hit(self, key: str) -> ThrottleDecision:
         window = int(time.time() // self.window)
         counter = f"{self.prefix}{key}:{window}"
-        ttl = int(self.window) + 1
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(counter)
-            pipe.expire(counter, ttl)
-            count, _ = await pipe.execute()
-        if int(count) <= self.limit:
+        if await self._counts.submit(counter) <= self.limit:
             return ThrottleDecision(True, False)
-        first = await self._redis.set(f"{counter}:told", "1", nx=True, ex=ttl)
+        first = await self._redis.set(f"{counter}:told", "1", nx=True, ex=self._ttl)
         return ThrottleDecision(False, bool(first))
+
+    async def _count_many(self, counters: list[str]) -> list[int]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for counter in counters:
+                pipe.incr(counter)
+                pipe.expire(counter, self._ttl)
+            results = await pipe.execute()
+        return [int(count) for count in results[::2]]
 
     async def close(self) -> None:
         await self._redis.aclose()

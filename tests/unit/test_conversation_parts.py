@@ -94,6 +94,20 @@ async def test_redis_throttle_is_shared() -> None:
         await two.close()
 
 
+@pytest.mark.redis
+async def test_redis_throttle_counts_concurrent_messages_exactly() -> None:
+    """Concurrent hits share one round trip to Redis; each still gets its own count."""
+    prefix = f"fairbot-test:{uuid.uuid4().hex}:"
+    throttle = RedisThrottle(REDIS_URL, limit=3, window_seconds=60, prefix=prefix)
+    try:
+        decisions = await asyncio.gather(*(throttle.hit(key) for key in ["flood"] * 8 + ["calm", "other"]))
+        flood = decisions[:8]
+        assert sum(d.allowed for d in flood) == 3 and sum(d.notify for d in flood) == 1
+        assert decisions[8].allowed and decisions[9].allowed
+    finally:
+        await throttle.close()
+
+
 async def _collect(bus: MemoryEventBus | RedisEventBus, topic: str, count: int) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     async for payload in bus.subscribe(topic):
@@ -129,6 +143,31 @@ async def test_redis_event_bus_crosses_instances() -> None:
     finally:
         await publisher.close()
         await subscriber.close()
+
+
+@pytest.mark.redis
+async def test_events_published_together_arrive_in_order() -> None:
+    prefix = f"fairbot-test:{uuid.uuid4().hex}:"
+    for publisher, subscriber in (
+        (bus := MemoryEventBus(), bus),
+        (RedisEventBus(REDIS_URL, prefix=prefix), RedisEventBus(REDIS_URL, prefix=prefix)),
+    ):
+        try:
+            task = asyncio.create_task(_collect(subscriber, "conversation:2", 3))
+            for _ in range(50):  # a Redis subscription needs a moment to reach the server
+                await asyncio.sleep(0.05)
+                if subscriber is publisher or await publisher._redis.pubsub_numsub(prefix + "conversation:2") != [
+                    (f"{prefix}conversation:2".encode(), 0)
+                ]:
+                    break
+            await publisher.publish_many(
+                [("conversation:2", {"n": 1}), ("conversation:3", {"n": 0}), ("conversation:2", {"n": 2})]
+            )
+            await publisher.publish_many([("conversation:2", {"n": 3})])
+            assert (await asyncio.wait_for(task, 5)) == [{"n": 1}, {"n": 2}, {"n": 3}]
+        finally:
+            await publisher.close()
+            await subscriber.close()
 
 
 def test_reply_cache_normalises_and_evicts() -> None:
