@@ -56,6 +56,8 @@ class IdempotencyMiddleware(BaseMiddleware):
 
     The first write transaction of the handler records the id (`bot.storage.db.pending_update`);
     a redelivered update fails that insert, its transaction rolls back and nothing is said twice.
+    A reply written in a transaction shared with other updates (group commit) records the id there,
+    and the shared transaction reports a redelivery with the same `DuplicateUpdate`.
     A handler that writes nothing gets its id recorded afterwards.
     """
 
