@@ -20,8 +20,13 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot import events
 from bot.app import create_app
 from bot.config import Settings
+from bot.services.channels import WebChatSender
+from bot.services.conversations import ConversationService, ReplyCache
+from bot.services.handoff import OpeningHours
+from bot.services.throttling import Throttle
 from bot.storage.db import Database
 from bot.storage.models import Base
 
@@ -138,3 +143,19 @@ async def served_app(settings: Settings, answers: Any) -> AsyncIterator[Any]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 15)
+
+
+def web_conversations(
+    db: Database, answers: Any, *, sender: type[WebChatSender] = WebChatSender, throttle: Throttle | None = None
+) -> ConversationService:
+    """The conversation core with the web channel (its sender is the event bus), open around the clock."""
+    bus = events.MemoryEventBus()
+    return ConversationService(
+        db,
+        answers,
+        bus,
+        {"web": sender(bus)},
+        opening_hours=OpeningHours.parse("Mo-Su 00:00-23:59"),
+        throttle=throttle,
+        reply_cache=ReplyCache(),
+    )

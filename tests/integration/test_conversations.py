@@ -15,14 +15,12 @@ from sqlalchemy import func, select
 
 from bot import events
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidState, NotAssigned
-from bot.services.channels import WebChatSender
-from bot.services.conversations import ConversationService, ReplyCache
-from bot.services.handoff import OpeningHours
+from bot.services.conversations import ConversationService
 from bot.services.privacy import PrivacyService
 from bot.services.throttling import MemoryThrottle
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Feedback, Handoff, Message, Person
-from tests.e2e.harness import answer_service
+from tests.e2e.harness import answer_service, web_conversations
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +51,7 @@ class Recorder:
 
 @pytest.fixture
 async def service(db: Database, answers: Any) -> AsyncIterator[ConversationService]:
-    bus = events.MemoryEventBus()
-    yield ConversationService(
-        db,
-        answers,
-        bus,
-        {"web": WebChatSender(bus)},
-        opening_hours=OpeningHours.parse("Mo-Su 00:00-23:59"),
-        throttle=MemoryThrottle(limit=5, window_seconds=60),
-        reply_cache=ReplyCache(),
-    )
+    yield web_conversations(db, answers, throttle=MemoryThrottle(limit=5, window_seconds=60))
 
 
 async def _conversation(svc: ConversationService, conversation_id: int) -> Conversation:

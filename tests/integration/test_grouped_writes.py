@@ -16,13 +16,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events
 from bot.services.channels import Outgoing, WebChatSender
-from bot.services.conversations import ConversationService, Incoming, ReplyCache
-from bot.services.handoff import OpeningHours
+from bot.services.conversations import ConversationService, Incoming
 from bot.storage.db import Database, DuplicateUpdate, pending_update
 from bot.storage.models import Message
-from tests.e2e.harness import answer_service
+from tests.e2e.harness import answer_service, web_conversations
 
 QUESTION = "Mein Chef zahlt meinen Lohn nicht"
 
@@ -42,15 +40,7 @@ class RefusingSender(WebChatSender):
 
 
 def _service(db: Database, answers: Any) -> ConversationService:
-    bus = events.MemoryEventBus()
-    return ConversationService(
-        db,
-        answers,
-        bus,
-        {"web": RefusingSender(bus)},
-        opening_hours=OpeningHours.parse("Mo-Su 00:00-23:59"),
-        reply_cache=ReplyCache(),
-    )
+    return web_conversations(db, answers, sender=RefusingSender)
 
 
 @pytest.fixture
