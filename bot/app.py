@@ -126,7 +126,8 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         log.info(json.dumps({"event": "started", "telegram": runtime.telegram is not None}))
         # What is loaded by now (index, model, locales) lives as long as the process: out of the cycle
         # collector's way. Its full passes over all of it took ~250 ms each under load, stalling every
-        # update in flight (bench/throughput.py).
+        # update in flight (bench/throughput.py). Most later objects die young by reference counting:
+        # the collector can run far less often.
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
