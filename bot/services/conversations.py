@@ -490,7 +490,7 @@ class ConversationService:
         batch = self._Batch()
         async with self.db.transaction() as session:
             person, conversation = await self._load(session, channel, external_id, region, lang_hint)
-            message_id = await self._store_incoming(session, conversation, text, action, kind, attachment)
+            message_id = await repo.add_message(session, **_incoming_row(conversation, text, action, kind, attachment))
             replies = 0
             if notice_key:
                 lang = self._ui_lang(person, lang_hint)
@@ -517,7 +517,9 @@ class ConversationService:
             if conversation.state in (STATE_WAITING, STATE_HUMAN):  # an advisor took over meanwhile
                 return await self._relay_in(session, batch, conversation, text)
             lang = self._note_reply(person, conversation, reply)
-            incoming_id = (await repo.add_messages(session, [_incoming_row(conversation, text, reply)]))[0]
+            incoming_id = await repo.add_message(
+                session, **_incoming_row(conversation, text, reply.action, reply=reply)
+            )
             replies = 0
             if too_long:
                 await self._say(session, batch, person, conversation, t("too_long", lang), action="notice")
@@ -568,7 +570,7 @@ class ConversationService:
                 job = jobs[i]
                 conversation = loaded[(job.channel, job.external_id)][1]
                 sender = self._sender(job.channel)
-                rows.append(_incoming_row(conversation, job.text, job.reply))
+                rows.append(_incoming_row(conversation, job.text, job.reply.action, reply=job.reply))
                 rows.append(_outgoing_row(sender, conversation, job.reply.html, "bot", job.reply, None))
             ids = await repo.add_messages(session, rows)
             by_sender: dict[str, list[Outgoing]] = {}
@@ -614,26 +616,6 @@ class ConversationService:
             return [[Button(t("btn_topics", lang), "topics")]]
         return None
 
-    @staticmethod
-    async def _store_incoming(
-        session: AsyncSession,
-        conversation: Conversation,
-        text: str,
-        action: str,
-        kind: str = "text",
-        attachment: dict[str, Any] | None = None,
-    ) -> int:
-        return await repo.add_message(
-            session,
-            conversation_id=conversation.id,
-            direction="in",
-            author="user",
-            text=text,
-            kind=kind,
-            attachment=attachment,
-            action=action,
-        )
-
     async def _relay_in(
         self,
         session: AsyncSession,
@@ -644,7 +626,7 @@ class ConversationService:
         attachment: dict[str, Any] | None = None,
     ) -> Incoming:
         """Store a message for the advisor and tell the console (and the queue, while it waits there)."""
-        message_id = await self._store_incoming(session, conversation, text, "relayed", kind, attachment)
+        message_id = await repo.add_message(session, **_incoming_row(conversation, text, "relayed", kind, attachment))
         conversation.updated_at = utcnow()
         batch.events.append(
             (
@@ -1272,16 +1254,27 @@ class ConversationService:
             )
 
 
-def _incoming_row(conversation: Conversation, text: str, reply: Reply) -> dict[str, Any]:
+def _incoming_row(
+    conversation: Conversation,
+    text: str,
+    action: str,
+    kind: str = "text",
+    attachment: dict[str, Any] | None = None,
+    *,
+    reply: Reply | None = None,
+) -> dict[str, Any]:
+    """A person's message; with the retrieval reply it got, its language, score and entry."""
     return {
         "conversation_id": conversation.id,
         "direction": "in",
         "author": "user",
         "text": text,
-        "action": reply.action,
-        "lang": reply.lang,
-        "score": reply.score,
-        "entry_id": reply.entry_id,
+        "kind": kind,
+        "attachment": attachment,
+        "action": action,
+        "lang": reply.lang if reply else None,
+        "score": reply.score if reply else None,
+        "entry_id": reply.entry_id if reply else None,
     }
 
 
