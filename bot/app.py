@@ -57,7 +57,11 @@ def load_answer_service(settings: Settings) -> Answerer | None:
     try:
         from bot.services.answers import AnswerService
 
-        return AnswerService.from_settings(settings)  # type: ignore[attr-defined,no-any-return]
+        service = AnswerService.from_settings(settings)
+        # Loads the index and runs the model once now: otherwise the first person waits ~1 s for both,
+        # a broken index shows only then, and what they load misses the freeze below.
+        service.respond("Wie hoch ist der Mindestlohn?")
+        return service
     except Exception as exc:
         log.error(json.dumps({"event": "answer_service_unavailable", "error": f"{type(exc).__name__}: {exc}"[:300]}))
         return None

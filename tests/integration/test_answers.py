@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -12,8 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.app import load_answer_service
 from bot.cli import main
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, Settings
 from tests.e2e.harness import answer_service
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -147,3 +150,21 @@ def test_dev_set_quality_does_not_regress() -> None:
     assert metrics["language"] >= 0.95
     langs = Counter(json.loads(line)["lang"] for line in result.output.splitlines())
     assert len(langs) > 8  # languages beyond the eight with content are recognised, not forced into them
+
+
+def test_startup_loads_the_index_and_says_how_to_mend_a_broken_one(
+    service, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broken index shows when the bot starts, with what to do, not at the first person's question."""
+    data = tmp_path / "data"
+    shutil.copytree(service.retriever.store.root, data / "index")
+    (data / "models").symlink_to(service.retriever.store.root.parent / "models")  # beside the index, as in Settings
+    settings = Settings(_env_file=None, fairbot_data_dir=data)  # type: ignore[call-arg]
+    assert load_answer_service(settings) is not None
+
+    version = (data / "index" / "CURRENT").read_text().strip()
+    manifest = data / "index" / "versions" / version / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "model": "another/model"}))
+    with caplog.at_level(logging.ERROR):
+        assert load_answer_service(settings) is None
+    assert "fairbot index build --force" in caplog.text
