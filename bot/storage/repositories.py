@@ -63,16 +63,6 @@ async def find_person(session: AsyncSession, channel: str, external_id: str) -> 
     return await session.scalar(select(Person).where(Person.channel == channel, Person.external_id == external_id))
 
 
-async def open_conversation(session: AsyncSession, person_id: int) -> Conversation | None:
-    """The person's conversation that is not closed; at most one exists (the service keeps it so)."""
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.person_id == person_id, Conversation.state != STATE_CLOSED)
-        .order_by(desc(Conversation.id))
-        .limit(1)
-    )
-
-
 # Built once: this runs for every incoming message, and building a statement costs as much as running it.
 _PEOPLE_AND_OPEN_CONVERSATIONS = (
     select(Person, Conversation)
@@ -101,28 +91,6 @@ async def person_and_open_conversation(
     session: AsyncSession, channel: str, external_id: str
 ) -> tuple[Person | None, Conversation | None]:
     return (await people_and_open_conversations(session, channel, [external_id])).get(external_id, (None, None))
-
-
-async def get_or_create_person(
-    session: AsyncSession, channel: str, external_id: str, region: str, lang_hint: str | None = None
-) -> Person:
-    person = await find_person(session, channel, external_id)
-    if person is None:
-        person = Person(channel=channel, external_id=external_id, region=region, detected_lang=lang_hint)
-        session.add(person)
-        await session.flush()
-    else:
-        person.last_seen_at = utcnow()
-    return person
-
-
-async def get_or_open_conversation(session: AsyncSession, person: Person) -> Conversation:
-    conversation = await open_conversation(session, person.id)
-    if conversation is None:
-        conversation = Conversation(person_id=person.id, region=person.region, language=person.lang)
-        session.add(conversation)
-        await session.flush()
-    return conversation
 
 
 async def latest_handoff(session: AsyncSession, conversation_id: int) -> Handoff | None:
