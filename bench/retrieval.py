@@ -84,7 +84,7 @@ def build(encoder: str) -> dict:
     from bot.config import Settings
     from knowledge.embedding import load_encoder
     from knowledge.index import IndexStore
-    from knowledge.intents import load_intents
+    from knowledge.intents import load_corpus
     from knowledge.loader import load_entries
     from knowledge.schema import Entry
 
@@ -95,12 +95,12 @@ def build(encoder: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(Path(tmp))
         cpu0 = time.process_time()
-        full = store.build(entries, enc, intents=load_intents().examples)
+        full = store.build(entries, enc, intents=load_corpus())
         full_cpu = time.process_time() - cpu0
         data = entries[0].model_dump(mode="json")
         data["texts"]["en"]["questions"].append("an extra way to ask, added by an editor")
         edited = [Entry.model_validate(data), *entries[1:]]
-        incremental = store.build(edited, enc, intents=load_intents().examples)
+        incremental = store.build(edited, enc, intents=load_corpus())
     return {
         "encoder": encoder,
         "entries": full.entries,

@@ -16,6 +16,7 @@ import click
 from bot.config import Settings
 from knowledge.embedding import load_encoder
 from knowledge.index import IndexStore
+from knowledge.intents import IntentCorpus, load_corpus_with_errors
 from knowledge.loader import EntryError, load_entries_with_errors
 from knowledge.schema import MAX_ANSWER_CHARS, SUPPORTED_LANGUAGES, Entry
 from knowledge.topics import load_topics
@@ -24,6 +25,16 @@ SOON_DAYS = 30
 REVIEW_MAX_DAYS = 365
 MIN_QUESTIONS = 6
 AMOUNT = re.compile(r"\d[\d.,]*\s?(€|euro|eur)\b", re.IGNORECASE)
+
+# Examples per core language a counsellor should keep in each corpus file (issue 11).
+CORPUS_FLOOR = {
+    "emergency": 120,
+    "handoff": 120,
+    "greeting": 120,
+    "offtopic": 120,
+    "question": 120,
+    "hard_negative": 150,
+}
 
 
 def _settings() -> Settings:
@@ -174,6 +185,9 @@ def kb_check(today: dt.datetime | None) -> None:
     entries, errors = _load(settings)
     day = today.date() if today else dt.date.today()
     content_errors, warnings = content_problems(entries, day) if not errors else ([], [])
+    corpus, corpus_errors = load_corpus_with_errors()
+    content_errors = [*content_errors, *corpus_errors]
+    warnings = [*warnings, *corpus_coverage(corpus)]
     for err in errors:
         click.echo(f"error: {err}", err=True)
     for err in content_errors:
@@ -184,7 +198,18 @@ def kb_check(today: dt.datetime | None) -> None:
     if total:
         click.echo(f"{total} error(s), {len(warnings)} warning(s) in {settings.fairbot_entries_dir}", err=True)
         sys.exit(2)
-    click.echo(f"ok: {len(entries)} entries, {len(warnings)} warning(s)")
+    click.echo(f"ok: {len(entries)} entries, {len(corpus.examples)} intent examples, {len(warnings)} warning(s)")
+
+
+def corpus_coverage(corpus: IntentCorpus) -> list[str]:
+    """What the decision layer lacks: every core language needs its share of every intent (issue 11's floor)."""
+    counts = corpus.counts()
+    return [
+        f"knowledge/intents/corpus/{kind}/{lang}.yaml: {counts.get((kind, lang), 0)} examples, fewer than {floor}"
+        for kind, floor in CORPUS_FLOOR.items()
+        for lang in SUPPORTED_LANGUAGES
+        if counts.get((kind, lang), 0) < floor
+    ]
 
 
 @kb_group.command("stats")

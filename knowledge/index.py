@@ -26,28 +26,31 @@ import faiss
 import numpy as np
 
 from knowledge.embedding import Encoder
+from knowledge.intents import IntentCorpus, IntentModel
+from knowledge.intents.training import fit, training_set
 from knowledge.lexical import LexicalIndex
 from knowledge.schema import Entry
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 CACHE_FILE = "embedding-cache.npz"
+INTENT_MODEL_FILE = "intent-model.npz"
 KEEP_VERSIONS = 3
-FORMAT = 1
+FORMAT = 2  # 2: intent examples left the vector index for a classifier of their own
 
 
 @dataclass(frozen=True)
 class Row:
     """What one vector stands for. Questions are embedded on the query side, title and answer on the passage side."""
 
-    entry_id: str  # "@<intent>" for intent examples
+    entry_id: str
     lang: str
-    kind: str  # title | answer | question | intent
+    kind: str  # title | answer | question
     latin: bool = False  # a question variant written in Latin letters in a non-Latin language (transliterated)
 
     @property
     def is_query_side(self) -> bool:
-        return self.kind in ("question", "intent")
+        return self.kind == "question"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ class EmbeddingCache:
     def put(self, key: str, vector: np.ndarray) -> None:
         self._vectors[key] = vector
 
+    def keys(self) -> set[str]:
+        return set(self._vectors)
+
     def save(self, keep: set[str]) -> None:
         keys = sorted(k for k in self._vectors if k in keep)
         matrix = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
@@ -96,7 +102,6 @@ class EmbeddingCache:
 
 
 NON_LATIN_LANGUAGES = frozenset({"ar", "fa", "ru", "uk"})
-IntentExamples = dict[str, dict[str, list[str]]]
 
 
 def _is_latin(text: str) -> bool:
@@ -104,7 +109,7 @@ def _is_latin(text: str) -> bool:
     return bool(letters) and sum(c.isascii() for c in letters) > 0.8 * len(letters)
 
 
-def _rows_and_texts(entries: Sequence[Entry], intents: IntentExamples) -> tuple[list[Row], list[str]]:
+def _rows_and_texts(entries: Sequence[Entry]) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     texts: list[str] = []
     for entry in entries:
@@ -116,11 +121,6 @@ def _rows_and_texts(entries: Sequence[Entry], intents: IntentExamples) -> tuple[
             for question in text.questions:
                 rows.append(Row(entry.id, lang, "question", lang in NON_LATIN_LANGUAGES and _is_latin(question)))
                 texts.append(question)
-    for name, by_lang in sorted(intents.items()):
-        for lang, examples in sorted(by_lang.items()):
-            for example in examples:
-                rows.append(Row(f"@{name}", lang, "intent"))
-                texts.append(example)
     return rows, texts
 
 
@@ -145,10 +145,30 @@ def _embed(
     return matrix, len(missing[True]) + len(missing[False]), set(keys)
 
 
-def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], intents: IntentExamples) -> dict:
+def embed_cached(encoder: Encoder, root: Path, texts: list[str]) -> np.ndarray:
+    """Query-side vectors through the index's embedding cache (benchmarks and calibration reuse the build's work)."""
+    cache = EmbeddingCache(root / CACHE_FILE)
+    matrix, embedded, _ = _embed(encoder, cache, [Row("", "", "question")] * len(texts), texts)
+    if embedded:
+        cache.save(cache.keys())
+    return matrix
+
+
+def _train_intents(
+    corpus: IntentCorpus, encoder: Encoder, cache: EmbeddingCache, rows: list[Row], texts: list[str], matrix: np.ndarray
+) -> tuple[IntentModel, set[str]]:
+    """Embeds the corpus (cached like every text) and fits the classifier, with the entries' questions as questions."""
+    corpus_texts = [e.text for e in corpus.examples]
+    corpus_matrix, _, keys = _embed(encoder, cache, [Row("", "", "question")] * len(corpus_texts), corpus_texts)
+    question_idx = [i for i, r in enumerate(rows) if r.kind == "question"]
+    data = training_set(corpus, corpus_matrix, [(rows[i].lang, texts[i]) for i in question_idx], matrix[question_idx])
+    return fit(data), keys
+
+
+def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], intents: IntentCorpus | None) -> dict:
     entry_hashes = {e.id: e.content_hash() for e in entries}
-    if intents:
-        entry_hashes["@intents"] = hashlib.sha256(json.dumps(intents, sort_keys=True).encode()).hexdigest()[:16]
+    if intents is not None and intents.examples:
+        entry_hashes["@intents"] = intents.fingerprint()
     return {
         "format": FORMAT,
         "model": encoder.model_id,
@@ -205,7 +225,7 @@ class IndexStore:
         entries: Sequence[Entry] | Callable[[], Sequence[Entry]],
         encoder: Encoder,
         *,
-        intents: IntentExamples | None = None,
+        intents: IntentCorpus | None = None,
         force: bool = False,
     ) -> BuildReport:
         """Embeds what changed, writes a new version, and switches CURRENT to it.
@@ -217,8 +237,7 @@ class IndexStore:
         with self.exclusive():
             entries = sorted(entries() if callable(entries) else entries, key=lambda e: e.id)
             previous = self.current_manifest() or {}
-            intents = intents or {}
-            rows, texts = _rows_and_texts(entries, intents)
+            rows, texts = _rows_and_texts(entries)
             manifest = _manifest(entries, encoder, rows, intents)
             old_hashes: dict[str, str] = (
                 previous.get("entries", {}) if previous.get("model") == encoder.model_id else {}
@@ -241,6 +260,10 @@ class IndexStore:
                 )
             cache = EmbeddingCache(self.root / CACHE_FILE)
             matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
+            intent_model = None
+            if intents is not None and intents.examples:
+                intent_model, intent_keys = _train_intents(intents, encoder, cache, rows, texts, matrix)
+                used_keys |= intent_keys
             content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
             version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
             tmp_dir = self.root / VERSIONS / f".{version}.tmp"
@@ -249,6 +272,8 @@ class IndexStore:
             if len(matrix):
                 index.add(matrix)
             faiss.write_index(index, str(tmp_dir / "vectors.faiss"))
+            if intent_model is not None:
+                intent_model.save(tmp_dir / INTENT_MODEL_FILE)
             (tmp_dir / "rows.json").write_text(
                 json.dumps([[r.entry_id, r.lang, r.kind, r.latin] for r in rows], ensure_ascii=False), encoding="utf-8"
             )
@@ -292,6 +317,7 @@ class LoadedIndex:
     rows: list[Row]
     entries: dict[str, Entry]
     lexical: LexicalIndex
+    intent_model: IntentModel | None = None  # None: built without a corpus; only the patterns decide
 
     @classmethod
     def read(cls, path: Path, version: str) -> LoadedIndex:
@@ -309,7 +335,9 @@ class LoadedIndex:
         index = faiss.read_index(str(path / "vectors.faiss"))
         if index.ntotal != len(rows):
             raise ValueError(f"index at {path} has {index.ntotal} vectors for {len(rows)} rows; rebuild it")
-        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()))
+        model_path = path / INTENT_MODEL_FILE
+        intent_model = IntentModel.load(model_path) if model_path.exists() else None
+        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), intent_model)
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
         if self.index.ntotal == 0:

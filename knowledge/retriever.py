@@ -16,9 +16,8 @@ import numpy as np
 
 from knowledge.embedding import Encoder
 from knowledge.index import IndexStore, LoadedIndex, Row
+from knowledge.intents import IntentScores
 from knowledge.schema import Entry
-
-INTENT_PREFIX = "@"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class EntryHit:
 @dataclass(frozen=True)
 class SearchResult:
     hits: list[EntryHit]  # best first, one per entry, only entries valid today
-    intents: dict[str, float]  # best similarity to each intent's examples
+    intents: IntentScores | None  # the classifier's view of the message (None: index built without a corpus)
     version: str
     neighbours: list[tuple[Row, float]] = field(default_factory=list)
 
@@ -116,12 +115,8 @@ class Retriever:
         query = self.embed(text) if vector is None else vector
         neighbours = index.search(query, self.search_k)
         best: dict[str, tuple[float, Row]] = {}
-        intents: dict[str, float] = {}
+        intents = index.intent_model.scores(query) if index.intent_model is not None else None
         for row, score in neighbours:
-            if row.entry_id.startswith(INTENT_PREFIX):
-                name = row.entry_id[1:]
-                intents[name] = max(intents.get(name, 0.0), score)
-                continue
             if row.entry_id not in best or score > best[row.entry_id][0]:
                 best[row.entry_id] = (score, row)
         lexical = index.lexical.scores(text, best) if self.lexical_weight else {}

@@ -14,23 +14,21 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
-
-import yaml
 
 from bot.config import Settings
 from bot.locales import t
+from bot.services.helplines import danger_note, emergency_reply
+from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
 from knowledge.embedding import load_encoder
 from knowledge.index import BuildReport, IndexStore
-from knowledge.intents import IntentMatch, IntentRules, load_intents
+from knowledge.intents import IntentRules, load_corpus, load_rules
 from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
 from knowledge.loader import load_entries
 from knowledge.retriever import EntryHit, Retriever, SearchResult
 from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
 from knowledge.topics import load_topics
 
-Action = Literal["answer", "fallback", "handoff", "emergency", "greeting"]
+__all__ = ["Action", "AnswerService", "Assessment", "RankedTopic", "Reply", "Thresholds"]
 
 
 @dataclass(frozen=True)
@@ -59,31 +57,13 @@ class Reply:
     entry_version: str | None = None  # content hash of the entry that was shown
     score: float | None = None
     suggestions: list[RankedTopic] = field(default_factory=list)  # fallback: up to 3 topic buttons
+    # Emergency sub-type (violence, trafficking, medical, suicide, sexual, child) of an emergency, or of a
+    # message in the middle band: answered, but with the emergency numbers first and marked urgent.
+    danger: str | None = None
 
 
 log = logging.getLogger(__name__)
-THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "thresholds.yaml"
 MAX_QUERY_CHARS = 1000  # the model reads ~512 tokens; longer messages are cut for retrieval only
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    answer_min_score: float
-    answer_min_margin: float
-    answer_sure_score: float
-    intent_min_score: float
-    greeting_max_rest_words: int
-    offtopic_margin: float
-    search_k: int
-    lexical_weight: float
-    lexical_saturation: float
-    translit_vote_share: float
-    translit_vote_k: int
-
-    @classmethod
-    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
 def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None) -> BuildReport:
@@ -92,19 +72,9 @@ def build_index(settings: Settings, *, force: bool = False, encoder_name: str | 
     return IndexStore(settings.index_dir).build(
         lambda: served_entries(settings),
         encoder,
-        intents=load_intents().examples,
+        intents=load_corpus(),
         force=force,
     )
-
-
-@dataclass(frozen=True)
-class Assessment:
-    query: str
-    result: SearchResult
-    ranked: list[EntryHit]  # best entry per topic, best first
-    matches: list[IntentMatch]
-    lang: str
-    greeting_rest: int  # words left after greeting phrases
 
 
 def served_entries(settings: Settings) -> list[Entry]:
@@ -186,7 +156,7 @@ class AnswerService:
             lexical_weight=thresholds.lexical_weight,
             lexical_saturation=thresholds.lexical_saturation,
         )
-        return cls(retriever, load_intents(), thresholds, settings.fairbot_region)
+        return cls(retriever, load_rules(), thresholds, settings.fairbot_region)
 
     # ------------------------------------------------------------------ public API
 
@@ -252,7 +222,7 @@ class AnswerService:
         query = text.strip()[:MAX_QUERY_CHARS]
         if not query:
             lang = chosen_lang or lang_hint or FALLBACK_LANGUAGE
-            return self._reply("greeting", lang, [])
+            return self._reply(Decision("greeting"), lang, [])
         assessment = self.assess(query, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today)
         return self._reply(self.decide(assessment), assessment.lang, assessment.ranked)
 
@@ -268,28 +238,8 @@ class AnswerService:
         greeting_rest = self.rules.greeting_rest_words(query)
         return Assessment(query, result, result.by_topic(), matches, lang, greeting_rest)
 
-    def decide(self, a: Assessment, thresholds: Thresholds | None = None) -> Action:
-        th = thresholds or self.thresholds
-        intents = {m.intent for m in a.matches}
-        near = {name for name, score in a.result.intents.items() if score >= th.intent_min_score}
-        if "emergency" in intents or "emergency" in near:
-            return "emergency"
-        if "handoff" in intents or "handoff" in near:
-            return "handoff"
-        if ("greeting" in intents and a.greeting_rest <= th.greeting_max_rest_words) or (
-            "greeting" in near and len(a.query.split()) <= 6
-        ):
-            return "greeting"
-        if not a.ranked:
-            return "fallback"
-        best = a.ranked[0]
-        # Closer to an off-topic example (weather, sport, shopping...) than to any entry: not ours to answer.
-        if a.result.intents.get("offtopic", 0.0) >= best.dense + th.offtopic_margin:
-            return "fallback"
-        margin = best.score - a.ranked[1].score if len(a.ranked) > 1 else 1.0
-        if best.score >= th.answer_sure_score or (best.score >= th.answer_min_score and margin >= th.answer_min_margin):
-            return "answer"
-        return "fallback"
+    def decide(self, a: Assessment, thresholds: Thresholds | None = None) -> Decision:
+        return decide(a, thresholds or self.thresholds)
 
     def _language(
         self, query: str, detection: Detection, result: SearchResult, matches: list, chosen_lang: str | None
@@ -330,7 +280,8 @@ class AnswerService:
 
     # ------------------------------------------------------------------ composition
 
-    def _reply(self, action: Action, lang: str, ranked: list[EntryHit]) -> Reply:
+    def _reply(self, decision: Decision, lang: str, ranked: list[EntryHit]) -> Reply:
+        action, danger = decision.action, decision.danger
         answer_lang = self._content_lang(lang)
         topics = [RankedTopic(h.topic, h.entry.id, round(h.score, 4)) for h in ranked[:5]]
         if action == "answer":
@@ -339,33 +290,40 @@ class AnswerService:
                 action,
                 lang,
                 answer_lang,
-                self.compose_entry(best.entry, lang),
+                self._with_danger(self.compose_entry(best.entry, lang), danger, answer_lang),
                 topics,
                 best.entry.id,
                 best.entry.content_hash(),
                 round(best.score, 4),
+                danger=danger,
             )
         suggestions = topics[:3] if action == "fallback" else []
         score = topics[0].score if topics else None
+        body = self._compose_action(action, answer_lang, suggestions, danger)
         return Reply(
             action,
             lang,
             answer_lang,
-            self._compose_action(action, answer_lang, suggestions),
+            body if action == "emergency" else self._with_danger(body, danger, answer_lang),
             topics,
             None,
             None,
             score,
             suggestions,
+            danger=danger,
         )
 
-    def _compose_action(self, action: Action, lang: str, suggestions: list[RankedTopic]) -> str:
+    @staticmethod
+    def _with_danger(body: str, danger: str | None, lang: str) -> str:
+        return f"{danger_note(danger, lang)}\n\n{body}" if danger else body
+
+    def _compose_action(self, action: Action, lang: str, suggestions: list[RankedTopic], danger: str | None) -> str:
         if action == "greeting":
             return html.escape(t("greeting", lang))
         if action == "handoff":
             return html.escape(t("handoff", lang))
         if action == "emergency":
-            return f"<b>{html.escape(t('emergency', lang))}</b>\n\n{html.escape(t('emergency_handoff', lang))}"
+            return emergency_reply(danger, lang)
         parts = [html.escape(t("fallback", lang))]
         if suggestions:
             titles = {topic: title for topic, title in self.topic_titles(lang)}

@@ -428,7 +428,7 @@ class ConversationService:
                 )
 
             reply = await self._respond(text, known_lang, chosen)
-            if not too_long and reply.action in GROUPED_ACTIONS:
+            if not too_long and reply.action in GROUPED_ACTIONS and not reply.danger:
                 grouped = await self._answer_grouped(channel, external_id, text, reply, region, lang_hint)
                 if grouped is not None:
                     return grouped
@@ -529,9 +529,12 @@ class ConversationService:
             replies += 1
             if reply.action == "fallback":
                 session.add(_unanswered(conversation, incoming_id, text, reply))
-            elif reply.action in ("handoff", "emergency"):
-                reason = "emergency" if reply.action == "emergency" else "request"
-                await self._ask_consent(session, batch, person, conversation, reason, lang)
+            if reply.action in ("handoff", "emergency") or reply.danger:
+                reason = "emergency" if reply.action == "emergency" else "danger" if reply.danger else "request"
+                danger = {"subtype": reply.danger, "message_id": incoming_id, "at": utcnow().isoformat()}
+                await self._ask_consent(
+                    session, batch, person, conversation, reason, lang, danger if reply.danger else None
+                )
                 replies += 1
         await self._finish(batch)
         _log_answered(conversation, reply)
@@ -710,14 +713,16 @@ class ConversationService:
         conversation: Conversation,
         reason: str,
         lang: str,
+        danger: dict[str, Any] | None = None,
     ) -> None:
+        """`danger` (sub-type, triggering message, time) travels with the handoff into the packet."""
         handoff = Handoff(
             conversation_id=conversation.id,
             reason=reason,
             urgency=URGENCY.get(reason, 1),
             topic=conversation.topic,
             status="consent",
-            packet={},
+            packet={"danger": danger} if danger else {},
         )
         session.add(handoff)
         await session.flush()
@@ -912,6 +917,7 @@ class ConversationService:
             topic=handoff.topic,
             urgency=handoff.urgency,
             transcript=transcript,
+            danger=(handoff.packet or {}).get("danger"),
         )
         conversation.state = STATE_WAITING
         self._remember(person, STATE_WAITING)

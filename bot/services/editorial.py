@@ -373,11 +373,11 @@ class Editorial:
     def build_index(self, entries: Sequence[Entry] | Callable[[], Sequence[Entry]], answers: Any = None) -> Any:
         """CPU-bound (embedding): call through `asyncio.to_thread`."""
         from knowledge.index import IndexStore
-        from knowledge.intents import load_intents
+        from knowledge.intents import load_corpus
 
         store = IndexStore(self.settings.index_dir)
         # the same build call as `bot.services.answers.build_index`, but with the console's entries
-        return store.build(entries, self.encoder(answers), intents=load_intents().examples)
+        return store.build(entries, self.encoder(answers), intents=load_corpus())
 
     async def reindex(self, db: Database, answers: Any = None) -> Any:
         """Rebuild from the served state. The entries are read inside the index's build lock (the callable

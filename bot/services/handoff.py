@@ -20,7 +20,12 @@ BERLIN = ZoneInfo("Europe/Berlin")
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 _RULE = re.compile(r"^\s*([a-z]{2})(?:\s*-\s*([a-z]{2}))?\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
-URGENCY = {"request": 1, "fallback": 1, "emergency": 2}
+URGENCY = {
+    "request": 1,
+    "fallback": 1,
+    "danger": 2,
+    "emergency": 2,
+}  # danger: the middle band, see knowledge/decision.py
 
 
 @dataclass(frozen=True)
@@ -69,11 +74,20 @@ def expected_wait_minutes(position: int, minutes_per_person: int) -> int:
 
 
 def build_packet(
-    *, reason: str, lang: str, topic: str | None, urgency: int, transcript: Sequence[Message], limit: int = 30
+    *,
+    reason: str,
+    lang: str,
+    topic: str | None,
+    urgency: int,
+    transcript: Sequence[Message],
+    danger: dict[str, Any] | None = None,
+    limit: int = 30,
 ) -> dict[str, Any]:
-    """What the advisor reads first: why, in which language, about what, and the last messages."""
+    """What the advisor reads first: why (for danger: the sub-type, the message that raised it and when),
+    in which language, about what, and the last messages."""
     return {
         "reason": reason,
+        "danger": danger,
         "language": lang,
         "topic": topic,
         "urgency": urgency,

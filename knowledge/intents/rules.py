@@ -1,6 +1,6 @@
-"""Greeting, handoff and emergency: what a message wants before it is a question.
+"""Hand-written patterns, the second net: they can add an emergency or a handoff, never take one away.
 
-Patterns live in intents.yaml so that counsellors can extend them without
+Patterns live in patterns.yaml so that counsellors can extend them without
 code. Matching runs on a normalised form of the text, so users who type
 without accents, on a Persian keyboard or with Turkish letters folded still match.
 """
@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-INTENTS_FILE = Path(__file__).with_name("intents.yaml")
-INTENTS = ("emergency", "handoff", "greeting", "offtopic")
+PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat and tatweel
 _FOLD = str.maketrans(
     {
@@ -55,22 +54,26 @@ class IntentMatch:
     intent: str
     pattern: str
     lang: str | None = None  # greetings tell their language: "привет" is too short for a detector
+    subtype: str | None = None  # emergencies: the pattern group (violence, trafficking, medical, suicide, help)
 
 
 @dataclass(frozen=True)
 class IntentRules:
-    patterns: dict[str, list[re.Pattern[str]]]
+    emergency: dict[str, list[re.Pattern[str]]]  # sub-type -> patterns
+    handoff: list[re.Pattern[str]]
     greeting_by_lang: dict[str, list[re.Pattern[str]]]
-    examples: dict[str, dict[str, list[str]]]
 
     def match(self, text: str) -> list[IntentMatch]:
         norm = normalise(text)
         found: list[IntentMatch] = []
-        for intent in ("emergency", "handoff"):
-            for rx in self.patterns.get(intent, []):
-                if rx.search(norm):
-                    found.append(IntentMatch(intent, rx.pattern))
-                    break
+        for subtype, rxs in self.emergency.items():
+            hit = next((rx for rx in rxs if rx.search(norm)), None)
+            if hit is not None:
+                found.append(IntentMatch("emergency", hit.pattern, subtype=subtype))
+                break
+        hit = next((rx for rx in self.handoff if rx.search(norm)), None)
+        if hit is not None:
+            found.append(IntentMatch("handoff", hit.pattern))
         for lang, rxs in self.greeting_by_lang.items():
             for rx in rxs:
                 if rx.search(norm):
@@ -104,13 +107,8 @@ def normalise_pattern(pattern: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_intents(path: Path = INTENTS_FILE) -> IntentRules:
+def load_rules(path: Path = PATTERNS_FILE) -> IntentRules:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    patterns = {name: _compile(data[name].get("patterns", [])) for name in INTENTS if name in data}
-    greeting = {lang: _compile(ps) for lang, ps in data.get("greeting", {}).get("patterns_by_language", {}).items()}
-    examples = {
-        name: {lang: list(xs) for lang, xs in data[name].get("examples", {}).items()}
-        for name in INTENTS
-        if name in data
-    }
-    return IntentRules(patterns, greeting, examples)
+    emergency = {subtype: _compile(ps) for subtype, ps in data.get("emergency", {}).items()}
+    greeting = {lang: _compile(ps) for lang, ps in data.get("greeting", {}).items()}
+    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting)

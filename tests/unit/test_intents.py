@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.intents import load_intents, normalise
+from knowledge.intents import load_rules, normalise
 
 
 @pytest.fixture(scope="module")
 def rules():
-    return load_intents()
+    return load_rules()
 
 
 def intents(rules, text: str) -> set[str]:

@@ -1,0 +1,115 @@
+"""The safety policy: from what retrieval and the classifier saw in a message to what the bot does.
+
+Order matters and encodes the policy: danger first (a pattern or the
+classifier may each raise it, neither can veto it), then a request for a
+person, then a bare greeting, then off-topic, then the answer thresholds.
+Between "emergency" and "no danger" lies a middle band: the bot still answers
+the question, but puts the emergency numbers first and marks the
+conversation urgent, because a missed emergency costs more than a false one.
+The figures and the reasons for them are in knowledge/thresholds.yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from knowledge.intents import IntentMatch, IntentScores
+from knowledge.retriever import EntryHit, SearchResult
+
+Action = Literal["answer", "fallback", "handoff", "emergency", "greeting"]
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.yaml")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer_min_score: float
+    answer_min_margin: float
+    answer_sure_score: float
+    emergency_min: float
+    danger_min: float
+    handoff_min: float
+    greeting_min: float
+    offtopic_min: float
+    greeting_max_rest_words: int
+    greeting_max_words: int
+    search_k: int
+    lexical_weight: float
+    lexical_saturation: float
+    translit_vote_share: float
+    translit_vote_k: int
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        missing = [name for name in cls.__dataclass_fields__ if name not in data]
+        if missing:
+            raise ValueError(f"{path} lacks {', '.join(missing)}; see the comments in knowledge/thresholds.yaml")
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the decision looks at; kept apart from `decide` so calibration can replay decisions."""
+
+    query: str
+    result: SearchResult
+    ranked: list[EntryHit]  # best entry per topic, best first
+    matches: list[IntentMatch]
+    lang: str
+    greeting_rest: int  # words left after greeting phrases
+
+    @property
+    def intents(self) -> IntentScores | None:
+        return self.result.intents
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    danger: str | None = None  # emergency sub-type, for an emergency and for the middle band
+    why: str = ""  # pattern | classifier | retrieval: for logs and the evaluation, never shown
+
+
+def _pattern_subtype(matches: list[IntentMatch], scores: IntentScores | None) -> str:
+    """A pattern knows its group; a bare call for help takes the classifier's sub-type."""
+    subtype = next((m.subtype for m in matches if m.intent == "emergency"), None)
+    if subtype in (None, "help"):
+        return scores.subtype if scores is not None else "violence"
+    return subtype
+
+
+def decide(a: Assessment, th: Thresholds) -> Decision:
+    scores = a.intents
+    rules = {m.intent for m in a.matches}
+    if "emergency" in rules:
+        return Decision("emergency", _pattern_subtype(a.matches, scores), "pattern")
+    if scores is not None and scores.emergency >= th.emergency_min:
+        return Decision("emergency", scores.subtype, "classifier")
+    danger = scores.subtype if scores is not None and scores.emergency >= th.danger_min else None
+    if "handoff" in rules:
+        return Decision("handoff", danger, "pattern")
+    if scores is not None and scores["handoff"] >= th.handoff_min:
+        return Decision("handoff", danger, "classifier")
+    words = len(a.query.split())
+    if "greeting" in rules and a.greeting_rest <= th.greeting_max_rest_words and danger is None:
+        return Decision("greeting", None, "pattern")
+    if (
+        scores is not None
+        and scores["greeting"] >= th.greeting_min
+        and words <= th.greeting_max_words
+        and danger is None
+    ):
+        return Decision("greeting", None, "classifier")
+    if not a.ranked:
+        return Decision("fallback", danger, "retrieval")
+    if scores is not None and scores["offtopic"] >= th.offtopic_min and danger is None:
+        return Decision("fallback", None, "classifier")
+    best = a.ranked[0]
+    margin = best.score - a.ranked[1].score if len(a.ranked) > 1 else 1.0
+    if best.score >= th.answer_sure_score or (best.score >= th.answer_min_score and margin >= th.answer_min_margin):
+        return Decision("answer", danger, "retrieval")
+    return Decision("fallback", danger, "retrieval")

@@ -1,0 +1,219 @@
+"""The training corpus of the decision layer: one YAML file per intent and language, edited by counsellors.
+
+Layout: `knowledge/intents/corpus/<intent>/<lang>.yaml`, for example
+`corpus/emergency/fa.yaml` or `corpus/hard_negative/ru.yaml`. Emergency files
+group their examples by sub-type (the sub-type decides which helpline the
+person is shown); the other files hold a flat list. `hard_negative` holds
+ordinary questions that sound alarming ("this job is killing me"): they
+train the `question` class, so that idioms do not raise false alarms.
+
+Every problem is reported with its file and line (`fairbot kb check`), like
+the entries' loader does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CORPUS_DIR = Path(__file__).with_name("corpus")
+EMERGENCY_SUBTYPES = ("violence", "trafficking", "medical", "suicide", "sexual", "child")
+# Files a counsellor can write, and the class each one trains.
+FILE_INTENTS = {
+    "emergency": "emergency",
+    "handoff": "handoff",
+    "greeting": "greeting",
+    "offtopic": "offtopic",
+    "question": "question",
+    "hard_negative": "question",
+}
+LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+MAX_EXAMPLE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str  # the class it trains: emergency | handoff | greeting | offtopic | question
+    lang: str
+    subtype: str | None = None  # emergencies only
+    source: str = ""  # the file kind it came from (hard_negative, question, ...)
+
+    @property
+    def label(self) -> str:
+        """The classifier's class: an emergency is one class per sub-type."""
+        return f"emergency:{self.subtype}" if self.intent == "emergency" else self.intent
+
+
+@dataclass(frozen=True)
+class CorpusError:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class IntentCorpus:
+    examples: tuple[Example, ...]
+
+    def fingerprint(self) -> str:
+        """Changes whenever any example, label or language changes: the trained model is keyed by it."""
+        payload = json.dumps([(e.text, e.label, e.lang) for e in self.examples], ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """(file kind, language) -> number of examples: what `kb stats` prints."""
+        out: dict[tuple[str, str], int] = {}
+        for e in self.examples:
+            out[(e.source, e.lang)] = out.get((e.source, e.lang), 0) + 1
+        return out
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Keeps every scalar's line so an empty or overlong example can be pointed at."""
+
+
+def _construct_str(loader: _LineLoader, node: yaml.ScalarNode) -> _Located:
+    return _Located(loader.construct_scalar(node), node.start_mark.line + 1)
+
+
+class _Located(str):
+    line: int
+
+    def __new__(cls, value: str, line: int) -> _Located:
+        obj = super().__new__(cls, value)
+        obj.line = line
+        return obj
+
+
+@dataclass(frozen=True)
+class _NotText:
+    """A number, a yes/no or an empty value where an example was expected: kept with its line for the error."""
+
+    value: object
+    line: int
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+def _construct_not_text(loader: _LineLoader, node: yaml.ScalarNode) -> _NotText:
+    constructor = yaml.SafeLoader.yaml_constructors[node.tag]
+    return _NotText(constructor(loader, node), node.start_mark.line + 1)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+for _tag in ("int", "float", "bool", "null", "timestamp"):
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_not_text)
+
+
+def _examples_of(
+    path: Path, kind: str, lang: str, raw: object, errors: list[CorpusError]
+) -> list[tuple[str, str | None, int | None]]:
+    """(text, sub-type, line) for every example of one file, or errors saying what is wrong."""
+    out: list[tuple[str, str | None, int | None]] = []
+    if kind == "emergency":
+        if not isinstance(raw, dict):
+            errors.append(
+                CorpusError(path, None, f"examples must map a sub-type ({', '.join(EMERGENCY_SUBTYPES)}) to a list")
+            )
+            return out
+        for subtype, items in raw.items():
+            if subtype not in EMERGENCY_SUBTYPES:
+                line = getattr(subtype, "line", None)
+                errors.append(
+                    CorpusError(
+                        path,
+                        line,
+                        f"unknown emergency sub-type {subtype!r}; use one of {', '.join(EMERGENCY_SUBTYPES)}",
+                    )
+                )
+                continue
+            for text, line in _texts(path, items, errors):
+                out.append((text, str(subtype), line))
+        return out
+    return [(text, None, line) for text, line in _texts(path, raw, errors)]
+
+
+def _texts(path: Path, items: object, errors: list[CorpusError]) -> list[tuple[str, int | None]]:
+    if not isinstance(items, list):
+        errors.append(CorpusError(path, getattr(items, "line", None), "expected a list of quoted examples"))
+        return []
+    out = []
+    for item in items:
+        line = getattr(item, "line", None)
+        if not isinstance(item, str):
+            errors.append(CorpusError(path, line, f"example {item!r} is not text; put it in double quotes"))
+            continue
+        text = " ".join(item.split())
+        if not text:
+            errors.append(CorpusError(path, line, "empty example"))
+        elif len(text) > MAX_EXAMPLE_CHARS:
+            errors.append(CorpusError(path, line, f"example longer than {MAX_EXAMPLE_CHARS} characters"))
+        else:
+            out.append((text, line))
+    return out
+
+
+def load_corpus_with_errors(directory: Path = CORPUS_DIR) -> tuple[IntentCorpus, list[CorpusError]]:
+    """Every example of every file, and every problem found (not only the first)."""
+    errors: list[CorpusError] = []
+    examples: list[Example] = []
+    seen: dict[tuple[str, str], tuple[Path, str]] = {}
+    for path in sorted(directory.glob("*/*.yaml")):
+        kind, lang = path.parent.name, path.stem
+        if kind not in FILE_INTENTS:
+            errors.append(
+                CorpusError(path, None, f"unknown intent folder {kind!r}; use one of {', '.join(FILE_INTENTS)}")
+            )
+            continue
+        if not LANG_CODE.match(lang):
+            errors.append(CorpusError(path, None, f"file name {lang!r} is not a language code such as de or fa"))
+            continue
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            errors.append(CorpusError(path, mark.line + 1 if mark else None, f"not valid YAML: {exc}"))
+            continue
+        if not isinstance(data, dict) or "examples" not in data:
+            errors.append(CorpusError(path, None, "expected a mapping with `intent`, `lang` and `examples`"))
+            continue
+        for key, expected in (("intent", kind), ("lang", lang)):
+            if key in data and str(data[key]) != expected:
+                errors.append(
+                    CorpusError(
+                        path,
+                        getattr(data[key], "line", None),
+                        f"{key} is {data[key]!r} but the file's place says {expected!r}",
+                    )
+                )
+        for text, subtype, line in _examples_of(path, kind, lang, data["examples"], errors):
+            example = Example(str(text), FILE_INTENTS[kind], lang, subtype, kind)
+            key = (text.casefold(), lang)
+            if (
+                key in seen
+            ):  # the same text twice with the same label adds nothing; with two labels it is a contradiction
+                other, label = seen[key]
+                if label != example.label:
+                    where = f"{other.parent.name}/{other.name}"
+                    errors.append(CorpusError(path, line, f"{text[:60]!r} is also in {where} as {label}"))
+                continue
+            seen[key] = (path, example.label)
+            examples.append(example)
+    return IntentCorpus(tuple(examples)), errors
+
+
+def load_corpus(directory: Path = CORPUS_DIR) -> IntentCorpus:
+    corpus, errors = load_corpus_with_errors(directory)
+    if errors:
+        raise ValueError("\n".join(str(e) for e in errors[:20]) + ("\n…" if len(errors) > 20 else ""))
+    return corpus
