@@ -170,7 +170,7 @@ def dump_entry(entry: Entry) -> str:
     data["sources"] = [{"title": s["title"], "url": str(s["url"])} for s in data["sources"]]
     ordered_langs = [*SUPPORTED_LANGUAGES, *(k for k in data["texts"] if k not in SUPPORTED_LANGUAGES)]
     data["texts"] = {lang: data["texts"][lang] for lang in ordered_langs if lang in data["texts"]}
-    for key in ("valid_from", "region"):
+    for key in ("valid_from", "region", "review", "replaces"):
         if data.get(key) is None:
             data.pop(key)
     return yaml.dump(data, Dumper=_EntryDumper, sort_keys=False, allow_unicode=True, width=10_000)

@@ -66,6 +66,23 @@ class EntryText(BaseModel):
         return self.answer.split("\n\n", 1)[0].strip()
 
 
+class Review(BaseModel):
+    """The legal review record of an entry: who fixed it, who checked it independently, what they found.
+
+    `fairbot kb review-report` turns these records into docs/content-review.md.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    writer: NonEmpty  # who (or which session) checked every statement and fixed the text
+    checker: str | None = None  # the independent second pass; None until it has happened
+    statements: int = Field(ge=0)  # statements checked against a primary source
+    defects_fixed: list[NonEmpty] = Field(default_factory=list)
+    unconfirmed: list[NonEmpty] = Field(default_factory=list)  # softened into "ask an advisor", or removed
+    outcome: str = "pending"  # agreed | defects-fixed | pending
+
+
 class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,6 +93,8 @@ class Entry(BaseModel):
     valid_until: dt.date | None = None
     region: str | None = None  # None = national; e.g. "ni" for a regional override
     sources: list[Source] = Field(min_length=1)
+    review: Review | None = None
+    replaces: str | None = None  # id of the entry this one succeeds when the older one's valid_until passes
     texts: dict[str, EntryText]
 
     @field_validator("texts")
