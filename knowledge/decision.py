@@ -39,6 +39,7 @@ class Thresholds:
     search_k: int
     lexical_weight: float
     lexical_saturation: float
+    topic_weight: float
     translit_vote_share: float
     translit_vote_k: int
 

@@ -10,6 +10,7 @@ re-embeds that entry's changed texts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -25,9 +26,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from knowledge.classifier import SoftmaxClassifier, train_model
 from knowledge.embedding import Encoder
-from knowledge.intents import IntentCorpus, IntentModel
-from knowledge.intents.training import fit, training_set
+from knowledge.intents import IntentCorpus
+from knowledge.intents.training import DEFAULT_SPEC, fit, training_set
 from knowledge.lexical import LexicalIndex
 from knowledge.schema import Entry
 
@@ -35,6 +37,8 @@ CURRENT = "CURRENT"
 VERSIONS = "versions"
 CACHE_FILE = "embedding-cache.npz"
 INTENT_MODEL_FILE = "intent-model.npz"
+TOPIC_MODEL_FILE = "topic-model.npz"
+TOPIC_MODEL_C = 10.0  # chosen on the dev and old held-out sets (bench/decisions.py, README: retrieval)
 KEEP_VERSIONS = 3
 FORMAT = 2  # 2: intent examples left the vector index for a classifier of their own
 
@@ -154,15 +158,69 @@ def embed_cached(encoder: Encoder, root: Path, texts: list[str]) -> np.ndarray:
     return matrix
 
 
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
+
+
+def _reuse_or_train(
+    previous: Path | None, name: str, fingerprint: str, train: Callable[[], SoftmaxClassifier | None]
+) -> SoftmaxClassifier | None:
+    """Training takes tens of seconds; a publish that changed no training text reuses the previous model."""
+    if previous is not None and (previous / name).exists():
+        try:
+            old = SoftmaxClassifier.load(previous / name)
+        except (OSError, ValueError, KeyError):
+            old = None
+        if old is not None and old.fingerprint == fingerprint:
+            return old
+    model = train()
+    return dataclasses.replace(model, fingerprint=fingerprint) if model is not None else None
+
+
 def _train_intents(
-    corpus: IntentCorpus, encoder: Encoder, cache: EmbeddingCache, rows: list[Row], texts: list[str], matrix: np.ndarray
-) -> tuple[IntentModel, set[str]]:
+    corpus: IntentCorpus,
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    rows: list[Row],
+    texts: list[str],
+    matrix: np.ndarray,
+    previous: Path | None,
+) -> tuple[SoftmaxClassifier | None, set[str]]:
     """Embeds the corpus (cached like every text) and fits the classifier, with the entries' questions as questions."""
     corpus_texts = [e.text for e in corpus.examples]
     corpus_matrix, _, keys = _embed(encoder, cache, [Row("", "", "question")] * len(corpus_texts), corpus_texts)
     question_idx = [i for i, r in enumerate(rows) if r.kind == "question"]
-    data = training_set(corpus, corpus_matrix, [(rows[i].lang, texts[i]) for i in question_idx], matrix[question_idx])
-    return fit(data), keys
+    kb = [(rows[i].lang, texts[i]) for i in question_idx]
+    fingerprint = _fingerprint(encoder.model_id, corpus.fingerprint(), kb, DEFAULT_SPEC)
+    model = _reuse_or_train(
+        previous,
+        INTENT_MODEL_FILE,
+        fingerprint,
+        lambda: fit(training_set(corpus, corpus_matrix, kb, matrix[question_idx])),
+    )
+    return model, keys
+
+
+def _train_topics(
+    entries: Sequence[Entry],
+    rows: list[Row],
+    texts: list[str],
+    matrix: np.ndarray,
+    model_id: str,
+    previous: Path | None,
+) -> SoftmaxClassifier | None:
+    """Question variant -> its entry's topic: the topic model that sits beside nearest-vector retrieval."""
+    topic_of = {e.id: e.topic for e in entries}
+    idx = [i for i, r in enumerate(rows) if r.kind == "question"]
+    labels = [topic_of[rows[i].entry_id] for i in idx]
+    if len(set(labels)) < 2:
+        return None
+    fingerprint = _fingerprint(
+        model_id, [(texts[i], label) for i, label in zip(idx, labels, strict=True)], TOPIC_MODEL_C
+    )
+    return _reuse_or_train(
+        previous, TOPIC_MODEL_FILE, fingerprint, lambda: train_model(matrix[idx], labels, c=TOPIC_MODEL_C)
+    )
 
 
 def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], intents: IntentCorpus | None) -> dict:
@@ -260,9 +318,10 @@ class IndexStore:
                 )
             cache = EmbeddingCache(self.root / CACHE_FILE)
             matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
+            previous = self.version_path(current) if current else None
             intent_model = None
             if intents is not None and intents.examples:
-                intent_model, intent_keys = _train_intents(intents, encoder, cache, rows, texts, matrix)
+                intent_model, intent_keys = _train_intents(intents, encoder, cache, rows, texts, matrix, previous)
                 used_keys |= intent_keys
             content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
             version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
@@ -274,6 +333,9 @@ class IndexStore:
             faiss.write_index(index, str(tmp_dir / "vectors.faiss"))
             if intent_model is not None:
                 intent_model.save(tmp_dir / INTENT_MODEL_FILE)
+            topic_model = _train_topics(entries, rows, texts, matrix, encoder.model_id, previous)
+            if topic_model is not None:
+                topic_model.save(tmp_dir / TOPIC_MODEL_FILE)
             (tmp_dir / "rows.json").write_text(
                 json.dumps([[r.entry_id, r.lang, r.kind, r.latin] for r in rows], ensure_ascii=False), encoding="utf-8"
             )
@@ -317,7 +379,8 @@ class LoadedIndex:
     rows: list[Row]
     entries: dict[str, Entry]
     lexical: LexicalIndex
-    intent_model: IntentModel | None = None  # None: built without a corpus; only the patterns decide
+    intent_model: SoftmaxClassifier | None = None  # None: built without a corpus; only the patterns decide
+    topic_model: SoftmaxClassifier | None = None  # None: too few topics to train one; retrieval alone ranks
 
     @classmethod
     def read(cls, path: Path, version: str) -> LoadedIndex:
@@ -335,9 +398,11 @@ class LoadedIndex:
         index = faiss.read_index(str(path / "vectors.faiss"))
         if index.ntotal != len(rows):
             raise ValueError(f"index at {path} has {index.ntotal} vectors for {len(rows)} rows; rebuild it")
-        model_path = path / INTENT_MODEL_FILE
-        intent_model = IntentModel.load(model_path) if model_path.exists() else None
-        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), intent_model)
+        models = [
+            SoftmaxClassifier.load(path / name) if (path / name).exists() else None
+            for name in (INTENT_MODEL_FILE, TOPIC_MODEL_FILE)
+        ]
+        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), *models)
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
         if self.index.ntotal == 0:

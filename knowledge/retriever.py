@@ -28,6 +28,7 @@ class EntryHit:
     kind: str
     dense: float = 0.0
     lexical: float = 0.0
+    topic_probability: float = 0.0  # the topic model's probability for this entry's topic
 
     @property
     def topic(self) -> str:
@@ -61,6 +62,7 @@ class Retriever:
         search_k: int = 96,
         lexical_weight: float = 0.0,
         lexical_saturation: float = 20.0,
+        topic_weight: float = 0.0,
         check_interval: float = 0.5,
     ) -> None:
         self.store = store
@@ -68,6 +70,7 @@ class Retriever:
         self.search_k = search_k
         self.lexical_weight = lexical_weight
         self.lexical_saturation = lexical_saturation
+        self.topic_weight = topic_weight
         self.check_interval = check_interval
         self._index: LoadedIndex | None = None
         self._checked_at = 0.0
@@ -115,11 +118,12 @@ class Retriever:
         query = self.embed(text) if vector is None else vector
         neighbours = index.search(query, self.search_k)
         best: dict[str, tuple[float, Row]] = {}
-        intents = index.intent_model.scores(query) if index.intent_model is not None else None
+        intents = IntentScores(index.intent_model.probabilities(query)) if index.intent_model is not None else None
         for row, score in neighbours:
             if row.entry_id not in best or score > best[row.entry_id][0]:
                 best[row.entry_id] = (score, row)
         lexical = index.lexical.scores(text, best) if self.lexical_weight else {}
+        topics = index.topic_model.probabilities(query) if self.topic_weight and index.topic_model is not None else {}
         hits = []
         for entry_id, (score, row) in best.items():
             entry = index.entries.get(entry_id)
@@ -129,7 +133,8 @@ class Retriever:
                 continue
             bm25 = lexical.get(entry_id, 0.0)
             squashed = bm25 / (bm25 + self.lexical_saturation)
-            combined = score + self.lexical_weight * squashed
-            hits.append(EntryHit(entry, combined, row.lang, row.kind, score, squashed))
+            topic_p = topics.get(entry.topic, 0.0)
+            combined = score + self.lexical_weight * squashed + self.topic_weight * topic_p
+            hits.append(EntryHit(entry, combined, row.lang, row.kind, score, squashed, topic_p))
         hits.sort(key=lambda h: (-h.score, h.entry.region is None))
         return SearchResult(hits, intents, index.version, neighbours)

@@ -155,6 +155,7 @@ class AnswerService:
             search_k=thresholds.search_k,
             lexical_weight=thresholds.lexical_weight,
             lexical_saturation=thresholds.lexical_saturation,
+            topic_weight=thresholds.topic_weight,
         )
         return cls(retriever, load_rules(), thresholds, settings.fairbot_region)
 

@@ -1,7 +1,7 @@
 """What a message wants before it is a question: the learned classifier, its corpus, and the patterns behind it."""
 
 from knowledge.intents.corpus import EMERGENCY_SUBTYPES, Example, IntentCorpus, load_corpus, load_corpus_with_errors
-from knowledge.intents.model import IntentModel, IntentScores, train_model
+from knowledge.intents.model import IntentScores
 from knowledge.intents.rules import IntentMatch, IntentRules, load_rules, normalise
 
 __all__ = [
@@ -9,12 +9,10 @@ __all__ = [
     "Example",
     "IntentCorpus",
     "IntentMatch",
-    "IntentModel",
     "IntentRules",
     "IntentScores",
     "load_corpus",
     "load_corpus_with_errors",
     "load_rules",
     "normalise",
-    "train_model",
 ]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.classifier import ModelKind, SoftmaxClassifier, train_model
 from knowledge.intents.corpus import IntentCorpus
-from knowledge.intents.model import IntentModel, ModelKind, train_model
 
 QUESTION = "question"
 
@@ -80,7 +80,7 @@ def _weights(data: TrainingSet, spec: ModelSpec) -> np.ndarray:
     return weights.astype(np.float32)
 
 
-def fit(data: TrainingSet, spec: ModelSpec = DEFAULT_SPEC) -> IntentModel:
+def fit(data: TrainingSet, spec: ModelSpec = DEFAULT_SPEC) -> SoftmaxClassifier:
     return train_model(
         data.vectors, data.labels, kind=spec.kind, c=spec.c, hidden=spec.hidden, sample_weight=_weights(data, spec)
     )
