@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sys
 from collections import Counter, defaultdict
 
 import click
 
 from bot.config import Settings
+from knowledge.content_rules import rule_problems, successors
 from knowledge.embedding import load_encoder
 from knowledge.index import IndexStore
 from knowledge.intents import IntentCorpus, load_corpus_with_errors
@@ -24,7 +24,6 @@ from knowledge.topics import load_topics
 SOON_DAYS = 30
 REVIEW_MAX_DAYS = 365
 MIN_QUESTIONS = 6
-AMOUNT = re.compile(r"\d[\d.,]*\s?(€|euro|eur)\b", re.IGNORECASE)
 
 # Examples per core language a counsellor should keep in each corpus file (issue 11).
 CORPUS_FLOOR = {
@@ -142,6 +141,7 @@ def content_problems(entries: list[Entry], today: dt.date) -> tuple[list[str], l
     errors: list[str] = []
     warnings: list[str] = []
     covered = {e.topic for e in entries}
+    replaced = set(successors(entries))
     for topic in load_topics():
         if topic.id not in covered:
             errors.append(f"topic {topic.id}: no entry (every topic needs at least one)")
@@ -160,9 +160,12 @@ def content_problems(entries: list[Entry], today: dt.date) -> tuple[list[str], l
                 )
         if not e.sources:
             errors.append(f"{where}: no sources")
-        if e.valid_until and e.valid_until < today:
-            warnings.append(f"{where}: EXPIRED on {e.valid_until} (not served any more); update or delete it")
-        elif e.valid_until and (e.valid_until - today).days <= SOON_DAYS:
+        if (
+            e.valid_until
+            and e.id not in replaced
+            and today <= e.valid_until
+            and (e.valid_until - today).days <= SOON_DAYS
+        ):
             warnings.append(
                 f"{where}: expires on {e.valid_until} (in {(e.valid_until - today).days} days); prepare the successor"
             )
@@ -170,11 +173,8 @@ def content_problems(entries: list[Entry], today: dt.date) -> tuple[list[str], l
             warnings.append(f"{where}: last reviewed {e.reviewed}, more than 12 months ago; review it")
         if e.reviewed > today:
             errors.append(f"{where}: reviewed date {e.reviewed} is in the future")
-        if e.valid_until is None and any(AMOUNT.search(t.answer) for t in e.texts.values()):
-            warnings.append(
-                f"{where}: quotes an amount in euros but has no valid_until; set it if the amount is time-bound"
-            )
-    return errors, warnings
+    rule_errors, rule_warnings = rule_problems(entries, today)
+    return [*errors, *rule_errors], [*warnings, *rule_warnings]
 
 
 @kb_group.command("check")

@@ -404,6 +404,15 @@ class LoadedIndex:
         ]
         return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), *models)
 
+    def is_served(self, entry: Entry, day: dt.date) -> bool:
+        """Valid today; or expired but with no successor valid today, so it is served with a dated caveat
+        (answers.py) rather than dropped, which would send the question to the wrong entry."""
+        if entry.valid_from and day < entry.valid_from:
+            return False
+        if not entry.is_expired_on(day):
+            return True
+        return not any(e.replaces == entry.id and e.is_valid_on(day) for e in self.entries.values())
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
         if self.index.ntotal == 0:
             return []

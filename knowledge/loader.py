@@ -167,7 +167,10 @@ _EntryDumper.add_representer(dt.date, lambda d, v: d.represent_scalar("tag:yaml.
 def dump_entry(entry: Entry) -> str:
     """YAML in the hand-written layout (key order, languages in the usual order), for review in git."""
     data = entry.model_dump(mode="python", exclude_none=False)
-    data["sources"] = [{"title": s["title"], "url": str(s["url"])} for s in data["sources"]]
+    data["sources"] = [
+        {"title": s["title"], "url": str(s["url"]), **({"why": s["why"]} if s.get("why") else {})}
+        for s in data["sources"]
+    ]
     ordered_langs = [*SUPPORTED_LANGUAGES, *(k for k in data["texts"] if k not in SUPPORTED_LANGUAGES)]
     data["texts"] = {lang: data["texts"][lang] for lang in ordered_langs if lang in data["texts"]}
     for key in ("valid_from", "region", "review", "replaces"):

@@ -127,7 +127,7 @@ class Retriever:
         hits = []
         for entry_id, (score, row) in best.items():
             entry = index.entries.get(entry_id)
-            if entry is None or not entry.is_valid_on(today):
+            if entry is None or not index.is_served(entry, today):
                 continue
             if entry.region and region and entry.region != region:
                 continue

@@ -36,6 +36,7 @@ class Source(BaseModel):
 
     title: NonEmpty
     url: HttpUrl
+    why: str | None = None  # a source outside the official domains (knowledge/content_rules.py) says why it is needed
 
 
 class EntryText(BaseModel):
@@ -113,6 +114,9 @@ class Entry(BaseModel):
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
             raise ValueError(f"valid_from {self.valid_from} is after valid_until {self.valid_until}")
         return self
+
+    def is_expired_on(self, day: dt.date) -> bool:
+        return bool(self.valid_until and day > self.valid_until)
 
     def is_valid_on(self, day: dt.date) -> bool:
         if self.valid_from and day < self.valid_from:

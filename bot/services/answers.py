@@ -174,7 +174,7 @@ class AnswerService:
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
         """Topics that have at least one servable entry, with their title in `lang` (for browsing)."""
         lang = self._content_lang(lang)
-        served = {e.topic for e in self._entries() if e.is_valid_on(_dt.date.today())}
+        served = {e.topic for e in self._entries() if self.retriever.index.is_served(e, _dt.date.today())}
         titles = []
         for topic in load_topics():
             if topic.id in served:
@@ -206,6 +206,9 @@ class AnswerService:
         parts = []
         if answer_lang != lang:
             parts.append(f"<i>{html.escape(t('other_language_note', answer_lang))}</i>")
+        if entry.valid_until and entry.is_expired_on(_dt.date.today()):  # no successor yet (see LoadedIndex.is_served)
+            caveat = t("expired_caveat", answer_lang, date=entry.valid_until.strftime("%d.%m.%Y"))
+            parts.append(f"<b>{html.escape(caveat)}</b>")
         parts.append(f"<b>{html.escape(text.title)}</b>")
         parts.append(html.escape(text.answer))
         links = ", ".join(
@@ -346,7 +349,8 @@ class AnswerService:
         """The topic's overview entry: the first valid one by id (ids start with the topic's main question)."""
         today = _dt.date.today()
         candidates = sorted(
-            (e for e in self._entries() if e.topic == topic and e.is_valid_on(today)), key=lambda e: e.id
+            (e for e in self._entries() if e.topic == topic and self.retriever.index.is_served(e, today)),
+            key=lambda e: e.id,
         )
         return candidates[0] if candidates else None
 
