@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import click
 
@@ -210,6 +211,19 @@ def corpus_coverage(corpus: IntentCorpus) -> list[str]:
         for lang in SUPPORTED_LANGUAGES
         if counts.get((kind, lang), 0) < floor
     ]
+
+
+@kb_group.command("review-report")
+@click.option("--output", type=click.Path(dir_okay=False), default="docs/content-review.md", show_default=True)
+def kb_review_report(output: str) -> None:
+    """Write the legal review report from the entries' review records."""
+    from knowledge.review_report import review_report
+
+    entries, errors = _load(_settings())
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) in the entries; run `fairbot kb check`")
+    Path(output).write_text(review_report(entries), encoding="utf-8")
+    click.echo(f"wrote {output}")
 
 
 @kb_group.command("stats")

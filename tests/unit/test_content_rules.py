@@ -72,3 +72,14 @@ def test_an_expired_entry_without_successor_is_an_error_and_still_served() -> No
 def test_an_amount_without_valid_until_is_reported() -> None:
     _, warnings = rule_problems([entry(answer="Es gibt 259 € im Monat (§ 4 KSchG).")], TODAY)
     assert any("amount in euros" in w for w in warnings)
+
+
+def test_the_review_report_is_generated_from_the_entries() -> None:
+    """docs/content-review.md is not written by hand: `fairbot kb review-report` rebuilds it."""
+    from bot.config import PROJECT_ROOT
+    from knowledge.loader import load_entries
+    from knowledge.review_report import review_report
+
+    entries = load_entries(PROJECT_ROOT / "knowledge" / "entries")
+    report = (PROJECT_ROOT / "docs" / "content-review.md").read_text(encoding="utf-8")
+    assert report == review_report(entries), "run `fairbot kb review-report` and commit docs/content-review.md"
