@@ -334,3 +334,22 @@ def test_audit_log_records_transcript_openings(new_page: Any) -> None:
     admin.goto("/console/audit?action=transcript.open")
     expect(admin.get_by_test_id("audit-row").first).to_be_visible()
     screenshot(admin, "audit-phone")
+
+
+@pytest.mark.parametrize("locale", ["ar-SY", "fa-IR"])
+def test_right_to_left_web_chat_fits_a_phone(new_page: Any, locale: str) -> None:
+    """The Arabic and Persian web chat opened blank on a phone: the page scrolled to an off-screen label."""
+    person = new_page(viewport=PHONE, locale=locale)
+    person.goto("/chat")
+    expect(person.locator("html")).to_have_attribute("dir", "rtl")
+    chat_send(person, "صاحب العمل لم يدفع راتبي" if locale.startswith("ar") else "کارفرما حقوقم را نداده")
+    replies = person.get_by_test_id("chat-msg-bot")
+    expect(replies.nth(1)).to_be_visible(timeout=60_000)
+    width = person.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
+    assert person.evaluate("window.scrollX") == 0
+    for locator in (person.get_by_test_id("chat-input"), replies.last):
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], box
+    screenshot(person, f"chat-rtl-{locale}")
