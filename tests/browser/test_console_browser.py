@@ -351,5 +351,5 @@ def test_right_to_left_web_chat_fits_a_phone(new_page: Any, locale: str) -> None
     for locator in (person.get_by_test_id("chat-input"), replies.last):
         locator.scroll_into_view_if_needed()
         box = locator.bounding_box()
-        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], box
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     screenshot(person, f"chat-rtl-{locale}")
