@@ -171,6 +171,10 @@ class AnswerService:
         self.retriever.reload_if_changed()
         return self._respond(text, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today or _dt.date.today())
 
+    def sounds_dangerous(self, text: str) -> bool:
+        """The cheap check (patterns only, no embedding) that lets an emergency through the rate limit."""
+        return any(m.intent == "emergency" for m in self.rules.match(text[:MAX_QUERY_CHARS]))
+
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
         """Topics that have at least one servable entry, with their title in `lang` (for browsing)."""
         lang = self._content_lang(lang)

@@ -417,7 +417,8 @@ class ConversationService:
             outcome: tuple[str, str | None] | None = None  # (stored action, notice to send)
             if self.throttle is not None:
                 decision = await self.throttle.hit(f"{channel}:{external_id}")
-                if not decision.allowed:
+                # A person in danger may write many short messages at once: danger is never throttled.
+                if not decision.allowed and not (self.answers is not None and self.answers.sounds_dangerous(text)):
                     outcome = ("throttled", "throttled" if decision.notify else None)
             if outcome is None and kind != "text":
                 outcome = ("media", "media_unsupported" if kind != "empty" else "empty_message")

@@ -208,6 +208,13 @@ async def test_throttling_answers_politely_once_and_keeps_the_messages(service: 
     assert stored == 8
 
 
+async def test_an_emergency_is_never_throttled(service: ConversationService) -> None:
+    for i in range(6):
+        await service.handle_incoming("web", "p9e", f"hallo {i}", "de")
+    late = await service.handle_incoming("web", "p9e", "hilfe er hat ein messer und schlägt mich", "de")
+    assert late.action == "emergency"
+
+
 async def test_media_gets_a_polite_reply_and_reaches_the_advisor_later(service: ConversationService) -> None:
     first = await service.handle_incoming("web", "p10", "", "ru", kind="photo", attachment={"file_id": "F1"})
     assert first.action == "media" and first.replies == 1
