@@ -24,6 +24,7 @@ from bot.config import Settings
 from knowledge.embedding import load_encoder
 from knowledge.index import embed_cached
 from knowledge.intents import load_corpus
+from knowledge.intents.neighbours import blend, leave_one_out_shares
 from knowledge.intents.training import DEFAULT_SPEC, ModelSpec, TrainingSet, cross_validate, training_set
 from knowledge.loader import load_entries
 
@@ -53,13 +54,21 @@ def _data(settings: Settings) -> TrainingSet:
     return training_set(corpus, vectors[:n], kb, vectors[n:])
 
 
-def _emergency_curve(probs: np.ndarray, classes: tuple[str, ...], data: TrainingSet) -> dict:
-    p_em = probs[:, [i for i, c in enumerate(classes) if c.startswith("emergency")]].sum(axis=1)
+def _served_emergency(probs: np.ndarray, classes: tuple[str, ...], data: TrainingSet) -> np.ndarray:
+    """The emergency score as served: the softmax blended with the neighbours' share, both out of sample
+    (out-of-fold softmax, leave-one-out neighbours)."""
     is_em = np.array([lab.startswith("emergency") for lab in data.labels])
+    softmax = probs[:, [i for i, c in enumerate(classes) if c.startswith("emergency")]].sum(axis=1)
+    return np.asarray(blend(softmax, leave_one_out_shares(data.vectors, is_em)))
+
+
+def _emergency_curve(probs: np.ndarray, classes: tuple[str, ...], data: TrainingSet) -> dict:
+    is_em = np.array([lab.startswith("emergency") for lab in data.labels])
+    p_em = _served_emergency(probs, classes, data)
     is_q = np.array([lab == "question" for lab in data.labels])
     is_hard = np.array([s == "hard_negative" for s in data.sources])
     out = {}
-    for t in sorted({*np.round(np.linspace(0.02, 0.9, 45), 3)}):
+    for t in sorted({*np.round(np.linspace(0.01, 0.9, 90), 3)}):
         out[float(t)] = {
             "recall": round(float((p_em[is_em] >= t).mean()), 4),
             "false_emergency_questions": round(float((p_em[is_q] >= t).mean()), 4),
@@ -72,7 +81,7 @@ def _per_class(probs: np.ndarray, classes: tuple[str, ...], data: TrainingSet, t
     """Recall and precision per intent and per language when each class fires at its threshold."""
     labels = np.array([lab.split(":")[0] for lab in data.labels])
     score = {c: probs[:, i] for i, c in enumerate(classes)}
-    score["emergency"] = sum(probs[:, i] for i, c in enumerate(classes) if c.startswith("emergency"))
+    score["emergency"] = _served_emergency(probs, classes, data)
     out: dict = {}
     for intent, t in thresholds.items():
         fired = score[intent] >= t
@@ -92,10 +101,18 @@ def _per_class(probs: np.ndarray, classes: tuple[str, ...], data: TrainingSet, t
 
 
 def calibrate(curve: dict) -> dict:
-    """The highest emergency threshold whose cross-validated recall reaches the target, and its false-alarm rate."""
+    """emergency_min: the lowest threshold whose false alarms on questions stay within the limit;
+    danger_min (the middle band): the highest threshold whose recall reaches the target."""
+    within = [t for t, row in curve.items() if row["false_emergency_questions"] <= MAX_FALSE_EMERGENCY]
     meeting = [t for t, row in curve.items() if row["recall"] >= TARGET_RECALL]
-    emergency_min = max(meeting) if meeting else min(curve)
-    return {"emergency_min": emergency_min, **curve[emergency_min]}
+    emergency_min = min(within) if within else max(curve)
+    danger_min = max(meeting) if meeting else min(curve)
+    return {
+        "emergency_min": emergency_min,
+        "at_emergency_min": curve[emergency_min],
+        "danger_min": danger_min,
+        "at_danger_min": curve[danger_min],
+    }
 
 
 def evaluate(path: Path) -> dict:

@@ -29,6 +29,7 @@ import numpy as np
 from knowledge.classifier import SoftmaxClassifier, train_model
 from knowledge.embedding import Encoder
 from knowledge.intents import IntentCorpus
+from knowledge.intents.neighbours import EmergencyNeighbours
 from knowledge.intents.training import DEFAULT_SPEC, fit, training_set
 from knowledge.lexical import LexicalIndex
 from knowledge.schema import Entry
@@ -37,6 +38,7 @@ CURRENT = "CURRENT"
 VERSIONS = "versions"
 CACHE_FILE = "embedding-cache.npz"
 INTENT_MODEL_FILE = "intent-model.npz"
+INTENT_NEIGHBOURS_FILE = "intent-neighbours.npz"
 TOPIC_MODEL_FILE = "topic-model.npz"
 TOPIC_MODEL_C = 10.0  # chosen on the dev and old held-out sets (bench/decisions.py, README: retrieval)
 KEEP_VERSIONS = 3
@@ -185,20 +187,17 @@ def _train_intents(
     texts: list[str],
     matrix: np.ndarray,
     previous: Path | None,
-) -> tuple[SoftmaxClassifier | None, set[str]]:
+) -> tuple[SoftmaxClassifier | None, EmergencyNeighbours, set[str]]:
     """Embeds the corpus (cached like every text) and fits the classifier, with the entries' questions as questions."""
     corpus_texts = [e.text for e in corpus.examples]
     corpus_matrix, _, keys = _embed(encoder, cache, [Row("", "", "question")] * len(corpus_texts), corpus_texts)
     question_idx = [i for i, r in enumerate(rows) if r.kind == "question"]
     kb = [(rows[i].lang, texts[i]) for i in question_idx]
     fingerprint = _fingerprint(encoder.model_id, corpus.fingerprint(), kb, DEFAULT_SPEC)
-    model = _reuse_or_train(
-        previous,
-        INTENT_MODEL_FILE,
-        fingerprint,
-        lambda: fit(training_set(corpus, corpus_matrix, kb, matrix[question_idx])),
-    )
-    return model, keys
+    data = training_set(corpus, corpus_matrix, kb, matrix[question_idx])
+    model = _reuse_or_train(previous, INTENT_MODEL_FILE, fingerprint, lambda: fit(data))
+    neighbours = EmergencyNeighbours(data.vectors, np.array([lab.startswith("emergency") for lab in data.labels]))
+    return model, neighbours, keys
 
 
 def _train_topics(
@@ -319,9 +318,11 @@ class IndexStore:
             cache = EmbeddingCache(self.root / CACHE_FILE)
             matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
             previous = self.version_path(current) if current else None
-            intent_model = None
+            intent_model = neighbours = None
             if intents is not None and intents.examples:
-                intent_model, intent_keys = _train_intents(intents, encoder, cache, rows, texts, matrix, previous)
+                intent_model, neighbours, intent_keys = _train_intents(
+                    intents, encoder, cache, rows, texts, matrix, previous
+                )
                 used_keys |= intent_keys
             content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
             version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
@@ -333,6 +334,8 @@ class IndexStore:
             faiss.write_index(index, str(tmp_dir / "vectors.faiss"))
             if intent_model is not None:
                 intent_model.save(tmp_dir / INTENT_MODEL_FILE)
+            if neighbours is not None:
+                neighbours.save(tmp_dir / INTENT_NEIGHBOURS_FILE)
             topic_model = _train_topics(entries, rows, texts, matrix, encoder.model_id, previous)
             if topic_model is not None:
                 topic_model.save(tmp_dir / TOPIC_MODEL_FILE)
@@ -381,6 +384,7 @@ class LoadedIndex:
     lexical: LexicalIndex
     intent_model: SoftmaxClassifier | None = None  # None: built without a corpus; only the patterns decide
     topic_model: SoftmaxClassifier | None = None  # None: too few topics to train one; retrieval alone ranks
+    intent_neighbours: EmergencyNeighbours | None = None
 
     @classmethod
     def read(cls, path: Path, version: str) -> LoadedIndex:
@@ -402,7 +406,9 @@ class LoadedIndex:
             SoftmaxClassifier.load(path / name) if (path / name).exists() else None
             for name in (INTENT_MODEL_FILE, TOPIC_MODEL_FILE)
         ]
-        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), *models)
+        neighbours_path = path / INTENT_NEIGHBOURS_FILE
+        neighbours = EmergencyNeighbours.load(neighbours_path) if neighbours_path.exists() else None
+        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), *models, neighbours)
 
     def is_served(self, entry: Entry, day: dt.date) -> bool:
         """Valid today; or expired but with no successor valid today, so it is served with a dated caveat

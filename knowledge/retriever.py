@@ -118,7 +118,10 @@ class Retriever:
         query = self.embed(text) if vector is None else vector
         neighbours = index.search(query, self.search_k)
         best: dict[str, tuple[float, Row]] = {}
-        intents = IntentScores(index.intent_model.probabilities(query)) if index.intent_model is not None else None
+        intents = None
+        if index.intent_model is not None:
+            share = index.intent_neighbours.share(query) if index.intent_neighbours is not None else None
+            intents = IntentScores(index.intent_model.probabilities(query), share)
         for row, score in neighbours:
             if row.entry_id not in best or score > best[row.entry_id][0]:
                 best[row.entry_id] = (score, row)

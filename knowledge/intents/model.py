@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.intents.neighbours import blend
+
 EMERGENCY = "emergency"
 
 
@@ -13,11 +15,14 @@ class IntentScores:
 
     # class -> probability: "emergency:<subtype>", handoff, greeting, offtopic, question
     probabilities: dict[str, float]
+    neighbours: float | None = None  # share of emergencies among the nearest training examples
 
     @property
     def emergency(self) -> float:
-        """The probability of any emergency: the sub-types together, so a doubt between two still counts in full."""
-        return sum(p for label, p in self.probabilities.items() if label.startswith(EMERGENCY))
+        """The probability of any emergency: the sub-types together (a doubt between two still counts in full),
+        blended with the neighbours' share when the index has them."""
+        softmax = sum(p for label, p in self.probabilities.items() if label.startswith(EMERGENCY))
+        return softmax if self.neighbours is None else float(blend(softmax, self.neighbours))
 
     @property
     def subtype(self) -> str:
