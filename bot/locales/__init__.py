@@ -15,13 +15,19 @@ LOCALES_DIR = Path(__file__).parent
 FALLBACK = "en"
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=1)
+def _all_strings() -> dict[str, dict[str, str]]:
+    """Every locale file, read once: a bounded per-language cache was thrashed by the many detected languages
+    without a file of their own, and re-parsing YAML cost milliseconds per message (bench/retrieval.py)."""
+    out = {}
+    for path in sorted(LOCALES_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out[path.stem] = {str(k): str(v) for k, v in data.items()}
+    return out
+
+
 def strings(lang: str) -> dict[str, str]:
-    path = LOCALES_DIR / f"{lang}.yaml"
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
+    return _all_strings().get(lang, {})
 
 
 def t(key: str, lang: str, **params: object) -> str:
