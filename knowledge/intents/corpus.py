@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.loader import EntryError as CorpusError  # the same "file:line: message" record
+
 CORPUS_DIR = Path(__file__).with_name("corpus")
 EMERGENCY_SUBTYPES = ("violence", "trafficking", "medical", "suicide", "sexual", "child")
 # Files a counsellor can write, and the class each one trains.
@@ -48,16 +50,6 @@ class Example:
     def label(self) -> str:
         """The classifier's class: an emergency is one class per sub-type."""
         return f"emergency:{self.subtype}" if self.intent == "emergency" else self.intent
-
-
-@dataclass(frozen=True)
-class CorpusError:
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 @dataclass(frozen=True)
