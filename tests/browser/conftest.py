@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT, Settings
+from tests.required import require_chromium
 
 ENTRIES = (
     "dismissal/dismissal-written-form.yaml",
@@ -137,9 +138,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 # stops, which would break every async test that pytest runs after the browser tests.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("the Debian package chromium is not installed (apt-get install -y chromium)")
+    executable = require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     # retrieval and SSE round trips are fast, but CI machines are shared: wait up to 30 s for the UI

@@ -29,9 +29,7 @@ from bot.services.handoff import OpeningHours
 from bot.services.throttling import Throttle
 from bot.storage.db import Database
 from bot.storage.models import Base
-
-PG_ADMIN_URL = os.environ.get("FAIRBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("FAIRBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")
+from tests.required import PG_ADMIN_URL
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,14 +41,6 @@ def answer_service() -> Any:
     if os.environ.get("FAIRBOT_TEST_DATA_DIR"):
         settings = Settings(_env_file=None, fairbot_data_dir=Path(os.environ["FAIRBOT_TEST_DATA_DIR"]))  # type: ignore[call-arg]
     return AnswerService.from_settings(settings)
-
-
-def pg_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 async def _pg_admin(statement: str) -> None:

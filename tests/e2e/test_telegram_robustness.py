@@ -14,18 +14,17 @@ from sqlalchemy import func, select
 from bot.storage.models import Message, OutboxItem, ProcessedUpdate
 from tests.e2e.conftest import Bot
 from tests.e2e.harness import (
-    REDIS_URL,
     clean,
     create_pg_database,
     drop_pg_database,
     free_port,
     make_settings,
-    pg_available,
     running_app,
     served_app,
 )
 from tests.e2e.test_telegram_conversations import WAIT, _open_conversation, _quiet, _toast
 from tests.emulator import DEFAULT_TOKEN, Emulator
+from tests.required import REDIS_URL
 
 
 async def _outbox_settled(fairbot: Bot) -> dict[str, int]:
@@ -196,10 +195,9 @@ async def test_webhook_mode_with_secret(telegram_emulator: Emulator, tmp_path: P
 
 
 @pytest.mark.postgres
+@pytest.mark.redis
 async def test_handover_on_postgres_with_redis(telegram_emulator: Emulator, tmp_path: Path, answers: Any) -> None:
     """The production backends: PostgreSQL, Redis FSM storage, Redis event bus and rate limits."""
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running")
     url = create_pg_database()
     try:
         settings = make_settings(

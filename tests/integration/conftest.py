@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage.db import Database
-from tests.e2e.harness import clean, create_pg_database, drop_pg_database, pg_available
+from tests.e2e.harness import clean, create_pg_database, drop_pg_database
+from tests.required import require_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -16,8 +17,7 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A throw-away PostgreSQL database per test module (other suites share the `test` database)."""
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    require_postgres()
     url = create_pg_database()
     yield url
     drop_pg_database(url)

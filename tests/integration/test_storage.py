@@ -20,7 +20,7 @@ from bot.storage.models import (
     Person,
     ProcessedUpdate,
 )
-from tests.e2e.harness import create_pg_database, drop_pg_database, pg_available
+from tests.e2e.harness import create_pg_database, drop_pg_database
 
 
 async def test_migration_creates_every_table(db: Database) -> None:
@@ -97,8 +97,6 @@ async def test_update_ids_are_claimed_once(db: Database) -> None:
 
 @pytest.mark.postgres
 async def test_replicas_starting_together_migrate_one_after_another() -> None:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     url = create_pg_database()
     databases = [Database(url) for _ in range(3)]
     try:

@@ -16,8 +16,7 @@ from bot.services.conversations import ReplyCache
 from bot.services.handoff import BERLIN, OpeningHours, expected_wait_minutes
 from bot.services.outbox import split_html
 from bot.services.throttling import MemoryThrottle, RedisThrottle
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.required import REDIS_URL
 
 
 def _visible(part: str) -> str:
