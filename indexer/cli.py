@@ -15,11 +15,12 @@ import click
 
 from bot.config import Settings
 from knowledge.content_rules import rule_problems, successors
-from knowledge.embedding import load_encoder
+from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
 from knowledge.intents import IntentCorpus, load_corpus_with_errors
 from knowledge.loader import EntryError, load_entries_with_errors
 from knowledge.schema import MAX_ANSWER_CHARS, SUPPORTED_LANGUAGES, Entry
+from knowledge.settings import ENCODER_NAMES, EncoderName
 from knowledge.topics import load_topics
 
 SOON_DAYS = 30
@@ -53,9 +54,13 @@ def index_group() -> None:
 @index_group.command("build")
 @click.option("--force", is_flag=True, help="Write a new version even if no entry changed.")
 @click.option(
-    "--encoder", "encoder_name", default=None, help="Backend to embed with (default: FAIRBOT_INDEX_ENCODER, onnx)."
+    "--encoder",
+    "encoder_name",
+    type=click.Choice(ENCODER_NAMES),
+    default=None,
+    help="Backend to embed with (default: FAIRBOT_INDEX_ENCODER, onnx).",
 )
-def index_build(force: bool, encoder_name: str | None) -> None:
+def index_build(force: bool, encoder_name: EncoderName | None) -> None:
     """Embed changed entries and switch running bots to the new index version."""
     from bot.services.answers import build_index
     from knowledge.loader import EntryErrors
@@ -94,7 +99,7 @@ def index_check() -> None:
     indexed = {k: v for k, v in loaded.manifest["entries"].items() if not k.startswith("@")}
     stale = sorted(k for k in on_disk if indexed.get(k) != on_disk[k])
     gone = sorted(set(indexed) - set(on_disk))
-    encoder_model = load_encoder(settings.fairbot_encoder, settings.fairbot_model_path).model_id
+    encoder_model = load_encoder(settings.knowledge).model_id
     if loaded.manifest["model"] != encoder_model:
         raise click.ClickException(
             f"index built with {loaded.manifest['model']}, bot uses {encoder_model}; run `fairbot index build --force`"

@@ -4,7 +4,7 @@ Both are trained with scikit-learn when the index is built and served with
 numpy alone (one matrix product per message), so serving needs no
 scikit-learn and the trained weights live in the index version they belong to.
 The intent classifier (knowledge/intents) decides emergency, handoff, greeting,
-off-topic or question; the topic classifier (knowledge/index.py) adds the
+off-topic or question; the topic classifier (knowledge/index_models.py) adds the
 probability of an entry's topic to its retrieval score, which generalises
 better to unseen phrasings than the nearest question variant alone.
 """

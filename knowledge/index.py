@@ -10,7 +10,6 @@ re-embeds that entry's changed texts.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -26,21 +25,24 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from knowledge.classifier import SoftmaxClassifier, train_model
-from knowledge.embedding import Encoder
+from knowledge.classifier import SoftmaxClassifier
+from knowledge.encoders import Encoder
+from knowledge.index_models import (
+    INTENT_MODEL_FILE,
+    INTENT_NEIGHBOURS_FILE,
+    TOPIC_MODEL_FILE,
+    load_models,
+    train_intents,
+    train_topics,
+)
 from knowledge.intents import IntentCorpus
 from knowledge.intents.neighbours import EmergencyNeighbours
-from knowledge.intents.training import DEFAULT_SPEC, fit, training_set
 from knowledge.lexical import LexicalIndex
 from knowledge.schema import Entry
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 CACHE_FILE = "embedding-cache.npz"
-INTENT_MODEL_FILE = "intent-model.npz"
-INTENT_NEIGHBOURS_FILE = "intent-neighbours.npz"
-TOPIC_MODEL_FILE = "topic-model.npz"
-TOPIC_MODEL_C = 10.0  # chosen on the dev and old held-out sets (bench/decisions.py, README: retrieval)
 KEEP_VERSIONS = 3
 FORMAT = 2  # 2: intent examples left the vector index for a classifier of their own
 
@@ -160,68 +162,6 @@ def embed_cached(encoder: Encoder, root: Path, texts: list[str]) -> np.ndarray:
     return matrix
 
 
-def _fingerprint(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
-
-
-def _reuse_or_train(
-    previous: Path | None, name: str, fingerprint: str, train: Callable[[], SoftmaxClassifier | None]
-) -> SoftmaxClassifier | None:
-    """Training takes tens of seconds; a publish that changed no training text reuses the previous model."""
-    if previous is not None and (previous / name).exists():
-        try:
-            old = SoftmaxClassifier.load(previous / name)
-        except (OSError, ValueError, KeyError):
-            old = None
-        if old is not None and old.fingerprint == fingerprint:
-            return old
-    model = train()
-    return dataclasses.replace(model, fingerprint=fingerprint) if model is not None else None
-
-
-def _train_intents(
-    corpus: IntentCorpus,
-    encoder: Encoder,
-    cache: EmbeddingCache,
-    rows: list[Row],
-    texts: list[str],
-    matrix: np.ndarray,
-    previous: Path | None,
-) -> tuple[SoftmaxClassifier | None, EmergencyNeighbours, set[str]]:
-    """Embeds the corpus (cached like every text) and fits the classifier, with the entries' questions as questions."""
-    corpus_texts = [e.text for e in corpus.examples]
-    corpus_matrix, _, keys = _embed(encoder, cache, [Row("", "", "question")] * len(corpus_texts), corpus_texts)
-    question_idx = [i for i, r in enumerate(rows) if r.kind == "question"]
-    kb = [(rows[i].lang, texts[i]) for i in question_idx]
-    fingerprint = _fingerprint(encoder.model_id, corpus.fingerprint(), kb, DEFAULT_SPEC)
-    data = training_set(corpus, corpus_matrix, kb, matrix[question_idx])
-    model = _reuse_or_train(previous, INTENT_MODEL_FILE, fingerprint, lambda: fit(data))
-    neighbours = EmergencyNeighbours(data.vectors, np.array([lab.startswith("emergency") for lab in data.labels]))
-    return model, neighbours, keys
-
-
-def _train_topics(
-    entries: Sequence[Entry],
-    rows: list[Row],
-    texts: list[str],
-    matrix: np.ndarray,
-    model_id: str,
-    previous: Path | None,
-) -> SoftmaxClassifier | None:
-    """Question variant -> its entry's topic: the topic model that sits beside nearest-vector retrieval."""
-    topic_of = {e.id: e.topic for e in entries}
-    idx = [i for i, r in enumerate(rows) if r.kind == "question"]
-    labels = [topic_of[rows[i].entry_id] for i in idx]
-    if len(set(labels)) < 2:
-        return None
-    fingerprint = _fingerprint(
-        model_id, [(texts[i], label) for i, label in zip(idx, labels, strict=True)], TOPIC_MODEL_C
-    )
-    return _reuse_or_train(
-        previous, TOPIC_MODEL_FILE, fingerprint, lambda: train_model(matrix[idx], labels, c=TOPIC_MODEL_C)
-    )
-
-
 def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], intents: IntentCorpus | None) -> dict:
     entry_hashes = {e.id: e.content_hash() for e in entries}
     if intents is not None and intents.examples:
@@ -318,12 +258,22 @@ class IndexStore:
             cache = EmbeddingCache(self.root / CACHE_FILE)
             matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
             previous = self.version_path(current) if current else None
+            questions = [i for i, r in enumerate(rows) if r.kind == "question"]
             intent_model = neighbours = None
             if intents is not None and intents.examples:
-                intent_model, neighbours, intent_keys = _train_intents(
-                    intents, encoder, cache, rows, texts, matrix, previous
+                corpus_texts = [e.text for e in intents.examples]
+                corpus_matrix, _, intent_keys = _embed(
+                    encoder, cache, [Row("", "", "question")] * len(corpus_texts), corpus_texts
                 )
                 used_keys |= intent_keys
+                intent_model, neighbours = train_intents(
+                    intents,
+                    corpus_matrix,
+                    [(rows[i].lang, texts[i]) for i in questions],
+                    matrix[questions],
+                    encoder.model_id,
+                    previous,
+                )
             content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
             version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
             tmp_dir = self.root / VERSIONS / f".{version}.tmp"
@@ -336,7 +286,14 @@ class IndexStore:
                 intent_model.save(tmp_dir / INTENT_MODEL_FILE)
             if neighbours is not None:
                 neighbours.save(tmp_dir / INTENT_NEIGHBOURS_FILE)
-            topic_model = _train_topics(entries, rows, texts, matrix, encoder.model_id, previous)
+            topic_of = {e.id: e.topic for e in entries}
+            topic_model = train_topics(
+                [texts[i] for i in questions],
+                [topic_of[rows[i].entry_id] for i in questions],
+                matrix[questions],
+                encoder.model_id,
+                previous,
+            )
             if topic_model is not None:
                 topic_model.save(tmp_dir / TOPIC_MODEL_FILE)
             (tmp_dir / "rows.json").write_text(
@@ -402,13 +359,18 @@ class LoadedIndex:
         index = faiss.read_index(str(path / "vectors.faiss"))
         if index.ntotal != len(rows):
             raise ValueError(f"index at {path} has {index.ntotal} vectors for {len(rows)} rows; rebuild it")
-        models = [
-            SoftmaxClassifier.load(path / name) if (path / name).exists() else None
-            for name in (INTENT_MODEL_FILE, TOPIC_MODEL_FILE)
-        ]
-        neighbours_path = path / INTENT_NEIGHBOURS_FILE
-        neighbours = EmergencyNeighbours.load(neighbours_path) if neighbours_path.exists() else None
-        return cls(version, manifest, index, rows, entries, LexicalIndex(entries.values()), *models, neighbours)
+        intent_model, topic_model, neighbours = load_models(path)
+        return cls(
+            version,
+            manifest,
+            index,
+            rows,
+            entries,
+            LexicalIndex(entries.values()),
+            intent_model,
+            topic_model,
+            neighbours,
+        )
 
     def is_served(self, entry: Entry, day: dt.date) -> bool:
         """Valid today; or expired but with no successor valid today, so it is served with a dated caveat

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
-from knowledge.embedding import Encoder
+from knowledge.encoders import Encoder
 from knowledge.index import IndexStore, LoadedIndex, Row
 from knowledge.intents import IntentScores
 from knowledge.schema import Entry

@@ -19,13 +19,14 @@ from bot.config import Settings
 from bot.locales import t
 from bot.services.helplines import danger_note, emergency_reply
 from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
-from knowledge.embedding import load_encoder
+from knowledge.encoders import load_encoder
 from knowledge.index import BuildReport, IndexStore
 from knowledge.intents import IntentRules, load_corpus, load_rules
 from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
 from knowledge.loader import load_entries
 from knowledge.retriever import EntryHit, Retriever, SearchResult
 from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
+from knowledge.settings import EncoderName
 from knowledge.topics import load_topics
 
 __all__ = ["Action", "AnswerService", "Assessment", "RankedTopic", "Reply", "Thresholds"]
@@ -66,9 +67,9 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000  # the model reads ~512 tokens; longer messages are cut for retrieval only
 
 
-def build_index(settings: Settings, *, force: bool = False, encoder_name: str | None = None) -> BuildReport:
+def build_index(settings: Settings, *, force: bool = False, encoder_name: EncoderName | None = None) -> BuildReport:
     """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
-    encoder = load_encoder(encoder_name or settings.fairbot_index_encoder, settings.fairbot_model_path)
+    encoder = load_encoder(settings.knowledge, encoder_name or settings.fairbot_index_encoder)
     return IndexStore(settings.index_dir).build(
         lambda: served_entries(settings),
         encoder,
@@ -148,7 +149,7 @@ class AnswerService:
         if store.current_version() is None and build_if_missing:
             _build_in_child_process(settings)
         thresholds = Thresholds.load()
-        encoder = load_encoder(settings.fairbot_encoder, settings.fairbot_model_path)
+        encoder = load_encoder(settings.knowledge)
         retriever = Retriever(
             store,
             encoder,

