@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import get_settings
 from bot.services.answers import AnswerService
 
 FALLBACK_TARGET = 0.9  # issue 11's goals for off-topic and requests for a person
@@ -38,7 +38,7 @@ GRID = {
 def main(paths: list[str]) -> None:
     if any(Path(p).name == "heldout-2.jsonl" for p in paths):
         sys.exit("heldout-2.jsonl is the frozen measurement set; calibrate on dev and the old held-out only")
-    service = AnswerService.from_settings(Settings())
+    service = AnswerService.from_settings(get_settings())
     rows = [
         json.loads(line)
         for path in paths

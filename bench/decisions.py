@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from knowledge.encoders import load_encoder
 from knowledge.index import embed_cached
 from knowledge.intents import load_corpus
@@ -119,7 +119,7 @@ def evaluate(path: Path) -> dict:
     """Recall and precision per expected action and language, through the live code path."""
     from bot.services.answers import AnswerService
 
-    service = AnswerService.from_settings(Settings())
+    service = AnswerService.from_settings(get_settings())
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     got = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # action -> lang -> [n, hits]
     predicted = defaultdict(lambda: [0, 0])  # action -> [fired, correct]
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--final", action="store_true", help="also score the frozen held-out set")
     parser.add_argument("--specs", default="all", help="comma-separated model specs to cross-validate, or 'none'")
     args = parser.parse_args(argv)
-    settings = Settings()
+    settings = get_settings()
     report: dict = {}
     if args.specs != "none":
         data = _data(settings)

@@ -49,11 +49,11 @@ def rss_mb() -> float:
 def serve(encoder: str, runs: int) -> dict:
     """Runs inside the subprocess: load, then time respond() on the questions."""
     os.environ["FAIRBOT_ENCODER"] = encoder
-    from bot.config import Settings
+    from bot.config import get_settings
     from bot.services.answers import AnswerService
 
     started = time.perf_counter()
-    service = AnswerService.from_settings(Settings(), build_if_missing=False)
+    service = AnswerService.from_settings(get_settings(), build_if_missing=False)
     service.respond("warm up")
     load_s = time.perf_counter() - started
     timings = []
@@ -81,14 +81,14 @@ def serve(encoder: str, runs: int) -> dict:
 
 
 def build(encoder: str) -> dict:
-    from bot.config import Settings
+    from bot.config import get_settings
     from knowledge.encoders import load_encoder
     from knowledge.index import IndexStore
     from knowledge.intents import load_corpus
     from knowledge.loader import load_entries
     from knowledge.schema import Entry
 
-    settings = Settings()
+    settings = get_settings()
     entries = load_entries(settings.fairbot_entries_dir)
     enc = load_encoder(settings.knowledge, encoder)
     enc.encode_queries(["warm up"])

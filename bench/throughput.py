@@ -103,9 +103,9 @@ def serve_bot() -> None:
     import uvicorn
 
     from bot.app import create_app
-    from bot.config import Settings
+    from bot.config import get_settings
 
-    settings = Settings()
+    settings = get_settings()
     profile = os.environ.get("FAIRBOT_BENCH_PROFILE")
     if profile:  # where does the bot's time go? (`python -m pstats FILE`)
         import cProfile
@@ -178,6 +178,7 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
         "DATABASE_URL": database_url,
         "FAIRBOT_PORT": str(port),
         "THROTTLE_MESSAGES": "1000",
+        "FAIRBOT_SECRET_KEY": "bench-secret-key-not-for-production",  # required with PostgreSQL or Redis
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url

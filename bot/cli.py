@@ -1,7 +1,8 @@
 """The `fairbot` command. Each command's docstring is its --help text.
 
-User errors become one line on stderr and exit code 2 (click's ClickException
-convention); nothing here holds logic of its own beyond presentation.
+User errors become one line on stderr (click's ClickException); invalid settings
+exit with code 2 before any command runs. Nothing here holds logic of its own
+beyond presentation.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, TextIO
 
 import click
+from pydantic import ValidationError
 
-from bot.config import Settings
+from bot.config import get_settings, settings_error
 from indexer.cli import index_group, kb_group
 
 if TYPE_CHECKING:
@@ -25,12 +27,28 @@ def _answer_service() -> AnswerService:
     from bot.services.answers import AnswerService
 
     try:
-        return AnswerService.from_settings(Settings())
+        return AnswerService.from_settings(get_settings())
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class InvalidSettings(click.ClickException):
+    """The environment or .env holds a bad setting: one line naming it, exit code 2, no traceback."""
+
+    exit_code = 2
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            if exc.title != "Settings":
+                raise
+            raise InvalidSettings(settings_error(exc)) from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="fairbot")
 def main() -> None:
     """fairbot – the counselling chatbot of Faire Integration."""
@@ -176,7 +194,7 @@ def run(host: str | None, port: int | None) -> None:
 
     from bot.app import create_app
 
-    settings = Settings()
+    settings = get_settings()
     settings.fairbot_data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.fairbot_host, port=port or settings.fairbot_port, log_level="info")

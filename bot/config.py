@@ -1,11 +1,12 @@
-"""Settings: the only reader of the environment (and of `.env`)."""
+"""Settings: the only reader of the environment (and of `.env`), checked as a whole before anything starts."""
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.settings import EncoderName, KnowledgeSettings
@@ -62,6 +63,31 @@ class Settings(BaseSettings):
     # Privacy
     retention_days: int = Field(default=180, ge=1)
 
+    # Logging: one JSON object per line on stderr; INFO never carries message text or personal data
+    fairbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        """Combinations that would start but misbehave later are refused now, with what to set."""
+        if self.webhook_url and not (self.webhook_secret and self.webhook_secret.get_secret_value()):
+            raise ValueError(
+                "WEBHOOK_URL is set but WEBHOOK_SECRET is not, so anyone could post fake Telegram updates; "
+                "set WEBHOOK_SECRET (1-256 characters of A-Z a-z 0-9 _ -) or unset WEBHOOK_URL to use long polling"
+            )
+        if self.runs_several_processes and not (self.fairbot_secret_key and self.fairbot_secret_key.get_secret_value()):
+            reason = "REDIS_URL is set" if self.redis_url else "DATABASE_URL is not SQLite"
+            raise ValueError(
+                f"{reason}, so several processes share this database, but FAIRBOT_SECRET_KEY is unset: each "
+                "would sign console sessions with its own key and log advisors out; set FAIRBOT_SECRET_KEY to the "
+                "same random value everywhere (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self
+
+    @property
+    def runs_several_processes(self) -> bool:
+        """A server database or Redis means replicas: only SQLite and the in-process bus are one process alone."""
+        return bool(self.redis_url) or not self.effective_database_url.startswith("sqlite")
+
     @property
     def knowledge(self) -> KnowledgeSettings:
         """What knowledge/ is told about this deployment (it never reads these settings itself)."""
@@ -83,5 +109,17 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.fairbot_data_dir / 'fairbot.db'}"
 
 
+@cache
 def get_settings() -> Settings:
+    """The process's settings, read from the environment once; every entry point (app, CLI, migrations) uses it."""
     return Settings()
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line that names each bad setting by its environment variable and says what is wrong with it."""
+    problems = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        problems.append(f"{name}: {message}" if name else message)
+    return "invalid settings: " + "; ".join(problems)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from knowledge.content_rules import rule_problems, successors
 from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
@@ -39,7 +39,7 @@ CORPUS_FLOOR = {
 
 
 def _settings() -> Settings:
-    return Settings()
+    return get_settings()
 
 
 def _load(settings: Settings) -> tuple[list[Entry], list[EntryError]]:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from bot.config import get_settings
 from tests.required import require_marked
 
 pytest_plugins = ["tests.emulator.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """`get_settings()` reads the environment once per process; a test that sets variables must see them."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

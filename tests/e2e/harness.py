@@ -85,6 +85,7 @@ def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: 
         "database_url": database_url or f"sqlite+aiosqlite:///{tmp_path / 'fairbot.db'}",
         "redis_url": None,
         "fairbot_opening_hours": "Mo-Su 00:00-23:59",
+        "fairbot_secret_key": "test-secret-key-not-for-production",  # required with PostgreSQL or Redis
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
