@@ -16,6 +16,7 @@ import click
 from pydantic import ValidationError
 
 from bot.config import get_settings, settings_error
+from bot.services.calculators.cli import deadline_group
 from indexer.cli import index_group, kb_group
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def main() -> None:
 
 main.add_command(index_group)
 main.add_command(kb_group)
+main.add_command(deadline_group)
 
 
 def _register_optional_commands() -> None:
