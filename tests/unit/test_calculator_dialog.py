@@ -70,7 +70,7 @@ def test_months_and_amounts() -> None:
 def test_dismissal_dialog_in_german_with_buttons_and_typed_dates() -> None:
     turn = dialog.menu("de")
     assert labels(turn)[:1] == ["📅 Kündigung: meine Fristen"] and CANCEL in values(turn)
-    turn = say(turn, "de", choice="k:dismissal")
+    turn = say(turn, "de", choice="k-dismissal")
     assert "Kündigungsschreiben" in turn.text and values(turn) == ["today", "yesterday", CANCEL]
     turn = say(turn, "de", choice="yesterday")  # 24.11.2026
     turn = say(turn, "de", text="seit 1.9.2026")  # a job of under six months: the probation question comes

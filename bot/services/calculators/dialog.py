@@ -31,7 +31,7 @@ from bot.services.calculators.render import Formatter, render
 
 KINDS = ("dismissal", "minimum_wage", "vacation", "sick_pay")
 CANCEL = "cancel"
-MENU_PREFIX = "k:"
+MENU_PREFIX = "k-"  # no colon: values travel inside packed callback data ("calc:k-vacation")
 
 
 @dataclass(frozen=True)
