@@ -18,6 +18,7 @@ import itertools
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.config import get_settings
 from bot.services.answers import AnswerService
@@ -48,7 +49,8 @@ def main(paths: list[str]) -> None:
     assessed = [(row["expect"], service.assess(row["text"])) for row in rows]
     results = []
     for values in itertools.product(*GRID.values()):
-        thresholds = dataclasses.replace(service.thresholds, **dict(zip(GRID, values, strict=True)))
+        overrides: dict[str, Any] = dict(zip(GRID, values, strict=True))
+        thresholds = dataclasses.replace(service.thresholds, **overrides)
         top1 = n_topic = hits = n_action = fb_hits = n_fb = ho_hits = n_ho = 0
         for expect, assessment in assessed:
             action = service.decide(assessment, thresholds).action

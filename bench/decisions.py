@@ -86,7 +86,7 @@ def _per_class(probs: np.ndarray, classes: tuple[str, ...], data: TrainingSet, t
     for intent, t in thresholds.items():
         fired = score[intent] >= t
         truth = labels == intent
-        by_lang = defaultdict(lambda: [0, 0])
+        by_lang: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
         for lang, hit, real in zip(data.langs, fired, truth, strict=True):
             if real:
                 by_lang[lang][0] += 1
@@ -121,8 +121,10 @@ def evaluate(path: Path) -> dict:
 
     service = AnswerService.from_settings(get_settings())
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    got = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # action -> lang -> [n, hits]
-    predicted = defaultdict(lambda: [0, 0])  # action -> [fired, correct]
+    got: defaultdict[str, defaultdict[str, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )  # action -> lang -> [n, hits]
+    predicted: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # action -> [fired, correct]
     danger_band = [0, 0]
     false_alarms = 0
     for row in rows:

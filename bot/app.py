@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
 def include_console(app: FastAPI) -> None:
     """Mount bot/console's routers when that package provides them (see the marked place above)."""
     try:
-        from bot.console import include_console as include  # type: ignore[attr-defined]
+        from bot.console import include_console as include
     except ImportError:
         return
     include(app)

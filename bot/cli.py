@@ -149,8 +149,8 @@ def eval_command(file: TextIO, as_json: bool) -> None:
 
 
 def _print_report(questions: list[dict], outputs: list[dict]) -> None:
-    topic = defaultdict(lambda: [0, 0, 0])
-    action = defaultdict(lambda: [0, 0])
+    topic: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    action: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     lang_hits = 0
     misses = []
     for q, o in zip(questions, outputs, strict=True):

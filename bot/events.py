@@ -63,7 +63,7 @@ class MemoryEventBus:
         for topic, payload in events:
             await self.publish(topic, payload)
 
-    async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
+    async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._max_pending)
         self._subscribers.setdefault(topic, set()).add(queue)
         try:
@@ -106,7 +106,7 @@ class RedisEventBus:
         except Exception:  # hints, as above
             log.warning(json.dumps({"event": "event_publish_failed", "topic": events[0][0], "count": len(events)}))
 
-    async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
+    async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(self._prefix + topic)
         try:

@@ -192,15 +192,13 @@ def kb_check(today: dt.datetime | None) -> None:
     day = today.date() if today else dt.date.today()
     content_errors, warnings = content_problems(entries, day) if not errors else ([], [])
     corpus, corpus_errors = load_corpus_with_errors()
-    content_errors = [*content_errors, *corpus_errors]
+    problems: list[object] = [*errors, *content_errors, *corpus_errors]
     warnings = [*warnings, *corpus_coverage(corpus)]
-    for err in errors:
-        click.echo(f"error: {err}", err=True)
-    for err in content_errors:
-        click.echo(f"error: {err}", err=True)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    total = len(errors) + len(content_errors)
+    total = len(problems)
     if total:
         click.echo(f"{total} error(s), {len(warnings)} warning(s) in {settings.fairbot_entries_dir}", err=True)
         sys.exit(2)

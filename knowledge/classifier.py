@@ -54,6 +54,7 @@ class SoftmaxClassifier:
         arrays = {f"w{i}": w for i, w in enumerate(self.weights)}
         np.savez(
             path,
+            allow_pickle=False,  # plain arrays only: a model file never needs pickle to load
             classes=np.array(self.classes),
             kind=np.array(self.kind),
             fingerprint=np.array(self.fingerprint),

@@ -121,10 +121,10 @@ def rule_problems(entries: Sequence[Entry], today: dt.date) -> tuple[list[str], 
         where = f"{e.topic}/{e.id}"
         for lang, text in e.texts.items():
             for field, value in (("title", text.title), ("answer", text.answer)):
-                if PLACEHOLDER.search(value):
+                if placeholder := PLACEHOLDER.search(value):
                     errors.append(
-                        f"{where} [{lang}]: placeholder in the {field} ({PLACEHOLDER.search(value).group(0)!r}); people would see it"
-                    )  # type: ignore[union-attr]
+                        f"{where} [{lang}]: placeholder in the {field} ({placeholder.group(0)!r}); people would see it"
+                    )
             for law in sorted(cited_laws(text.answer)):
                 if not _has_source(e, law):
                     errors.append(f"{where} [{lang}]: cites {law} but no source of {law} is listed")

@@ -7,7 +7,7 @@ once (not just the first) and points at the line to change.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ class _LineLoader(yaml.SafeLoader):
     """Records the line of every mapping key so validation errors can point at it."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
     lines = {key_node.value: key_node.start_mark.line + 1 for key_node, _ in node.value if hasattr(key_node, "value")}
     mapping["__lines__"] = lines

@@ -23,6 +23,12 @@ from bot.storage.db import Database
 T = TypeVar("T")
 
 
+class UserError(click.ClickException):
+    """A mistake the person at the terminal can fix; exits 2, the project's convention for user errors."""
+
+    exit_code = 2
+
+
 def _run(action: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
         db = Database(get_settings().effective_database_url)
@@ -35,9 +41,7 @@ def _run(action: Callable[[Database], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except FairbotError as error:
-        failure = click.ClickException(error.message)
-        failure.exit_code = 2  # the project's convention for user errors
-        raise failure from None
+        raise UserError(error.message) from None
 
 
 def _read_password(from_stdin: bool) -> str:

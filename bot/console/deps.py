@@ -30,7 +30,7 @@ class Forbidden(Exception):
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def runtime(request: Request) -> Any:
@@ -44,7 +44,7 @@ def runtime(request: Request) -> Any:
 
 
 def get_database(request: Request) -> Database:
-    return runtime(request).db  # type: ignore[no-any-return]
+    return runtime(request).db
 
 
 async def get_session(db: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:

@@ -41,7 +41,7 @@ STATE_FILTERS = ("all", "missing", "stale", "expired", "expiring", "review", "dr
 
 
 def editorial(request: Request) -> Editorial:
-    return request.app.state.editorial  # type: ignore[no-any-return]
+    return request.app.state.editorial
 
 
 EditorialDep = Annotated[Editorial, Depends(editorial)]

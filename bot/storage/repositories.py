@@ -7,9 +7,9 @@ transaction, which is what keeps a message and its outbox row together.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, desc, insert, select
+from sqlalchemy import Table, bindparam, desc, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from bot.storage.models import (
     utcnow,
 )
 
-_MESSAGES = Message.__table__
+_MESSAGES = cast(Table, Message.__table__)  # declared models map to a Table; the stubs say FromClause
 # One statement for any number of rows, ids returned in the order of the rows: a batch of updates
 # writes all its questions and replies at once.
 _INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)

@@ -190,16 +190,16 @@ def load_corpus_with_errors(directory: Path = CORPUS_DIR) -> tuple[IntentCorpus,
                 )
         for text, subtype, line in _examples_of(path, kind, lang, data["examples"], errors):
             example = Example(str(text), FILE_INTENTS[kind], lang, subtype, kind)
-            key = (text.casefold(), lang)
+            text_key = (text.casefold(), lang)
             if (
-                key in seen
+                text_key in seen
             ):  # the same text twice with the same label adds nothing; with two labels it is a contradiction
-                other, label = seen[key]
+                other, label = seen[text_key]
                 if label != example.label:
                     where = f"{other.parent.name}/{other.name}"
                     errors.append(CorpusError(path, line, f"{text[:60]!r} is also in {where} as {label}"))
                 continue
-            seen[key] = (path, example.label)
+            seen[text_key] = (path, example.label)
             examples.append(example)
     return IntentCorpus(tuple(examples)), errors
 

@@ -28,7 +28,7 @@ class Bot:
 
     @property
     def runtime(self) -> Runtime:
-        return self.app.state.runtime  # type: ignore[no-any-return]
+        return self.app.state.runtime
 
 
 @pytest.fixture

@@ -220,8 +220,8 @@ async def test_handover_on_postgres_with_redis(telegram_emulator: Emulator, tmp_
             claims = await asyncio.gather(
                 *(conversations.claim(conversation.id, a) for a in (1, 2, 3)), return_exceptions=True
             )
-            assert sum(1 for c in claims if not isinstance(c, Exception)) == 1
-            winner = next(c for c in claims if not isinstance(c, Exception)).advisor_id
+            assert sum(1 for c in claims if not isinstance(c, BaseException)) == 1
+            winner = next(c for c in claims if not isinstance(c, BaseException)).advisor_id
             await emu.wait_for_reply(user, WAIT)
             await conversations.advisor_reply(conversation.id, winner, "مرحبا")
             assert "مرحبا" in (await emu.wait_for_reply(user, WAIT)).text

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 SPEC_ENV = "FAIRBOT_BOT_API_SPEC"
 PRIMITIVES = frozenset({"Integer", "String", "Boolean", "Float", "True", "InputFile"})
@@ -71,16 +72,16 @@ def default_spec_path() -> Path:
     return repo.parent / "shared" / "telegram-bot-api" / "api.json"
 
 
-def _object(name: str, raw: dict[str, object]) -> ObjectSpec:
+def _object(name: str, raw: dict[str, Any]) -> ObjectSpec:
     fields = tuple(
         FieldSpec(
             name=str(f["name"]),
             types=tuple(TypeRef.parse(t) for t in f["types"]),
             required=bool(f.get("required")),
         )
-        for f in raw.get("fields", [])  # type: ignore[union-attr]
+        for f in raw.get("fields", [])
     )
-    return ObjectSpec(name=name, fields=fields, subtypes=tuple(raw.get("subtypes", ())))  # type: ignore[arg-type]
+    return ObjectSpec(name=name, fields=fields, subtypes=tuple(raw.get("subtypes", ())))
 
 
 @lru_cache(maxsize=4)

@@ -62,8 +62,9 @@ class UpdateQueue:
     # --- producing ------------------------------------------------------------------------------
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._ids), kind: payload}
-        self.history[update["update_id"]] = update
+        update_id = next(self._ids)
+        update: dict[str, Any] = {"update_id": update_id, kind: payload}
+        self.history[update_id] = update
         self._append(_Pending(update, kind))
         return update
 
@@ -133,7 +134,7 @@ class UpdateQueue:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
-                waiter = asyncio.ensure_future(self._arrived.wait())
+                waiter: asyncio.Future[Any] = asyncio.ensure_future(self._arrived.wait())
                 done, _ = await asyncio.wait({waiter, me}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
                 if waiter not in done:
                     waiter.cancel()

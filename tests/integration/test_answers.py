@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from bot.app import load_answer_service
 from bot.cli import main
 from bot.config import PROJECT_ROOT, Settings
+from bot.services.answers import AnswerService
 from tests.e2e.harness import answer_service
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -25,7 +26,7 @@ needs_dev_set = pytest.mark.skipif(not DEV_SET.exists(), reason="../shared/eval 
 
 
 @pytest.fixture(scope="module")
-def service():
+def service() -> AnswerService:
     return answer_service()
 
 
@@ -50,7 +51,7 @@ def service():
         ),
     ],
 )
-def test_answers_in_the_language_of_the_question(service, text: str, lang: str, topic: str) -> None:
+def test_answers_in_the_language_of_the_question(service: AnswerService, text: str, lang: str, topic: str) -> None:
     reply = service.respond(text)
     assert reply.action == "answer", reply
     assert reply.lang == lang and reply.answer_lang == lang
@@ -59,7 +60,7 @@ def test_answers_in_the_language_of_the_question(service, text: str, lang: str, 
     assert "<b>" in reply.html and "href=" in reply.html  # title and a linked source
 
 
-def test_other_languages_get_english_content_with_a_note(service) -> None:
+def test_other_languages_get_english_content_with_a_note(service: AnswerService) -> None:
     reply = service.respond("mi jefe me dio la Kündigung por WhatsApp, es válido?")
     assert reply.lang == "es" and reply.answer_lang == "en"
     assert reply.action == "answer" and reply.topics[0].topic == "dismissal"
@@ -75,31 +76,31 @@ def test_other_languages_get_english_content_with_a_note(service) -> None:
         ("what is the best recipe for pancakes", "fallback"),
     ],
 )
-def test_actions(service, text: str, action: str) -> None:
+def test_actions(service: AnswerService, text: str, action: str) -> None:
     reply = service.respond(text)
     assert reply.action == action
     assert reply.html and len(reply.topics) >= 3
 
 
-def test_emergency_reply_puts_the_numbers_first(service) -> None:
+def test_emergency_reply_puts_the_numbers_first(service: AnswerService) -> None:
     reply = service.respond("نحن محبوسون في السكن ولا نستطيع الخروج")
     assert reply.action == "emergency"
     assert reply.html.index("110") < reply.html.index("112") < 200
 
 
-def test_fallback_offers_topics_and_an_advisor(service) -> None:
+def test_fallback_offers_topics_and_an_advisor(service: AnswerService) -> None:
     reply = service.respond("wer hat gestern das fußballspiel gewonnen")
     assert reply.action == "fallback"
     assert 1 <= len(reply.suggestions) <= 3
     assert "/advisor" in reply.html
 
 
-def test_content_is_escaped(service) -> None:
+def test_content_is_escaped(service: AnswerService) -> None:
     reply = service.respond("<script>alert(1)</script> kündigung bekommen")
     assert "<script>" not in reply.html
 
 
-def test_entry_for_topic_and_topic_titles(service) -> None:
+def test_entry_for_topic_and_topic_titles(service: AnswerService) -> None:
     titles = dict(service.topic_titles("uk"))
     assert "dismissal" in titles and titles["dismissal"] != "Dismissal (notice of termination)"
     reply = service.entry_for_topic("dismissal", "uk")
@@ -153,7 +154,7 @@ def test_dev_set_quality_does_not_regress() -> None:
 
 
 def test_startup_loads_the_index_and_says_how_to_mend_a_broken_one(
-    service, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    service: AnswerService, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A broken index shows when the bot starts, with what to do, not at the first person's question."""
     data = tmp_path / "data"

@@ -77,7 +77,7 @@ def test_a_possible_danger_is_never_dismissed_as_off_topic_or_a_greeting() -> No
 
 @pytest.mark.parametrize(("intent", "action"), [("handoff", "handoff"), ("offtopic", "fallback")])
 def test_classifier_intents(intent: str, action: str) -> None:
-    assert decide(assess(scores(**{intent: 0.99})), TH).action == action
+    assert decide(assess(scores(0.0, "violence", **{intent: 0.99})), TH).action == action
 
 
 def test_a_short_greeting_is_a_greeting_and_a_long_message_is_not() -> None:

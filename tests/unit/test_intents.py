@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 from knowledge.intents import load_rules, normalise
+from knowledge.intents.rules import IntentRules
 
 
 @pytest.fixture(scope="module")
-def rules():
+def rules() -> IntentRules:
     return load_rules()
 
 
-def intents(rules, text: str) -> set[str]:
+def intents(rules: IntentRules, text: str) -> set[str]:
     return {m.intent for m in rules.match(text)}
 
 
@@ -31,7 +32,7 @@ def intents(rules, text: str) -> set[str]:
         "sakkaro 3alayna el bab w ma fina nitla3",
     ],
 )
-def test_emergencies_are_recognised(rules, text: str) -> None:
+def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
     assert "emergency" in intents(rules, text)
 
 
@@ -45,7 +46,7 @@ def test_emergencies_are_recognised(rules, text: str) -> None:
         "wie viele Urlaubstage habe ich im Minijob?",
     ],
 )
-def test_ordinary_questions_are_not_emergencies(rules, text: str) -> None:
+def test_ordinary_questions_are_not_emergencies(rules: IntentRules, text: str) -> None:
     assert "emergency" not in intents(rules, text)
 
 
@@ -62,11 +63,11 @@ def test_ordinary_questions_are_not_emergencies(rules, text: str) -> None:
         "je voudrais parler à un conseiller",
     ],
 )
-def test_requests_for_a_person_are_handoffs(rules, text: str) -> None:
+def test_requests_for_a_person_are_handoffs(rules: IntentRules, text: str) -> None:
     assert "handoff" in intents(rules, text)
 
 
-def test_greetings_only_when_little_else_is_said(rules) -> None:
+def test_greetings_only_when_little_else_is_said(rules: IntentRules) -> None:
     assert rules.greeting_rest_words("Hallo!") == 0
     assert rules.greeting_rest_words("merhaba, sen kimsin?") == 0
     assert rules.greeting_rest_words("Bonjour, mon patron ne me paie pas depuis deux mois") > 3
