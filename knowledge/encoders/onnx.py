@@ -114,9 +114,9 @@ class OnnxEncoder:
         encodings = self._tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=False)
         windows: list[tuple[int, list[int]]] = []
         for i, encoding in enumerate(encodings):
-            ids = encoding.ids
-            for start in range(0, max(len(ids), 1), self._window):
-                windows.append((i, ids[start : start + self._window]))
+            token_ids = encoding.ids
+            for start in range(0, max(len(token_ids), 1), self._window):
+                windows.append((i, token_ids[start : start + self._window]))
         windows.sort(key=lambda w: len(w[1]))
         sums = np.zeros((n, self.dim), dtype=np.float64)
         weights = np.zeros(n, dtype=np.float64)

@@ -25,7 +25,7 @@ from knowledge.encoders import (
     forget_encoders_under,
     load_encoder,
 )
-from knowledge.settings import KnowledgeSettings
+from knowledge.settings import EncoderName, KnowledgeSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -179,14 +179,14 @@ def test_garbled_source_file_says_to_reinstall(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["onnx", "sentence-transformers"])
-def test_missing_model_path_says_what_to_do(tmp_path: Path, backend: str) -> None:
+def test_missing_model_path_says_what_to_do(tmp_path: Path, backend: EncoderName) -> None:
     with pytest.raises(EncoderUnavailableError, match="FAIRBOT_MODEL_PATH"):
         load_encoder(KnowledgeSettings(data_dir=tmp_path, model_path=tmp_path / "no-such-model"), backend)
 
 
 @pytest.mark.parametrize("backend", ["onnx", "sentence-transformers"])
 @pytest.mark.parametrize("config", ['{"model_type": "bert", "hidden_size": ', '{"model_type": "bert"}'])
-def test_garbled_model_folder_says_what_to_do(tmp_path: Path, backend: str, config: str) -> None:
+def test_garbled_model_folder_says_what_to_do(tmp_path: Path, backend: EncoderName, config: str) -> None:
     folder = tmp_path / "garbled"
     folder.mkdir()
     (folder / "config.json").write_text(config)
