@@ -21,6 +21,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT, Settings
 from tests.required import require_chromium
+from tests.seeding import seed_data_dir
 
 ENTRIES = (
     "dismissal/dismissal-written-form.yaml",
@@ -90,6 +91,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from bot.app import create_app
 
     root = tmp_path_factory.mktemp("console")
+    seed_data_dir(root / "var")
     entries = root / "entries"
     for name in ENTRIES:
         target = entries / name

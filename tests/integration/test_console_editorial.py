@@ -15,6 +15,7 @@ from bot.services.editorial import Editorial, EntryInvalid, group_unanswered, re
 from bot.storage.db import Database
 from bot.storage.models import Account, Conversation, Feedback, Message, Person
 from knowledge.loader import load_entries
+from tests.seeding import seed_data_dir
 
 ENTRY = "dismissal-written-form"
 
@@ -24,6 +25,7 @@ def editorial(tmp_path: Path) -> Editorial:
     entries = tmp_path / "entries" / "dismissal"
     entries.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "knowledge" / "entries" / "dismissal" / f"{ENTRY}.yaml", entries)
+    seed_data_dir(tmp_path / "var")
     settings = Settings(_env_file=None, fairbot_data_dir=tmp_path / "var", fairbot_entries_dir=tmp_path / "entries")  # type: ignore[call-arg]
     return Editorial(settings)
 
