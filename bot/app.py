@@ -63,7 +63,8 @@ def load_answer_service(settings: Settings) -> Answerer | None:
         service.respond("Wie hoch ist der Mindestlohn?")
         return service
     except Exception as exc:
-        log.error(json.dumps({"event": "answer_service_unavailable", "error": f"{type(exc).__name__}: {exc}"[:300]}))
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        log.error("answer service unavailable: %s", detail, extra={"event": "answer_service_unavailable"})
         return None
 
 
@@ -127,7 +128,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         await outbox.start()
         if runtime.telegram is not None:
             await runtime.telegram.start()
-        log.info(json.dumps({"event": "started", "telegram": runtime.telegram is not None}))
+        log.info("started", extra={"telegram": runtime.telegram is not None})
         # What is loaded by now (index, model, locales) lives as long as the process: out of the cycle
         # collector's way. Its full passes over all of it took ~250 ms each under load, stalling every
         # update in flight (bench/throughput.py). Most later objects die young by reference counting:
@@ -180,9 +181,18 @@ def include_console(app: FastAPI) -> None:
     include(app)
 
 
-def serve(settings: Settings | None = None) -> None:
-    """`fairbot run`: migrate (in the lifespan) and serve the app with uvicorn."""
+def serve(settings: Settings | None = None, *, host: str | None = None, port: int | None = None) -> None:
+    """`fairbot run`: logging configured once (JSON lines, uvicorn's too), then the app under uvicorn."""
     import uvicorn
 
+    from bot.logs import configure_logging
+
     settings = settings or get_settings()
-    uvicorn.run(create_app(settings), host=settings.fairbot_host, port=settings.fairbot_port, log_level="info")
+    log_config = configure_logging(settings.fairbot_log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.fairbot_host,
+        port=port or settings.fairbot_port,
+        log_config=log_config,
+        log_level=settings.fairbot_log_level.lower(),
+    )

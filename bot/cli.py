@@ -192,14 +192,11 @@ def _print_report(questions: list[dict], outputs: list[dict]) -> None:
 @click.option("--port", default=None, type=int, help="Port (default FAIRBOT_PORT, 8000).")
 def run(host: str | None, port: int | None) -> None:
     """Serve the web chat and the console (http://127.0.0.1:8000); Telegram too when TELEGRAM_BOT_TOKEN is set."""
-    import uvicorn
-
-    from bot.app import create_app
+    from bot.app import serve
 
     settings = get_settings()
     settings.fairbot_data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
-    uvicorn.run(app, host=host or settings.fairbot_host, port=port or settings.fairbot_port, log_level="info")
+    serve(settings, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -93,7 +93,7 @@ class RedisEventBus:
         try:
             await self._redis.publish(self._prefix + topic, json.dumps(payload, default=str))
         except Exception:  # an event is a hint; losing one must not fail the operation that caused it
-            log.warning(json.dumps({"event": "event_publish_failed", "topic": topic}))
+            log.warning("event_publish_failed", extra={"topic": topic})
 
     async def publish_many(self, events: Sequence[Event]) -> None:
         if not events:
@@ -104,7 +104,7 @@ class RedisEventBus:
                     pipe.publish(self._prefix + topic, json.dumps(payload, default=str))
                 await pipe.execute()
         except Exception:  # hints, as above
-            log.warning(json.dumps({"event": "event_publish_failed", "topic": events[0][0], "count": len(events)}))
+            log.warning("event_publish_failed", extra={"topic": events[0][0], "count": len(events)})
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         pubsub = self._redis.pubsub()
@@ -116,7 +116,7 @@ class RedisEventBus:
                 try:
                     yield json.loads(message["data"])
                 except (ValueError, TypeError):
-                    log.warning(json.dumps({"event": "event_undecodable", "topic": topic}))
+                    log.warning("event_undecodable", extra={"topic": topic})
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.unsubscribe(self._prefix + topic)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import json
 import logging
 import os
 import subprocess
@@ -109,14 +108,14 @@ def served_entries(settings: Settings) -> list[Entry]:
     try:
         return asyncio.run(overlay())
     except Exception as exc:  # an unmigrated or unreachable database: the YAML files still make a valid index
-        log.warning(json.dumps({"event": "published_revisions_unavailable", "error": f"{type(exc).__name__}"}))
+        log.warning("published_revisions_unavailable", extra={"error": type(exc).__name__})
         return entries
 
 
 def _build_in_child_process(settings: Settings) -> None:
     """The first build embeds every text with the index encoder; doing it in a child process keeps that
     encoder's memory out of the long-running server."""
-    log.info(json.dumps({"event": "index_build_started", "index_dir": str(settings.index_dir)}))
+    log.info("index_build_started", extra={"index_dir": str(settings.index_dir)})
     env = {
         **os.environ,
         "FAIRBOT_DATA_DIR": str(settings.fairbot_data_dir),
