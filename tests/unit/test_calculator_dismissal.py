@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.services.calculators import CalculatorInputError, calculate_dismissal
+from bot.services.calculators import CalculatorInputError, DismissalResult, calculate_dismissal
 from bot.services.calculators.dismissal import KEPT, MONTH_END, NOT_A_PERMITTED_DAY, TOO_SHORT, years_completed
 
 D = dt.date
@@ -74,10 +74,14 @@ def test_four_weeks_to_the_15th_or_the_end_of_a_month() -> None:
 
 def test_probation_two_weeks_to_any_day() -> None:
     # job since 01.09.2026, probation agreed, received Thu 05.11.2026 -> two weeks end Thu 19.11.2026
-    kwargs = {"today": D(2026, 11, 5), "employed_since": D(2026, 9, 1), "probation": True}
-    r = calculate_dismissal(D(2026, 11, 5), letter_end=D(2026, 11, 19), **kwargs)
+    def on_probation(letter_end: D) -> DismissalResult:
+        return calculate_dismissal(
+            D(2026, 11, 5), today=D(2026, 11, 5), employed_since=D(2026, 9, 1), probation=True, letter_end=letter_end
+        )
+
+    r = on_probation(D(2026, 11, 19))
     assert (r.notice_weeks, r.earliest_end, r.notice_kept) == (2, D(2026, 11, 19), KEPT)
-    assert calculate_dismissal(D(2026, 11, 5), letter_end=D(2026, 11, 18), **kwargs).notice_kept == TOO_SHORT
+    assert on_probation(D(2026, 11, 18)).notice_kept == TOO_SHORT
     # without the probation flag: 4 weeks, and the person is told a probation would shorten it
     r = calculate_dismissal(D(2026, 11, 5), today=D(2026, 11, 5), employed_since=D(2026, 9, 1))
     assert r.notice_weeks == 4 and "dismissal_probation_possible" in r.notes
@@ -140,9 +144,14 @@ def test_twenty_years_seven_months_and_registration_three_months_ahead() -> None
 def test_an_end_date_on_no_permitted_day() -> None:
     # 3 years employed; received 01.10.2026 -> one month to the end of a month -> 30.11.2026 at the earliest.
     # 20.12.2026 is late enough but no end of a month; 31.12.2026 is fine
-    common = {"today": D(2026, 10, 2), "employed_since": D(2023, 1, 1)}
-    assert calculate_dismissal(D(2026, 10, 1), letter_end=D(2026, 12, 20), **common).notice_kept == NOT_A_PERMITTED_DAY
-    assert calculate_dismissal(D(2026, 10, 1), letter_end=D(2026, 12, 31), **common).notice_kept == KEPT
+    def ending(letter_end: D) -> str | None:
+        r = calculate_dismissal(
+            D(2026, 10, 1), today=D(2026, 10, 2), employed_since=D(2023, 1, 1), letter_end=letter_end
+        )
+        return r.notice_kept
+
+    assert ending(D(2026, 12, 20)) == NOT_A_PERMITTED_DAY
+    assert ending(D(2026, 12, 31)) == KEPT
 
 
 def test_registration_within_three_days() -> None:

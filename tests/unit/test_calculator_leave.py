@@ -14,14 +14,24 @@ from bot.services.calculators.vacation import (
     PARTIAL_FIRST_HALF,
     PARTIAL_LEFT_EARLY,
     PARTIAL_STARTED_LATE,
+    VacationResult,
     round_partial,
 )
 
 D, M = dt.date, Decimal
 
 
-def vacation(per_week: int | str, start: D, end: D | None = None, year: int = 2026, **kw: Decimal):
-    return calculate_vacation(M(per_week), start, year=year, employed_until=end, **kw)
+def vacation(
+    per_week: int | str,
+    start: dt.date,
+    end: dt.date | None = None,
+    year: int = 2026,
+    days_taken: Decimal = Decimal(0),
+    monthly_pay: Decimal | None = None,
+) -> VacationResult:
+    return calculate_vacation(
+        M(per_week), start, year=year, employed_until=end, days_taken=days_taken, monthly_pay=monthly_pay
+    )
 
 
 def test_full_year_for_six_five_three_and_two_and_a_half_days() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.services.calculators import CalculatorInputError, calculate_minimum_wage
 from knowledge.loader import load_entries
-from knowledge.minimum_wage import MinimumWageDataError, load_rates, parse_rates, rate_on
+from knowledge.minimum_wage import MinimumWageDataError, MinimumWageRate, load_rates, parse_rates, rate_on
 
 D, M = dt.date, Decimal
 ENTRIES = Path(__file__).resolve().parents[2] / "knowledge" / "entries"
@@ -76,7 +76,7 @@ def test_the_rates_file_refuses_gaps_and_bad_periods() -> None:
     good = """rates:
   - {valid_from: 2026-01-01, valid_until: 2026-12-31, eur_per_hour: "13.90", source: {title: t, url: "https://x"}}
 """
-    assert rate_on(D(2026, 7, 1), parse_rates(good)).eur_per_hour == M("13.90")
+    assert _rate(D(2026, 7, 1), parse_rates(good)).eur_per_hour == M("13.90")
     gap = (
         good
         + '  - {valid_from: 2027-02-01, valid_until: 2027-12-31, eur_per_hour: "14.60", source: {title: t, url: "https://x"}}\n'
@@ -87,6 +87,12 @@ def test_the_rates_file_refuses_gaps_and_bad_periods() -> None:
         parse_rates(good.replace("2026-01-01", "2026-01-02"))
     with pytest.raises(MinimumWageDataError, match="needs valid_from"):
         parse_rates("rates:\n  - {valid_from: 2026-01-01}\n")
+
+
+def _rate(day: dt.date, rates: tuple[MinimumWageRate, ...]) -> MinimumWageRate:
+    found = rate_on(day, rates)
+    assert found is not None, f"no period covers {day}"
+    return found
 
 
 def _amount_in(title: str) -> Decimal:
@@ -107,7 +113,8 @@ def test_the_rates_agree_with_the_dated_minimum_wage_entries() -> None:
         assert entry.valid_until in ends, f"{entry.id}: valid_until {entry.valid_until} is no end of a period"
         if entry.valid_from:
             assert entry.valid_from in starts, f"{entry.id}: valid_from {entry.valid_from} starts no period"
+        assert entry.valid_until is not None
         stated = _amount_in(entry.text("de").title)
-        assert rate_on(entry.valid_until, rates).eur_per_hour == stated, entry.id
-        urls = {str(s.url) for s in entry.sources}
-        assert rate_on(entry.valid_until, rates).source_url in urls, f"{entry.id} cites another ordinance"
+        rate = _rate(entry.valid_until, rates)
+        assert rate.eur_per_hour == stated, entry.id
+        assert rate.source_url in {str(s.url) for s in entry.sources}, f"{entry.id} cites another ordinance"

@@ -23,6 +23,12 @@ from bot.services.calculators.vacation import calculate_vacation
 from bot.services.calculators.working_days import DEFAULT_REGION, today_in_berlin
 
 
+class UserError(click.ClickException):
+    """Impossible input: one line on stderr, exit code 2 (the project's convention for user errors)."""
+
+    exit_code = 2
+
+
 class DecimalType(click.ParamType):
     name = "number"
 
@@ -69,9 +75,7 @@ def _emit(compute: Callable[[], CalculatorResult], lang: str, as_json: bool) -> 
     try:
         result = compute()
     except CalculatorInputError as error:
-        failure = click.ClickException(error.message)
-        failure.exit_code = 2
-        raise failure from None
+        raise UserError(error.message) from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
