@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot.config import Settings, get_settings, settings_error
 
@@ -55,7 +55,8 @@ def test_webhook_url_without_secret_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings(_env_file=None, webhook_url="https://bot.example.org/telegram/webhook")  # type: ignore[call-arg]
     assert "WEBHOOK_URL is set but WEBHOOK_SECRET is not" in settings_error(caught.value)
-    Settings(_env_file=None, webhook_url="https://bot.example.org/telegram/webhook", webhook_secret="s3cret")  # type: ignore[call-arg]
+    secret = SecretStr("s3cret")
+    Settings(_env_file=None, webhook_url="https://bot.example.org/telegram/webhook", webhook_secret=secret)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(
@@ -67,10 +68,11 @@ def test_webhook_url_without_secret_is_refused() -> None:
 )
 def test_several_processes_need_a_shared_secret_key(values: dict[str, str], reason: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None, **values)  # type: ignore[arg-type]
+        Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
     message = settings_error(caught.value)
     assert reason in message and "FAIRBOT_SECRET_KEY is unset" in message
-    assert Settings(_env_file=None, fairbot_secret_key="shared", **values).runs_several_processes  # type: ignore[arg-type]
+    shared = Settings(_env_file=None, fairbot_secret_key=SecretStr("shared"), **values)  # type: ignore[call-arg, arg-type]
+    assert shared.runs_several_processes
 
 
 def test_one_process_on_sqlite_needs_no_secret_key(tmp_path: Path) -> None:
