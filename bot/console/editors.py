@@ -7,8 +7,6 @@ Routes stay thin: parse the form, call `bot.services.editorial`, render.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,26 +16,22 @@ from bot.console.csrf import verify_csrf
 from bot.console.deps import CurrentAdmin, CurrentEditor, DatabaseDep, SessionDep, runtime
 from bot.console.web import render
 from bot.errors import FairbotError
-from bot.events import INDEX
 from bot.services import accounts
 from bot.services.editorial import (
     Editorial,
     EntryInvalid,
+    ReindexFailed,
     add_canned_reply,
     canned_replies,
     delete_canned_reply,
     group_unanswered,
-    revision_diff,
 )
+from bot.services.editorial.workspace import draft_meta, form_values, parse_sources
 from bot.services.preview import preview_html
-from bot.storage.models import EntryRevision
 from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 from knowledge.topics import load_topics
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
-
-STATE_FILTERS = ("all", "missing", "stale", "expired", "expiring", "review", "draft")
 
 
 def editorial(request: Request) -> Editorial:
@@ -45,19 +39,6 @@ def editorial(request: Request) -> Editorial:
 
 
 EditorialDep = Annotated[Editorial, Depends(editorial)]
-
-
-def _matches(row: Any, state: str, lang: str | None) -> bool:
-    langs = [lang] if lang else list(SUPPORTED_LANGUAGES)
-    return {
-        "all": True,
-        "missing": any(row.langs[code].missing for code in langs),
-        "stale": any(row.langs[code].stale for code in langs),
-        "expired": row.expired,
-        "expiring": row.expiring,
-        "review": row.review_due,
-        "draft": row.has_draft,
-    }.get(state, True)
 
 
 @router.get("/editor")
@@ -70,21 +51,8 @@ async def workspace(
     lang: str = "",
     state: str = "all",
 ) -> Response:
-    rows = await service.workspace(session)
-    lang_filter = lang if lang in SUPPORTED_LANGUAGES else None
-    shown = [r for r in rows if (not topic or r.topic == topic) and _matches(r, state, lang_filter)]
-    topics = sorted({r.topic for r in rows})
-    context = {
-        "rows": shown,
-        "total": len(rows),
-        "topics": topics,
-        "topic": topic,
-        "lang_filter": lang_filter or "",
-        "state": state if state in STATE_FILTERS else "all",
-        "states": STATE_FILTERS,
-        "languages": SUPPORTED_LANGUAGES,
-    }
-    return render(request, "editor/workspace.html", context)
+    page = await service.workspace_page(session, topic=topic, lang=lang, state=state)
+    return render(request, "editor/workspace.html", page.context())
 
 
 async def _entry_page(
@@ -101,17 +69,8 @@ async def _entry_page(
 ) -> Response:
     data, state = await service.current(session, entry_id)
     revisions = await service.revisions(session, entry_id)
-    text = (data.get("texts") or {}).get(lang) or {}
     german = (data.get("texts") or {}).get(SOURCE_LANGUAGE) or {}
-    values = form or {
-        "title": text.get("title", ""),
-        "questions": "\n".join(text.get("questions", [])),
-        "answer": text.get("answer", ""),
-        "topic": data.get("topic", ""),
-        "reviewed": data.get("reviewed") or "",
-        "valid_until": data.get("valid_until") or "",
-        "sources": "\n".join(f"{s.get('title', '')} | {s.get('url', '')}" for s in data.get("sources", [])),
-    }
+    values = form or form_values(data, lang)
     context = {
         "entry_id": entry_id,
         "lang": lang,
@@ -127,24 +86,13 @@ async def _entry_page(
         "preview": preview_html(
             values.get("title", ""),
             values.get("answer", ""),
-            _sources(values["sources"]),
+            parse_sources(values["sources"]),
             lang=lang,
             reviewed=str(values.get("reviewed") or "") or None,
             answers=runtime(request).answers,
         ),
     }
     return render(request, "editor/entry.html", context, status_code=status_code)
-
-
-def _sources(text: str) -> list[dict[str, str]]:
-    """One source per line: "title | url"."""
-    out = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        title, _, url = line.partition("|")
-        out.append({"title": title.strip(), "url": url.strip()})
-    return out
 
 
 @router.get("/editor/entries/{entry_id}")
@@ -177,7 +125,7 @@ async def preview(
 ) -> Response:
     """Live preview (HTMX, on input): the same composer the bot uses, through the same sanitizer."""
     html = preview_html(
-        title, answer, _sources(sources), lang=lang, reviewed=reviewed or None, answers=runtime(request).answers
+        title, answer, parse_sources(sources), lang=lang, reviewed=reviewed or None, answers=runtime(request).answers
     )
     return render(request, "editor/_preview.html", {"preview": html})
 
@@ -207,11 +155,7 @@ async def save_entry(
         "valid_until": valid_until,
         "sources": sources,
     }
-    meta: dict[str, Any] = {"sources": _sources(sources), "valid_until": valid_until or None}
-    if topic:
-        meta["topic"] = topic
-    if reviewed:
-        meta["reviewed"] = reviewed
+    meta = draft_meta(topic=topic, reviewed=reviewed, valid_until=valid_until, sources=sources)
     try:
         async with db.transaction() as session:
             await service.save_draft(
@@ -242,25 +186,16 @@ async def publish_entry(
     entry_id: str,
     lang: Annotated[str, Form()] = SOURCE_LANGUAGE,
 ) -> Response:
+    rt = runtime(request)
     try:
-        async with db.transaction() as session:
-            revision, _entry = await service.publish(session, account, entry_id)
-            await accounts.audit(session, account.id, "entry.publish", "entry", entry_id, revision=revision.id)
+        await service.publish_and_reindex(db, account, entry_id, answers=rt.answers, bus=rt.bus)
+    except ReindexFailed as error:  # published; the next publish or `fairbot index build` retries
+        async with db.session() as session:
+            return await _entry_page(request, session, service, entry_id, lang, errors=[error.message], status_code=500)
     except (EntryInvalid, FairbotError) as error:
         errors = error.errors if isinstance(error, EntryInvalid) else [error.message]
         async with db.session() as session:
             return await _entry_page(request, session, service, entry_id, lang, errors=errors, status_code=422)
-    try:
-        report = await service.reindex(db, runtime(request).answers)
-    except Exception as error:  # the revision is published; the next publish or `fairbot index build` retries
-        log.exception(json.dumps({"event": "reindex_failed", "entry_id": entry_id}))
-        message = f"{type(error).__name__}: {error}"[:300]
-        async with db.session() as session:
-            return await _entry_page(request, session, service, entry_id, lang, errors=[message], status_code=500)
-    bus = runtime(request).bus
-    if bus is not None:
-        await bus.publish(INDEX, {"version": report.version})
-    log.info(json.dumps({"event": "entry_published", "entry_id": entry_id, "index_version": report.version}))
     return RedirectResponse(f"/console/editor/entries/{entry_id}?lang={lang}&notice=published", status_code=303)
 
 
@@ -268,22 +203,11 @@ async def publish_entry(
 async def revision_view(
     request: Request, account: CurrentEditor, session: SessionDep, service: EditorialDep, revision_id: int
 ) -> Response:
-    revision = await session.get(EntryRevision, revision_id)
-    if revision is None:
-        return render(request, "error.html", {"message": "no such revision"}, status_code=404)
-    history = await service.revisions(session, revision.entry_id)
-    older = None
-    for rev in history:
-        if rev.id == revision.id:
-            break
-        older = rev
-    if older is not None:
-        base: dict[str, Any] | None = older.data
-    else:
-        baseline = service.baseline().get(revision.entry_id)
-        base = baseline.model_dump(mode="json") if baseline else None
-    diff = revision_diff(base, revision.data)
-    return render(request, "editor/revision.html", {"revision": revision, "older": older, "diff": diff})
+    try:
+        view = await service.revision_view(session, revision_id)
+    except FairbotError as error:
+        return render(request, "error.html", {"message": error.message}, status_code=404)
+    return render(request, "editor/revision.html", {"revision": view.revision, "older": view.older, "diff": view.diff})
 
 
 @router.post("/editor/revisions/{revision_id}/rollback")
