@@ -14,6 +14,8 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.services.editorial import Editorial
+from bot.services.inbox import Inbox
 from bot.storage.db import Database
 from bot.storage.models import Account
 
@@ -83,3 +85,18 @@ CurrentAccount = Annotated[Account, Depends(current_account)]
 CurrentAdvisor = Annotated[Account, Depends(_role("advisor", "admin"))]
 CurrentEditor = Annotated[Account, Depends(_role("editor", "admin"))]
 CurrentAdmin = Annotated[Account, Depends(_role("admin"))]
+
+
+def get_inbox(request: Request) -> Inbox:
+    """The advisor inbox's use cases over the runtime's conversation core and database."""
+    rt = runtime(request)
+    return Inbox(rt.conversations, rt.db)
+
+
+def get_editorial(request: Request) -> Editorial:
+    """The deployment's editorial service (one per app: it holds the baseline cache and the encoder)."""
+    return request.app.state.editorial
+
+
+InboxDep = Annotated[Inbox, Depends(get_inbox)]
+EditorialDep = Annotated[Editorial, Depends(get_editorial)]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console.csrf import verify_csrf
-from bot.console.deps import CurrentAdmin, CurrentEditor, DatabaseDep, SessionDep, runtime
+from bot.console.deps import CurrentAdmin, CurrentEditor, DatabaseDep, EditorialDep, SessionDep, runtime
 from bot.console.web import render
 from bot.errors import FairbotError
 from bot.services import accounts
@@ -32,13 +32,6 @@ from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 from knowledge.topics import load_topics
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
-
-
-def editorial(request: Request) -> Editorial:
-    return request.app.state.editorial
-
-
-EditorialDep = Annotated[Editorial, Depends(editorial)]
 
 
 @router.get("/editor")

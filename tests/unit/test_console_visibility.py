@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console.advisors import can_see
+from bot.services.inbox import can_see
 from bot.storage.models import Account, Conversation
 
 

@@ -1,0 +1,144 @@
+"""The advisor inbox's use cases: who may see which conversation, the queue, the conversation page
+(transcript, notes, packet, deadlines, history, canned replies, colleagues), and the audited actions
+claim, reply, note, transfer and close, each checked against the advisor's visibility first.
+
+Visibility: an advisor sees the waiting queue of their own region (conversations handed over to
+the team) and the conversations assigned to them; admins see all. Every opening of a transcript
+is written to the audit log before it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import FairbotError, InvalidInput, NotFound
+from bot.services import accounts
+from bot.services.deadlines import BERLIN, deadlines_for
+from bot.services.editorial.canned import canned_for_conversation
+from bot.storage.db import Database
+from bot.storage.models import STATE_HUMAN, STATE_WAITING, Account, Conversation
+
+if TYPE_CHECKING:
+    from bot.services.conversations import ConversationService
+
+OUTCOMES = ("answered", "referred", "appointment", "no_response", "not_our_mandate", "other")
+
+
+class NotVisible(NotFound):
+    """The conversation does not exist or is not this advisor's to see; both look the same from outside."""
+
+    code = "not_visible"
+
+
+def can_see(account: Account, conversation: Conversation) -> bool:
+    if account.role == "admin":
+        return True
+    if conversation.region != account.region:
+        return False
+    return conversation.advisor_id == account.id or (
+        conversation.state == STATE_WAITING and conversation.advisor_id is None
+    )
+
+
+@dataclass
+class Inbox:
+    """One advisor's view of the conversation core; built per request from the app's services."""
+
+    conversations: ConversationService
+    db: Database
+
+    # ------------------------------------------------------------------ reading
+    async def queue_page(self, account: Account) -> dict[str, Any]:
+        """The waiting queue of the advisor's region and their own conversations."""
+        view = await self.conversations.queue(account.region, account.id)
+        return {"waiting": view.waiting, "mine": view.mine, "now": dt.datetime.now(dt.UTC)}
+
+    async def visible(self, account: Account, conversation_id: int) -> Conversation:
+        """The conversation if this advisor may see it; `NotVisible` otherwise (also for a wrong id)."""
+        try:
+            conversation = await self.conversations.get_conversation(conversation_id)
+        except FairbotError:
+            raise NotVisible("this conversation does not exist or is not yours to see") from None
+        if not can_see(account, conversation):
+            raise NotVisible("this conversation does not exist or is not yours to see")
+        return conversation
+
+    async def open_conversation(self, account: Account, conversation_id: int) -> dict[str, Any]:
+        """The conversation page; the opening is written to the audit log before anything is shown."""
+        conversation = await self.visible(account, conversation_id)
+        async with self.db.transaction() as session:
+            await accounts.audit(
+                session, account.id, "transcript.open", "conversation", conversation_id, region=conversation.region
+            )
+        return await self.page(account, conversation)
+
+    async def transcript(self, account: Account, conversation_id: int) -> dict[str, Any]:
+        """The transcript fragment, re-fetched on every conversation event (the opening was audited)."""
+        return await self.page(account, await self.visible(account, conversation_id))
+
+    async def page(self, account: Account, conversation: Conversation) -> dict[str, Any]:
+        core = self.conversations
+        messages = await core.transcript(conversation.id)
+        notes = await core.notes(conversation.id)
+        packet = await core.handoff_packet(conversation.id) or {}
+        user_texts = [(m.text, m.created_at) for m in messages if m.author == "user" and m.text]
+        today = dt.datetime.now(BERLIN).date()
+        dates, deadlines = deadlines_for(user_texts, conversation.topic or packet.get("topic"), today)
+        history = [c for c in await core.person_history(conversation.person_id) if c.id != conversation.id]
+        lang = conversation.language or packet.get("language") or "de"
+        async with self.db.session() as session:
+            canned = await canned_for_conversation(session, lang, account.region)
+            colleagues = await accounts.colleagues(session, conversation.region, exclude_id=account.id)
+            names = {a.id: a.display_name for a in await accounts.colleagues(session, conversation.region)}
+        return {
+            "conversation": conversation,
+            "messages": messages,
+            "notes": notes,
+            "packet": packet,
+            "dates": dates,
+            "deadlines": deadlines,
+            "history": history,
+            "history_visible": {c.id: can_see(account, c) for c in history},
+            "canned": canned,
+            "colleagues": colleagues,
+            "advisor_names": names,
+            "outcomes": OUTCOMES,
+            "is_mine": conversation.advisor_id == account.id and conversation.state == STATE_HUMAN,
+            "today": today,
+        }
+
+    # ------------------------------------------------------------------ acting
+    async def claim(self, account: Account, conversation_id: int) -> Conversation:
+        """Any advisor of the region may try; the core's atomic update decides who wins (`AlreadyClaimed`)."""
+        try:
+            conversation = await self.conversations.get_conversation(conversation_id)
+        except FairbotError:
+            raise NotVisible("this conversation does not exist") from None
+        if account.role != "admin" and conversation.region != account.region:
+            raise NotVisible("this conversation belongs to another counselling centre")
+        return await self.conversations.claim(conversation_id, account.id)
+
+    async def reply(self, account: Account, conversation_id: int, text: str, *, wait_delivery: float = 3.0) -> None:
+        """Send the advisor's text to the person; the core refuses unless the conversation is assigned to them."""
+        await self.conversations.advisor_reply(conversation_id, account.id, text, wait_delivery=wait_delivery)
+
+    async def note(self, account: Account, conversation_id: int, text: str) -> None:
+        await self.visible(account, conversation_id)
+        await self.conversations.add_note(conversation_id, account.id, text)
+
+    async def transfer(self, account: Account, conversation_id: int, to_advisor: int) -> None:
+        """Hand a conversation to a colleague, audited. The one place where a transfer is checked: the core
+        refuses unless the conversation is in the human state and assigned to `account`."""
+        await self.conversations.transfer(conversation_id, account.id, to_advisor)
+        async with self.db.transaction() as session:
+            await accounts.audit(
+                session, account.id, "conversation.transfer", "conversation", conversation_id, to=to_advisor
+            )
+
+    async def close(self, account: Account, conversation_id: int, outcome: str) -> None:
+        if outcome not in OUTCOMES:
+            raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}")
+        await self.visible(account, conversation_id)
+        await self.conversations.close(conversation_id, account.id, outcome)

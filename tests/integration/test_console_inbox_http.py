@@ -1,0 +1,166 @@
+"""The advisor inbox over HTTP without a browser: the real app (lifespan, middleware, CSRF, sessions)
+on SQLite, driven through httpx's ASGI transport. Claim, a lost claim race, another region's
+advisor, the audited transcript opening, transfer, and close with its checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.services import accounts
+from bot.storage.db import Database
+from bot.storage.models import AuditEvent, Conversation, Handoff, Message, Person, utcnow
+from tests.e2e.harness import answer_service, make_settings, running_app
+
+PASSWORD = "correct-horse-battery-staple"
+CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[Any]:
+    settings = make_settings(tmp_path, fairbot_secret_key="asgi-test-secret-not-for-production")
+    async with running_app(settings, answer_service()) as running:
+        yield running
+
+
+class Advisor:
+    """One logged-in browser session, as cookies and the page's CSRF token."""
+
+    def __init__(self, client: httpx.AsyncClient, account_id: int) -> None:
+        self.client = client
+        self.id = account_id
+        self.token = ""
+
+    async def get(self, url: str) -> httpx.Response:
+        response = await self.client.get(url)
+        found = CSRF.search(response.text)
+        if found:
+            self.token = found.group(1)
+        return response
+
+    async def post(self, url: str, data: dict[str, Any] | None = None) -> httpx.Response:
+        return await self.client.post(url, data={**(data or {}), "csrf_token": self.token})
+
+
+async def _advisor(app: Any, username: str, region: str = "ni") -> Advisor:
+    db: Database = app.state.runtime.db
+    async with db.transaction() as session:
+        account = await accounts.create_account(
+            session, username=username, password=PASSWORD, role="advisor", display_name=username.title(), region=region
+        )
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+    advisor = Advisor(client, account.id)
+    await advisor.get("/console/login")
+    response = await advisor.post("/console/login", {"username": username, "password": PASSWORD})
+    assert response.status_code == 303, response.text
+    await advisor.get("/console/inbox")  # the session's new CSRF token
+    return advisor
+
+
+async def _waiting_conversation(db: Database, region: str = "ni") -> int:
+    """A person who consented to a hand-over and waits in the queue of `region`."""
+    async with db.transaction() as session:
+        person = Person(channel="web", external_id=f"asgi-{region}", region=region, chosen_lang="de")
+        session.add(person)
+        await session.flush()
+        conversation = Conversation(
+            person_id=person.id, region=region, state="waiting", language="de", topic="dismissal", urgency=1
+        )
+        conversation.waiting_since = conversation.consent_given_at = utcnow()
+        session.add(conversation)
+        await session.flush()
+        session.add(Message(conversation_id=conversation.id, direction="in", author="user", text="Gekündigt per SMS"))
+        session.add(
+            Handoff(
+                conversation_id=conversation.id,
+                reason="request",
+                status="queued",
+                topic="dismissal",
+                packet={"language": "de", "topic": "dismissal"},
+                queued_at=utcnow(),
+            )
+        )
+        return conversation.id
+
+
+async def _conversation(db: Database, conversation_id: int) -> Conversation:
+    async with db.session() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    assert conversation is not None
+    return conversation
+
+
+async def _audit(db: Database, action: str) -> list[AuditEvent]:
+    async with db.session() as session:
+        return list((await session.scalars(select(AuditEvent).where(AuditEvent.action == action))).all())
+
+
+async def test_claim_transfer_and_close(app: Any) -> None:
+    db: Database = app.state.runtime.db
+    bea, carl, hanna = await _advisor(app, "bea"), await _advisor(app, "carl"), await _advisor(app, "hanna", "hb")
+    conversation_id = await _waiting_conversation(db)
+    page = f"/console/conversations/{conversation_id}"
+
+    # the queue of the region shows it; another counselling centre neither sees nor claims it
+    assert f"claim-{conversation_id}" in (await bea.get("/console/inbox/queue")).text
+    assert f"claim-{conversation_id}" not in (await hanna.get("/console/inbox/queue")).text
+    assert (await hanna.get(page)).status_code == 404
+    assert (await hanna.post(f"{page}/claim")).status_code == 404
+
+    # one claim wins, the colleague's loses with the queue shown again
+    claimed = await bea.post(f"{page}/claim")
+    assert claimed.status_code == 303 and claimed.headers["location"] == page
+    assert (await carl.post(f"{page}/claim")).status_code == 409
+    conversation = await _conversation(db, conversation_id)
+    assert (conversation.state, conversation.advisor_id) == ("human", bea.id)
+
+    # opening the transcript is audited; a colleague cannot open someone else's conversation
+    opened = await bea.get(page)
+    assert opened.status_code == 200 and "Gekündigt per SMS" in opened.text
+    assert [(e.account_id, e.target_id) for e in await _audit(db, "transcript.open")] == [
+        (bea.id, str(conversation_id))
+    ]
+    assert (await carl.get(page)).status_code == 404
+
+    # transfer: only the assigned advisor may hand it on; it is audited and lands with the colleague
+    refused = await carl.post(f"{page}/transfer", {"to_advisor": carl.id})
+    assert refused.status_code == 303 and "error=not_assigned" in refused.headers["location"]
+    moved = await bea.post(f"{page}/transfer", {"to_advisor": carl.id})
+    assert moved.status_code == 303 and moved.headers["location"] == "/console/inbox"
+    assert (await _conversation(db, conversation_id)).advisor_id == carl.id
+    assert [e.account_id for e in await _audit(db, "conversation.transfer")] == [bea.id]
+    assert (await carl.get(page)).status_code == 200
+
+    # close: an unknown outcome and the previous advisor are refused, the assigned advisor closes
+    bogus = await carl.post(f"{page}/close", {"outcome": "bogus"})
+    assert bogus.headers["location"] == f"{page}?error=invalid_input"
+    foreign = await bea.post(f"{page}/close", {"outcome": "answered"})
+    assert foreign.headers["location"] == f"{page}?error=not_visible"
+    assert (await _conversation(db, conversation_id)).state == "human"
+    closed = await carl.post(f"{page}/close", {"outcome": "answered"})
+    assert closed.status_code == 303 and closed.headers["location"] == "/console/inbox"
+    conversation = await _conversation(db, conversation_id)
+    assert (conversation.state, conversation.outcome) == ("closed", "answered")
+    for advisor in (bea, carl, hanna):
+        await advisor.client.aclose()
+
+
+async def test_actions_need_a_login_and_the_csrf_token(app: Any) -> None:
+    db: Database = app.state.runtime.db
+    conversation_id = await _waiting_conversation(db)
+    anonymous = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+    response = await anonymous.get(f"/console/conversations/{conversation_id}")
+    assert response.status_code == 303 and response.headers["location"].startswith("/console/login")
+    await anonymous.aclose()
+
+    bea = await _advisor(app, "bea")
+    forged = await bea.client.post(f"/console/conversations/{conversation_id}/claim", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert (await _conversation(db, conversation_id)).state == "waiting"
+    await bea.client.aclose()
