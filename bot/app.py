@@ -23,6 +23,7 @@ from fastapi import FastAPI
 
 from bot import events
 from bot.config import Settings, get_settings
+from bot.operations import operations_router
 from bot.services.channels import WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.handoff import OpeningHours
@@ -81,10 +82,16 @@ async def _purge_periodically(conversations: ConversationService, retention_days
         await asyncio.sleep(every)
 
 
-async def _follow_index(bus: events.EventBus, conversations: ConversationService) -> None:
-    """A published index invalidates cached replies in every replica."""
-    async for _payload in bus.subscribe(events.INDEX):
-        conversations.index_changed()
+async def _follow_index(bus: events.EventBus, conversations: ConversationService, retry: float = 5.0) -> None:
+    """A published index invalidates cached replies in every replica; after a Redis outage it subscribes again."""
+    while True:
+        try:
+            async for _payload in bus.subscribe(events.INDEX):
+                conversations.index_changed()
+        except Exception as exc:  # Redis down or restarted: this replica must not stop following for good
+            log.warning("index_follow_failed", extra={"error": type(exc).__name__})
+        conversations.index_changed()  # a publish may have gone by while disconnected
+        await asyncio.sleep(retry)
 
 
 def create_app(settings: Settings | None = None, *, answers: Answerer | None = None) -> FastAPI:
@@ -161,9 +168,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
 
         app.include_router(webhook_router(lambda: getattr(app.state.runtime, "telegram", None), settings))
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(operations_router())  # /healthz, /readyz, /metrics (bot/operations.py)
 
     # ---- console and web chat (bot/console, added by the console colleague) --------------------------
     # One call adds the advisor console, the editor and the web chat at /chat; they reach the services

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # (bot.services.grouping), so more in flight means bigger batches: 12 gave 250 updates/s on
     # PostgreSQL, 40 gives 330-360 (bench/throughput.py).
     telegram_max_concurrent_updates: int = Field(default=40, ge=1, le=100)
+    # Several replicas without a webhook: exactly one polls, chosen by a lock (bot/telegram/polling.py).
+    # auto = Redis when REDIS_URL is set, else PostgreSQL when DATABASE_URL is one, else none (one process).
+    telegram_polling_lock: Literal["auto", "redis", "postgres", "none"] = "auto"
+    telegram_polling_lock_ttl: float = Field(default=15.0, ge=1.0, le=300.0)  # seconds; renewed every TTL/3
 
     # Storage and infrastructure
     database_url: str | None = None  # default: SQLite file under the data dir
@@ -39,6 +43,11 @@ class Settings(BaseSettings):
     fairbot_region: str = "ni"
     fairbot_secret_key: SecretStr | None = None  # console session signing; generated into data dir if unset
     console_https_only: bool = False  # send the console/web-chat cookies only over HTTPS (set behind TLS)
+
+    # Operations (bot/operations.py): /metrics exists only when a token is set, and answers only to
+    # `Authorization: Bearer <token>`; /readyz reports the outbox stuck when a due call waits this long.
+    fairbot_metrics_token: SecretStr | None = None
+    fairbot_outbox_stuck_seconds: float = Field(default=300.0, gt=0)
 
     # Knowledge
     fairbot_entries_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
@@ -81,6 +90,10 @@ class Settings(BaseSettings):
                 "would sign console sessions with its own key and log advisors out; set FAIRBOT_SECRET_KEY to the "
                 "same random value everywhere (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
+        if self.telegram_polling_lock == "redis" and not self.redis_url:
+            raise ValueError("TELEGRAM_POLLING_LOCK=redis needs REDIS_URL; set it, or use auto")
+        if self.telegram_polling_lock == "postgres" and self.effective_database_url.startswith("sqlite"):
+            raise ValueError("TELEGRAM_POLLING_LOCK=postgres needs a PostgreSQL DATABASE_URL; set it, or use auto")
         return self
 
     @property

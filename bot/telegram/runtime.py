@@ -32,6 +32,7 @@ from bot.storage.db import Database
 from bot.telegram import handoff, language, privacy, questions, start, topics
 from bot.telegram.context import sender_of
 from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware
+from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,16 @@ async def set_commands(bot: Bot) -> None:
 
 
 class TelegramRuntime:
-    """Owns the bot session and, in polling mode, the polling task."""
+    """Owns the bot session and, in polling mode, the polling leader (bot/telegram/polling.py)."""
+
+    # How long a graceful stop waits for the updates in flight after polling ended.
+    IN_FLIGHT_GRACE = 10.0
 
     def __init__(self, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
         self.settings = settings
         self.bot = bot
         self.dp = dp
-        self._polling: asyncio.Task[None] | None = None
+        self.leader: PollingLeader | None = None
 
     @property
     def webhook_mode(self) -> bool:
@@ -116,28 +120,40 @@ class TelegramRuntime:
             log.info(json.dumps({"event": "webhook_set"}))
         else:
             await self.bot.delete_webhook(drop_pending_updates=False)
-            self._polling = asyncio.create_task(
-                self.dp.start_polling(
-                    self.bot,
-                    handle_signals=False,
-                    close_bot_session=False,
-                    allowed_updates=self.dp.resolve_used_update_types(),
-                    polling_timeout=10,
-                    # Bounded like a webhook's max_connections: a flood of updates queues at Telegram,
-                    # not as thousands of tasks competing for the one SQLite writer.
-                    tasks_concurrency_limit=self.settings.telegram_max_concurrent_updates,
-                ),
-                name="telegram-polling",
+            # Every replica runs a leader; only the one holding the lock polls.
+            self.leader = PollingLeader(
+                create_polling_lock(self.settings, self.bot.id),
+                self._poll,
+                self._finish_polling,
+                interval=self.settings.telegram_polling_lock_ttl / 3,
             )
-            log.info(json.dumps({"event": "polling_started"}))
+            self.leader.start()
+            log.info("polling_started", extra={"lock": lock_kind(self.settings)})
+
+    async def _poll(self) -> None:
+        await self.dp.start_polling(
+            self.bot,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=self.dp.resolve_used_update_types(),
+            polling_timeout=10,
+            # Bounded like a webhook's max_connections: a flood of updates queues at Telegram,
+            # not as thousands of tasks competing for the one SQLite writer.
+            tasks_concurrency_limit=self.settings.telegram_max_concurrent_updates,
+        )
+
+    async def _finish_polling(self) -> None:
+        """Stop asking for updates, then let those in flight finish (their replies reach the outbox)."""
+        with contextlib.suppress(RuntimeError, TimeoutError):  # RuntimeError: polling had not started yet
+            await asyncio.wait_for(self.dp.stop_polling(), 5)
+        in_flight = set(getattr(self.dp, "_handle_update_tasks", ()))
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=self.IN_FLIGHT_GRACE)
 
     async def stop(self) -> None:
-        if self._polling is not None:
-            with contextlib.suppress(RuntimeError):
-                await self.dp.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._polling, 5)
-            self._polling = None
+        if self.leader is not None:
+            await self.leader.stop()
+            self.leader = None
         await self.bot.session.close()
 
     async def feed_webhook(self, body: Any) -> None:

@@ -1,0 +1,126 @@
+"""Prometheus metric definitions: the one place that names what an operator can see (docs/grafana-dashboard.json).
+
+The services increment these with one line where the event happens; the
+gauges that describe shared state (queue length, oldest waiting person,
+pending outbox rows, index version) are set from the database by
+`bot.operations` when /metrics is scraped, so every replica reports the same
+value for them (use `max`, not `sum`, across replicas). Labels are bounded
+sets (actions, language codes, topics, reasons), never ids or text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+# The process's memory, CPU and open files, Python's GC: what an operator checks first when a replica is slow.
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    REGISTRY.register(_collector)
+
+MESSAGES = Counter(
+    "fairbot_messages",
+    "Incoming messages by what the bot did with them (answer, fallback, handoff, emergency, ...), language and topic.",
+    ["channel", "action", "lang", "topic"],
+    registry=REGISTRY,
+)
+REPLY_SECONDS = Histogram(
+    "fairbot_reply_seconds",
+    "From an incoming message to its reply staged for delivery (decision, retrieval, database).",
+    ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+HANDOVERS = Counter(
+    "fairbot_handovers",
+    "Conversations queued for an advisor, by reason (request, fallback, emergency).",
+    ["reason"],
+    registry=REGISTRY,
+)
+EMERGENCIES = Counter(
+    "fairbot_emergencies",
+    "Messages answered with emergency numbers, by sub-type.",
+    ["kind"],
+    registry=REGISTRY,
+)
+QUEUE_WAIT_SECONDS = Histogram(
+    "fairbot_queue_wait_seconds",
+    "How long a person waited in the advisor queue before an advisor claimed the conversation.",
+    buckets=(10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200),
+    registry=REGISTRY,
+)
+FIRST_ADVISOR_REPLY_SECONDS = Histogram(
+    "fairbot_first_advisor_reply_seconds",
+    "From the hand-over request to the advisor's first message in the conversation.",
+    buckets=(30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200),
+    registry=REGISTRY,
+)
+OUTBOX_RETRIES = Counter(
+    "fairbot_outbox_retries",
+    "Telegram calls retried (429 retry_after, 5xx, network errors).",
+    registry=REGISTRY,
+)
+OUTBOX_FAILURES = Counter(
+    "fairbot_outbox_failures",
+    "Telegram calls refused for good (blocked by the person, bad request).",
+    registry=REGISTRY,
+)
+
+# Set at scrape time from the database (bot.operations.refresh_shared_gauges).
+QUEUE_LENGTH = Gauge(
+    "fairbot_queue_length", "Conversations waiting for an advisor, by region.", ["region"], registry=REGISTRY
+)
+QUEUE_OLDEST_SECONDS = Gauge(
+    "fairbot_queue_oldest_wait_seconds",
+    "How long the person who has waited longest for an advisor has been waiting.",
+    registry=REGISTRY,
+)
+OUTBOX_PENDING = Gauge(
+    "fairbot_outbox_pending", "Telegram calls not delivered yet (includes scheduled retries).", registry=REGISTRY
+)
+OUTBOX_OLDEST_DUE_SECONDS = Gauge(
+    "fairbot_outbox_oldest_due_seconds",
+    "Age of the oldest outbox row that is due and not delivered: grows when delivery is stuck.",
+    registry=REGISTRY,
+)
+INDEX = Info("fairbot_index", "The search index version this replica serves.", registry=REGISTRY)
+INDEX_BUILT = Gauge(
+    "fairbot_index_built_timestamp_seconds",
+    "When the served index version was built (Unix time); replicas that differ have not all reloaded.",
+    registry=REGISTRY,
+)
+POLLING_LEADER = Gauge(
+    "fairbot_telegram_polling_leader",
+    "1 on the one replica that long-polls Telegram, 0 on the others.",
+    registry=REGISTRY,
+)
+
+
+def set_index_version(version: str | None) -> None:
+    """Versions are named `<UTC build time>-<content hash>` (knowledge.index)."""
+    INDEX.info({"version": version or "none"})
+    try:
+        built = dt.datetime.strptime((version or "").split("-", 1)[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=dt.UTC)
+    except ValueError:
+        INDEX_BUILT.set(0)
+        return
+    INDEX_BUILT.set(built.timestamp())
+
+
+def seconds_since(moment: dt.datetime | None, now: dt.datetime | None = None) -> float:
+    """Seconds from a stored (UTC) moment until now; 0 when there is none."""
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return max(0.0, ((now or dt.datetime.now(dt.UTC)) - moment).total_seconds())
