@@ -70,7 +70,11 @@ class Settings(BaseSettings):
     telegram_webhook_path: str = "/telegram/webhook"
 
     # Privacy
-    retention_days: int = Field(default=180, ge=1)
+    retention_days: int = Field(default=180, ge=1)  # the purge's period, also quoted in the privacy answer
+
+    # Service profile (operator, contacts, privacy controller): a YAML file admins edit in the console;
+    # FAIRBOT_SERVICE_<FIELD> variables override single fields (bot/services/service_profile.py).
+    fairbot_service_profile: Path | None = None  # default: <data dir>/service-profile.yaml
 
     # Logging: one JSON object per line on stderr; INFO never carries message text or personal data
     fairbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from knowledge.service_fields import BRACE, field_problems
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
 SOURCE_LANGUAGE = "de"  # translations are stale when the German text changed after them
 FALLBACK_LANGUAGE = "en"  # answer language for languages without content
@@ -54,6 +56,17 @@ class EntryText(BaseModel):
         # Answers are plain text; the composer escapes them for Telegram HTML.
         if re.search(r"<\s*/?\s*[a-zA-Z][^>]*>", value):
             raise ValueError("answer must be plain text without HTML tags (the bot adds formatting)")
+        problems = field_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("title", "questions")
+    @classmethod
+    def _no_fields(cls, value: str | list[str]) -> str | list[str]:
+        # Fields are filled in only in answers (service profile); a title or question is matched as written.
+        if any(BRACE.search(v) for v in ([value] if isinstance(value, str) else value)):
+            raise ValueError("braces and {service.…} fields are allowed only in answers")
         return value
 
     @property

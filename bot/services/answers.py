@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.locales import t
 from bot.services.helplines import danger_note, emergency_reply
+from bot.services.service_profile import ServiceProfileStore
 from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
 from knowledge.encoders import load_encoder
 from knowledge.index import BuildReport, IndexStore
@@ -25,6 +26,7 @@ from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
 from knowledge.loader import load_entries
 from knowledge.retriever import EntryHit, Retriever, SearchResult
 from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
+from knowledge.service_fields import render as render_fields
 from knowledge.settings import EncoderName
 from knowledge.topics import load_topics
 
@@ -134,8 +136,16 @@ def _build_in_child_process(settings: Settings) -> None:
 class AnswerService:
     """Message → Reply. Thread-safe; one per process (it holds the model and the index)."""
 
-    def __init__(self, retriever: Retriever, rules: IntentRules, thresholds: Thresholds, region: str = "ni") -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        rules: IntentRules,
+        thresholds: Thresholds,
+        region: str = "ni",
+        profile: ServiceProfileStore | None = None,
+    ) -> None:
         self.retriever = retriever
+        self.profile = profile  # fills {service.…} fields in answers; None leaves those lines out
         self.rules = rules
         self.thresholds = thresholds
         self.region = region
@@ -157,7 +167,7 @@ class AnswerService:
             lexical_saturation=thresholds.lexical_saturation,
             topic_weight=thresholds.topic_weight,
         )
-        return cls(retriever, load_rules(), thresholds, settings.fairbot_region)
+        return cls(retriever, load_rules(), thresholds, settings.fairbot_region, ServiceProfileStore(settings))
 
     # ------------------------------------------------------------------ public API
 
@@ -214,7 +224,7 @@ class AnswerService:
             caveat = t("expired_caveat", answer_lang, date=entry.valid_until.strftime("%d.%m.%Y"))
             parts.append(f"<b>{html.escape(caveat)}</b>")
         parts.append(f"<b>{html.escape(text.title)}</b>")
-        parts.append(html.escape(text.answer))
+        parts.append(html.escape(render_fields(text.answer, self.profile.values() if self.profile else {})))
         links = ", ".join(
             f'<a href="{html.escape(str(s.url), quote=True)}">{html.escape(s.title)}</a>' for s in entry.sources
         )

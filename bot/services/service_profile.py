@@ -1,0 +1,212 @@
+"""The service profile: who runs this deployment and how people reach them, as settings rather than entry text.
+
+Why: the operator, address, phone, e-mail, messenger contact, languages, opening
+hours and privacy controller differ per deployment and change without a legal
+review. Entries name them with the fields of knowledge/service_fields.py, filled
+in at reply time; an empty field leaves its line out. The values live in
+`<data dir>/service-profile.yaml` (example: docs/service-profile.example.yaml),
+which admins edit in the console (bot/console/profile.py); an environment
+variable FAIRBOT_SERVICE_<FIELD> overrides a single field. The retention period
+is not stored here: it is the purge's own setting (RETENTION_DAYS), so the
+privacy answer can never promise another period than the one the code applies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+PROFILE_FILE = "service-profile.yaml"
+ENV_PREFIX = "FAIRBOT_SERVICE_"
+MAX_CHARS = 300
+PLACEHOLDER = re.compile(r"\[|\]|\bTODO\b|\bTBD\b|\bXXX\b|\{|\}", re.IGNORECASE)
+PHONE = re.compile(r"^\+?[0-9][0-9 ()/.\-]{4,28}[0-9]$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+Text = Annotated[str | None, Field(default=None, max_length=MAX_CHARS)]
+
+
+class ServiceProfile(BaseModel):
+    """The editable fields. Empty means "not configured": the answer leaves that line out."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    operator: Text = None  # the organisation running the counselling centre (Träger)
+    address: Text = None
+    phone: Text = None
+    email: Text = None
+    messenger: Text = None  # e.g. "WhatsApp and Signal: +49 511 1234567"
+    languages: Annotated[list[str], NoDecode] = Field(default_factory=list, max_length=30)
+    opening_hours: Text = None  # as people should read it; the waiting queue's clock is FAIRBOT_OPENING_HOURS
+    privacy_controller: Text = None  # name and address of the controller under GDPR Art. 4(7)
+
+    @field_validator(
+        "operator", "address", "phone", "email", "messenger", "opening_hours", "privacy_controller", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = " ".join(value.split())  # one line: answers are filled in line by line
+            return value or None
+        return value
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):  # "Deutsch, Englisch" from a form field or an environment variable
+            value = value.split(",")
+        if not isinstance(value, list):
+            raise ValueError("a list of languages, or one text with the languages separated by commas")
+        return [" ".join(str(v).split()) for v in value if str(v).strip()]
+
+    @field_validator("languages")
+    @classmethod
+    def _language_names(cls, value: list[str]) -> list[str]:
+        if any(len(name) > 60 for name in value):
+            raise ValueError("a language name is at most 60 characters; separate languages with commas")
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _no_placeholder(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and PLACEHOLDER.search(text):
+                raise ValueError("looks like a placeholder (brackets, braces or TODO): leave the field empty instead")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not PHONE.match(value):
+            raise ValueError("a phone number of digits, spaces, +, (), / or - (e.g. +49 511 1234567)")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
+            raise ValueError("an e-mail address like beratung@example.org")
+        return value
+
+    def has_contact(self) -> bool:
+        return any((self.phone, self.email, self.messenger, self.address))
+
+
+class _FromEnvironment(ServiceProfile, BaseSettings):
+    """The same fields read from FAIRBOT_SERVICE_<FIELD>; only those actually set override the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore"
+    )
+
+
+class ProfileError(ValueError):
+    """The profile file or a form did not validate; the message names each field and what is expected."""
+
+
+def _explain(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'profile'}: {e['msg']}" for e in error.errors())
+
+
+class ServiceProfileStore:
+    """Reads the profile file (re-read when it changes, so a console edit shows in the next reply) and writes it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = settings.fairbot_service_profile or settings.fairbot_data_dir / PROFILE_FILE
+        self.retention_days = settings.retention_days
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._file: dict[str, Any] = {}
+
+    def environment(self) -> dict[str, Any]:
+        """The fields set by environment variables (they win over the file and cannot be edited in the console)."""
+        try:
+            env = _FromEnvironment()
+        except ValidationError as exc:
+            raise ProfileError(f"{ENV_PREFIX}* environment: {_explain(exc)}") from exc
+        return {name: getattr(env, name) for name in env.model_fields_set}
+
+    def stored(self) -> dict[str, Any]:
+        """What the file says (validated), re-read only when its modification time or size changed."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                self._file = self._read()
+                self._stamp = stamp
+            return dict(self._file)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+            if not isinstance(data, dict):
+                raise ProfileError("the file must be a mapping of field: value")
+            return ServiceProfile.model_validate(data).model_dump(exclude_defaults=True)
+        except (OSError, yaml.YAMLError, ValidationError, ProfileError) as exc:
+            # A broken file must not break replies: the fields are left out until it is fixed.
+            detail = _explain(exc) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+            log.warning(json.dumps({"event": "service_profile_invalid", "path": str(self.path), "error": detail[:300]}))
+            return {}
+
+    def profile(self) -> ServiceProfile:
+        """The profile in force: the file, with environment variables on top."""
+        try:
+            return ServiceProfile.model_validate({**self.stored(), **self.environment()})
+        except (ValidationError, ProfileError) as exc:
+            log.warning(json.dumps({"event": "service_profile_invalid", "error": str(exc)[:300]}))
+            return ServiceProfile.model_validate(self.stored())
+
+    def values(self) -> dict[str, str]:
+        """Field name -> text for knowledge.service_fields.render; unset fields are absent."""
+        profile = self.profile()
+        values = {name: value for name, value in profile.model_dump().items() if isinstance(value, str) and value}
+        if profile.languages:
+            values["languages"] = ", ".join(profile.languages)
+        values["retention_days"] = str(self.retention_days)
+        return values
+
+    def save(self, profile: ServiceProfile) -> None:
+        """Write the file atomically (a reader never sees half of it); environment-set fields are not written."""
+        locked = set(self.environment())
+        data = {k: v for k, v in profile.model_dump(exclude_defaults=True).items() if k not in locked}
+        header = (
+            "# Service profile of this fairbot deployment, edited in the console (Admin -> Service profile).\n"
+            "# Empty fields are left out of the answers. FAIRBOT_SERVICE_<FIELD> variables override a field.\n"
+        )
+        body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False) if data else ""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".service-profile.", suffix=".yaml")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(header + body)
+            Path(tmp).replace(self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @staticmethod
+    def parse(data: dict[str, Any]) -> ServiceProfile:
+        """A form's values as a profile, or ProfileError naming each wrong field."""
+        try:
+            return ServiceProfile.model_validate(data)
+        except ValidationError as exc:
+            raise ProfileError(_explain(exc)) from exc
