@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.config import get_settings, settings_error
 from bot.services.calculators.cli import deadline_group
+from bot.storage.cli import db_group
 from indexer.cli import index_group, kb_group
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def main() -> None:
 main.add_command(index_group)
 main.add_command(kb_group)
 main.add_command(deadline_group)
+main.add_command(db_group)
 
 
 def _register_optional_commands() -> None:
