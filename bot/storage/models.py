@@ -126,6 +126,8 @@ class Conversation(Base):
     closed_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None] = mapped_column(Integer)
+    # the guided calculator the person is answering ({kind, step, answers}); None when none is open
+    dialog: Mapped[dict[str, Any] | None]
 
     person: Mapped[Person] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
