@@ -5,8 +5,10 @@ once that the three weeks to sue (§ 4 KSchG) end on a given day. This finds dat
 the person's messages (absolute numeric dates and simple relative ones in the main
 languages), attaches the deadlines the conversation's topic or words imply, and
 computes their ends in Europe/Berlin per §§ 187, 188, 193 BGB (a deadline ending on a
-Saturday, Sunday or public holiday moves to the next working day). It is an aid for the
-advisor, never shown to the person: every deadline names its source to check.
+Saturday, Sunday or public holiday moves to the next working day). Periods and holidays come
+from the deadline calculators (`calculators.periods`, `calculators.working_days`, which uses
+the `holidays` package). It is an aid for the advisor, never shown to the person: every
+deadline names its source to check.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from bot.services.calculators.periods import event_period_end
+from bot.services.calculators.working_days import DEFAULT_REGION, next_working_day_from
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -197,23 +202,11 @@ def deadlines_for(
     return dates, unique
 
 
-def deadline_end(start: dt.date, rule: DeadlineRule) -> tuple[dt.date, bool]:
-    """§ 187(1) BGB: the day of the event does not count; § 188: weeks/months end on the same-named day."""
-    if rule.months:
-        month = start.month - 1 + rule.months
-        year = start.year + month // 12
-        month = month % 12 + 1
-        end = _safe_date(year, month, start.day)
-        while end is None:  # § 188(3): no such day in the month → its last day
-            start = start - dt.timedelta(days=1)
-            end = _safe_date(year, month, start.day)
-    else:
-        end = start + dt.timedelta(days=rule.days + 7 * rule.weeks)
-    moved = False
-    while end.weekday() >= 5 or end in _holidays_ni(end.year):
-        end += dt.timedelta(days=1)
-        moved = True
-    return end, moved
+def deadline_end(start: dt.date, rule: DeadlineRule, region: str = DEFAULT_REGION) -> tuple[dt.date, bool]:
+    """§ 187(1) BGB: the day of the event does not count; § 188: weeks/months end on the same-named day,
+    a missing day on the month's last; § 193: a weekend or public holiday of the region moves it on."""
+    end = event_period_end(start, weeks=rule.weeks, months=rule.months, days=rule.days)
+    return next_working_day_from(end, region)
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -221,36 +214,3 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
-
-
-def _easter(year: int) -> dt.date:
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month = (h + l_ - 7 * m + 114) // 31
-    day = (h + l_ - 7 * m + 114) % 31 + 1
-    return dt.date(year, month, day)
-
-
-def _holidays_ni(year: int) -> frozenset[dt.date]:
-    """Public holidays in Niedersachsen (§ 193 BGB counts those at the place of performance)."""
-    easter = _easter(year)
-    return frozenset(
-        {
-            dt.date(year, 1, 1),
-            easter - dt.timedelta(days=2),
-            easter + dt.timedelta(days=1),
-            dt.date(year, 5, 1),
-            easter + dt.timedelta(days=39),
-            easter + dt.timedelta(days=50),
-            dt.date(year, 10, 3),
-            dt.date(year, 10, 31),
-            dt.date(year, 12, 25),
-            dt.date(year, 12, 26),
-        }
-    )
