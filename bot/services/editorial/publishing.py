@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Sequence
@@ -136,9 +135,9 @@ async def publish(
     try:
         report = await builder.reindex(read, answers)
     except Exception as error:  # the revision is published; the next publish or `fairbot index build` retries
-        log.exception(json.dumps({"event": "reindex_failed", "entry_id": entry_id}))
+        log.exception("reindex_failed", extra={"entry_id": entry_id})
         raise ReindexFailed(f"{type(error).__name__}: {error}"[:300]) from error
     if bus is not None:
         await bus.publish(INDEX, {"version": report.version})
-    log.info(json.dumps({"event": "entry_published", "entry_id": entry_id, "index_version": report.version}))
+    log.info("entry_published", extra={"entry_id": entry_id, "index_version": report.version})
     return Published(revision_id, report.version)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import random
 from collections import deque
@@ -101,7 +100,7 @@ class TelegramOutbox:
         try:
             await self._write_results()
         except Exception:  # the rows stay pending; the sweeper re-sends them after the next start
-            log.exception(json.dumps({"event": "outbox_final_write_failed"}))
+            log.exception("outbox_final_write_failed")
         self._background = []
 
     async def wait_delivered(self, message_id: int, timeout: float) -> str | None:
@@ -164,7 +163,7 @@ class TelegramOutbox:
             try:
                 result = await self.send(item.method, item.payload)
             except PermanentFailure as exc:
-                log.warning(json.dumps({"event": "outbox_failed", "item": item.id, "error": str(exc)[:120]}))
+                log.warning("outbox_failed", extra={"item": item.id, "error": str(exc)[:120]})
                 self._record(item, "failed", str(exc))
                 return False
             except RetryLater as exc:
@@ -175,16 +174,14 @@ class TelegramOutbox:
                     continue
                 delay = exc.delay if exc.delay is not None else self._backoff(item.attempts)
                 log.info(
-                    json.dumps(
-                        {
-                            "event": "outbox_retry",
-                            "item": item.id,
-                            "conversation_id": item.conversation_id,
-                            "attempt": item.attempts,
-                            "delay": round(delay, 2),
-                            "reason": exc.reason[:80],
-                        }
-                    )
+                    "outbox_retry",
+                    extra={
+                        "item": item.id,
+                        "conversation_id": item.conversation_id,
+                        "attempt": item.attempts,
+                        "delay": round(delay, 2),
+                        "reason": exc.reason[:80],
+                    },
                 )
                 if item.attempts >= self.max_in_memory_attempts or self._stopping:
                     self._record(item, "pending", exc.reason, release=True, delay=max(delay, 5.0))
@@ -228,7 +225,7 @@ class TelegramOutbox:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception(json.dumps({"event": "outbox_write_failed"}))
+                log.exception("outbox_write_failed")
                 await asyncio.sleep(1.0)
                 self._results_ready.set()
 
@@ -260,7 +257,7 @@ class TelegramOutbox:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception(json.dumps({"event": "outbox_sweep_failed"}))
+                log.exception("outbox_sweep_failed")
             await asyncio.sleep(self.sweep_interval)
 
     async def sweep(self, limit: int = 500) -> int:
