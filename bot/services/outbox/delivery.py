@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.events import EventBus, conversation_topic
 from bot.services.channels import Outgoing
 from bot.services.outbox import store
@@ -87,16 +88,22 @@ class TelegramOutbox:
         ]
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Let in-flight deliveries finish briefly; whatever is left stays pending in the table."""
+        """Let in-flight deliveries finish briefly; whatever is left stays pending, its lease released.
+
+        Released, another replica's sweeper sends it at once instead of after the lease ran out.
+        """
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         self._stopping = True
+        unsent = [item for queue in self._chats.values() for item in queue]
         for task in list(self._tasks):
             task.cancel()
         self._results_ready.set()
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, *self._tasks, return_exceptions=True)
+        for item in unsent:
+            self._record(item, "pending", None, release=True)
         try:
             await self._write_results()
         except Exception:  # the rows stay pending; the sweeper re-sends them after the next start
@@ -163,6 +170,7 @@ class TelegramOutbox:
             try:
                 result = await self.send(item.method, item.payload)
             except PermanentFailure as exc:
+                metrics.OUTBOX_FAILURES.inc()
                 log.warning("outbox_failed", extra={"item": item.id, "error": str(exc)[:120]})
                 self._record(item, "failed", str(exc))
                 return False
@@ -172,6 +180,7 @@ class TelegramOutbox:
                     item.payload.pop("parse_mode", None)
                     item.rewritten = True
                     continue
+                metrics.OUTBOX_RETRIES.inc()
                 delay = exc.delay if exc.delay is not None else self._backoff(item.attempts)
                 log.info(
                     "outbox_retry",
@@ -235,7 +244,7 @@ class TelegramOutbox:
         batch, self._results = self._results, []
         try:
             await store.write_results(self.db, batch)
-        except Exception:
+        except BaseException:  # also cancelled by stop() mid-write: the final write in stop() stores it
             self._results = batch + self._results
             raise
         if self.bus is not None:
