@@ -133,20 +133,29 @@ class ServiceProfileStore:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._file: dict[str, Any] = {}
+        self._env: dict[str, Any] | ProfileError | None = None  # read once: the environment is fixed at start
+        self._values: tuple[tuple[int, int] | None, dict[str, str]] | None = None
 
     def environment(self) -> dict[str, Any]:
         """The fields set by environment variables (they win over the file and cannot be edited in the console)."""
-        try:
-            env = _FromEnvironment()
-        except ValidationError as exc:
-            raise ProfileError(f"{ENV_PREFIX}* environment: {_explain(exc)}") from exc
-        return {name: getattr(env, name) for name in env.model_fields_set}
+        if self._env is None:
+            try:
+                env = _FromEnvironment()
+                self._env = {name: getattr(env, name) for name in env.model_fields_set}
+            except ValidationError as exc:
+                self._env = ProfileError(f"{ENV_PREFIX}* environment: {_explain(exc)}")
+                log.warning(json.dumps({"event": "service_profile_invalid", "error": str(self._env)[:300]}))
+        if isinstance(self._env, ProfileError):
+            raise self._env
+        return dict(self._env)
 
     def stored(self) -> dict[str, Any]:
         """What the file says (validated), re-read only when its modification time or size changed."""
         try:
             stat = self.path.stat()
         except FileNotFoundError:
+            with self._lock:
+                self._stamp, self._file = None, {}
             return {}
         stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
@@ -171,18 +180,28 @@ class ServiceProfileStore:
         """The profile in force: the file, with environment variables on top."""
         try:
             return ServiceProfile.model_validate({**self.stored(), **self.environment()})
-        except (ValidationError, ProfileError) as exc:
-            log.warning(json.dumps({"event": "service_profile_invalid", "error": str(exc)[:300]}))
+        except ProfileError:  # invalid environment overrides: logged once, the file's values stand
+            return ServiceProfile.model_validate(self.stored())
+        except ValidationError as exc:
+            log.warning(json.dumps({"event": "service_profile_invalid", "error": _explain(exc)[:300]}))
             return ServiceProfile.model_validate(self.stored())
 
     def values(self) -> dict[str, str]:
-        """Field name -> text for knowledge.service_fields.render; unset fields are absent."""
+        """Field name -> text for knowledge.service_fields.render; unset fields are absent.
+
+        Called for every answer shown: recomputed only when the file changed (one stat call otherwise).
+        """
+        self.stored()  # refreshes the stamp when the file changed
+        cached = self._values
+        if cached is not None and cached[0] == self._stamp:
+            return dict(cached[1])
         profile = self.profile()
         values = {name: value for name, value in profile.model_dump().items() if isinstance(value, str) and value}
         if profile.languages:
             values["languages"] = ", ".join(profile.languages)
         values["retention_days"] = str(self.retention_days)
-        return values
+        self._values = (self._stamp, values)
+        return dict(values)
 
     def save(self, profile: ServiceProfile) -> None:
         """Write the file atomically (a reader never sees half of it); environment-set fields are not written."""

@@ -67,8 +67,12 @@ def test_profile_file_environment_override_and_validation(tmp_path: Path, monkey
     assert store.values() == {"phone": "+49 511 1234567", "languages": "Deutsch, Englisch", "retention_days": "30"}
     monkeypatch.setenv("FAIRBOT_SERVICE_PHONE", "+49 30 7654321")
     monkeypatch.setenv("FAIRBOT_SERVICE_LANGUAGES", "Russisch, Arabisch")
-    values = store.values()
+    values = ServiceProfileStore(settings).values()  # the environment is read once, at start
     assert values["phone"] == "+49 30 7654321" and values["languages"] == "Russisch, Arabisch"
+    assert ServiceProfileStore(settings).environment() == {
+        "phone": "+49 30 7654321",
+        "languages": ["Russisch", "Arabisch"],
+    }
     for bad, reason in (
         ({"phone": "[TODO]"}, "placeholder"),
         ({"email": "beratung at example"}, "e-mail address"),
@@ -77,5 +81,6 @@ def test_profile_file_environment_override_and_validation(tmp_path: Path, monkey
         with pytest.raises(ProfileError, match=reason):
             store.parse(bad)
     (tmp_path / "service-profile.yaml").write_text("phone: TODO\n", encoding="utf-8")  # a broken file
-    monkeypatch.delenv("FAIRBOT_SERVICE_PHONE")
     assert "phone" not in store.values()  # is left out, not shown, and does not break replies
+    (tmp_path / "service-profile.yaml").unlink()
+    assert store.values() == {"retention_days": "30"}
