@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services.editorial import Editorial
+from bot.services.editorial import EditorDesk, Editorial
 from bot.services.inbox import Inbox
 from bot.storage.db import Database
 from bot.storage.models import Account
@@ -93,10 +93,13 @@ def get_inbox(request: Request) -> Inbox:
     return Inbox(rt.conversations, rt.db)
 
 
-def get_editorial(request: Request) -> Editorial:
-    """The deployment's editorial service (one per app: it holds the baseline cache and the encoder)."""
-    return request.app.state.editorial
+def get_editor_desk(request: Request) -> EditorDesk:
+    """The editor console's use cases over the app's editorial service (it holds the baseline cache and
+    the encoder) and the runtime's database, answer service and bus."""
+    rt = runtime(request)
+    editorial: Editorial = request.app.state.editorial
+    return EditorDesk(editorial, rt.db, rt.answers, rt.bus)
 
 
 InboxDep = Annotated[Inbox, Depends(get_inbox)]
-EditorialDep = Annotated[Editorial, Depends(get_editorial)]
+EditorDeskDep = Annotated[EditorDesk, Depends(get_editor_desk)]

@@ -15,6 +15,7 @@ from bot.services.editorial.canned import (
     canned_replies,
     delete_canned_reply,
 )
+from bot.services.editorial.desk import EditorDesk, EntryForm
 from bot.services.editorial.publishing import Published, ReindexFailed
 from bot.services.editorial.revisions import EntryInvalid, RevisionView, entry_dict, revision_diff, validate_entry
 from bot.services.editorial.service import Editorial
@@ -22,7 +23,9 @@ from bot.services.editorial.unanswered import UnansweredItem, group_unanswered
 from bot.services.editorial.workspace import EntryStatus, LangStatus, WorkspacePage
 
 __all__ = [
+    "EditorDesk",
     "Editorial",
+    "EntryForm",
     "EntryInvalid",
     "EntryStatus",
     "LangStatus",

@@ -1,6 +1,7 @@
-"""The advisor inbox over HTTP without a browser: the real app (lifespan, middleware, CSRF, sessions)
-on SQLite, driven through httpx's ASGI transport. Claim, a lost claim race, another region's
-advisor, the audited transcript opening, transfer, and close with its checks."""
+"""The console over HTTP without a browser: the real app (lifespan, middleware, CSRF, sessions) on SQLite,
+driven through httpx's ASGI transport. The inbox: claim, a lost claim race, another region's advisor,
+the audited transcript opening, transfer, and close with its checks; the editor: a draft validated,
+saved and audited."""
 
 from __future__ import annotations
 
@@ -164,3 +165,45 @@ async def test_actions_need_a_login_and_the_csrf_token(app: Any) -> None:
     assert forged.status_code == 403
     assert (await _conversation(db, conversation_id)).state == "waiting"
     await bea.client.aclose()
+
+
+async def _editor(app: Any, username: str = "edda") -> Advisor:
+    db: Database = app.state.runtime.db
+    async with db.transaction() as session:
+        account = await accounts.create_account(
+            session, username=username, password=PASSWORD, role="editor", display_name="Edda"
+        )
+    editor = Advisor(
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver"), account.id
+    )
+    await editor.get("/console/login")
+    assert (await editor.post("/console/login", {"username": username, "password": PASSWORD})).status_code == 303
+    await editor.get("/console/editor")
+    return editor
+
+
+async def test_editor_draft_is_validated_saved_and_audited(app: Any) -> None:
+    db: Database = app.state.runtime.db
+    editor = await _editor(app)
+    entry = "/console/editor/entries/dismissal-written-form"
+    page = await editor.get(f"{entry}?lang=en")
+    assert page.status_code == 200 and 'data-testid="entry-answer"' in page.text
+
+    # HTML in an answer is refused with the reason, and the form keeps what the editor typed
+    rejected = await editor.post(f"{entry}/text/de", {"title": "Kündigung per SMS", "answer": "<b>fett</b>"})
+    assert rejected.status_code == 422 and "Kündigung per SMS" in rejected.text and "plain text" in rejected.text
+    assert await _audit(db, "entry.draft") == []
+
+    saved = await editor.post(
+        f"{entry}/text/de",
+        {
+            "title": "Kündigung per SMS?",
+            "answer": "Eine SMS ist keine wirksame Kündigung.",
+            "questions": "sms\nwhatsapp",
+        },
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == f"{entry}?lang=de&notice=saved"
+    assert [e.target_id for e in await _audit(db, "entry.draft")] == ["dismissal-written-form"]
+    workspace = await editor.get("/console/editor?state=draft")
+    assert "entry-link-dismissal-written-form" in workspace.text
+    await editor.client.aclose()
