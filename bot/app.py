@@ -14,22 +14,26 @@ import contextlib
 import gc
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot import events
 from bot.config import Settings, get_settings
+from bot.errors import ConfigError
 from bot.operations import operations_router
 from bot.services.channels import WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.handoff import OpeningHours
+from bot.services.logins import Logins
 from bot.services.outbox import TelegramHttpSender, TelegramOutbox
 from bot.services.throttling import create_throttle
-from bot.storage.db import Database
+from bot.storage.db import Database, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +49,27 @@ class Runtime:
     outbox: TelegramOutbox
     answers: Answerer | None
     telegram: Any = None  # bot.telegram.runtime.TelegramRuntime when a token is set
+    logins: Any = None  # bot.services.logins.Logins: the console's password checks and their brakes
 
 
 def telegram_enabled(settings: Settings) -> bool:
     """An empty TELEGRAM_BOT_TOKEN (as in .env.example) means "no Telegram", like an unset one."""
     token = settings.telegram_bot_token
     return token is not None and bool(token.get_secret_value().strip())
+
+
+WEBHOOK_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+
+
+def check_startup(settings: Settings) -> None:
+    """Refuse settings that would run insecurely (`ConfigError`, one line naming the fix).
+
+    A webhook URL without a secret is refused by the settings themselves (bot.config); here the
+    secret must also be one Telegram accepts, or set_webhook would fail only after the start.
+    """
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else None
+    if telegram_enabled(settings) and settings.webhook_url and secret and not WEBHOOK_SECRET_FORMAT.fullmatch(secret):
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters from A-Z a-z 0-9 _ - (Telegram's rule)")
 
 
 def load_answer_service(settings: Settings) -> Answerer | None:
@@ -69,14 +88,13 @@ def load_answer_service(settings: Settings) -> Answerer | None:
         return None
 
 
-async def _purge_periodically(conversations: ConversationService, retention_days: int, every: float) -> None:
-    """The retention promise of the privacy notice: closed conversations go after RETENTION_DAYS."""
-    from bot.services.privacy import PrivacyService
+async def _purge_periodically(db: Database, bus: events.EventBus, retention_days: int, every: float) -> None:
+    """The retention promise of the privacy notice: conversations go RETENTION_DAYS after their last activity."""
+    from bot.services import retention
 
-    privacy = PrivacyService(conversations)
     while True:
         try:
-            await privacy.purge(retention_days)
+            await retention.purge(db, retention_days, bus=bus)
         except Exception:  # a failed purge is retried next round; it must not stop the bot
             log.exception(json.dumps({"event": "retention_purge_failed"}))
         await asyncio.sleep(every)
@@ -97,6 +115,8 @@ async def _follow_index(bus: events.EventBus, conversations: ConversationService
 def create_app(settings: Settings | None = None, *, answers: Answerer | None = None) -> FastAPI:
     """Build the app. `answers` lets tests and benches share one loaded answer service."""
     settings = settings or get_settings()
+    check_startup(settings)
+    private_dir(settings.fairbot_data_dir)  # 0700: the database, the secret key and the index live there
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,12 +136,12 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
             reply_cache=ReplyCache(),
         )
-        runtime = Runtime(settings, db, bus, conversations, outbox, service)
+        runtime = Runtime(settings, db, bus, conversations, outbox, service, logins=Logins.from_settings(db, settings))
         app.state.runtime = runtime
         http_sender: TelegramHttpSender | None = None
         follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
         purger = asyncio.create_task(
-            _purge_periodically(conversations, settings.retention_days, every=3600.0), name="retention-purge"
+            _purge_periodically(db, bus, settings.retention_days, every=3600.0), name="retention-purge"
         )
         if telegram_enabled(settings):
             from bot.telegram.runtime import TelegramRuntime, create_bot, create_dispatcher
@@ -157,10 +177,18 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
                     await task
             if conversations.throttle is not None:
                 await conversations.throttle.close()
+            await runtime.logins.close()
             await bus.close()
             await db.dispose()
 
-    app = FastAPI(title="fairbot", lifespan=lifespan)
+    docs = settings.fairbot_api_docs  # a map of every route is for development, not for strangers
+    app = FastAPI(
+        title="fairbot",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
 
     if telegram_enabled(settings) and settings.webhook_url:
@@ -174,6 +202,9 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
     # One call adds the advisor console, the editor and the web chat at /chat; they reach the services
     # through `request.app.state.runtime` (conversations, db, bus, settings).
     include_console(app)
+    # Outermost: the client address and scheme every part below sees are the proxy's word only when
+    # the proxy is trusted (uvicorn's own proxy handling is off in `fairbot run`, so this is the one place).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 
@@ -200,4 +231,5 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
         port=port or settings.fairbot_port,
         log_config=log_config,
         log_level=settings.fairbot_log_level.lower(),
+        proxy_headers=False,  # the app's own ProxyHeadersMiddleware trusts TRUSTED_PROXIES only
     )

@@ -7,6 +7,7 @@ beyond presentation.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections import defaultdict
@@ -195,10 +196,51 @@ def _print_report(questions: list[dict], outputs: list[dict]) -> None:
 def run(host: str | None, port: int | None) -> None:
     """Serve the web chat and the console (http://127.0.0.1:8000); Telegram too when TELEGRAM_BOT_TOKEN is set."""
     from bot.app import serve
+    from bot.errors import ConfigError
 
     settings = get_settings()
-    settings.fairbot_data_dir.mkdir(parents=True, exist_ok=True)
-    serve(settings, host=host, port=port)
+    try:
+        serve(settings, host=host, port=port)
+    except ConfigError as error:  # settings the app refuses to run with (bot.app.check_startup)
+        raise InvalidSettings(error.message) from None
+
+
+@main.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Purge as if today were DATE (YYYY-MM-DD); default today.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge(as_of: dt.datetime | None, dry_run: bool) -> None:
+    """Delete conversations and people past RETENTION_DAYS of inactivity (the running bot does it hourly)."""
+    import asyncio
+
+    from bot import events
+    from bot.services import retention
+    from bot.storage.db import Database
+
+    settings = get_settings()
+    now = as_of.replace(tzinfo=dt.UTC) if as_of is not None else None
+
+    async def run() -> retention.PurgeCounts:
+        db = Database(settings.effective_database_url)
+        bus = events.create_event_bus(settings.redis_url)  # the console replicas drop the closed ones at once
+        try:
+            await db.migrate()
+            return await retention.purge(db, settings.retention_days, now=now, dry_run=dry_run, bus=bus)
+        finally:
+            await bus.close()
+            await db.dispose()
+
+    counts = asyncio.run(run())
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {counts.conversations} conversations ({counts.closed_first} closed first, still with an advisor), "
+        f"{counts.messages} messages, {counts.people} people; retention {settings.retention_days} days"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

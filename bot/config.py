@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     fairbot_region: str = "ni"
     fairbot_secret_key: SecretStr | None = None  # console session signing; generated into data dir if unset
     console_https_only: bool = False  # send the console/web-chat cookies only over HTTPS (set behind TLS)
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (comma list of addresses or networks, "*" for
+    # any). Their scheme decides the Secure cookies and HSTS, their client address the login brakes.
+    trusted_proxies: str = "127.0.0.1"
+    fairbot_api_docs: bool = False  # serve /docs, /redoc and /openapi.json (a map of every route: off in production)
 
     # Operations (bot/operations.py): /metrics exists only when a token is set, and answers only to
     # `Authorization: Bearer <token>`; /readyz reports the outbox stuck when a due call waits this long.
@@ -75,6 +79,11 @@ class Settings(BaseSettings):
     # Service profile (operator, contacts, privacy controller): a YAML file admins edit in the console;
     # FAIRBOT_SERVICE_<FIELD> variables override single fields (bot/services/service_profile.py).
     fairbot_service_profile: Path | None = None  # default: <data dir>/service-profile.yaml
+
+    # Console logins: failures braked per client address, and per typed name from one address
+    login_failures_per_address: int = Field(default=10, ge=1)
+    login_failures_per_name: int = Field(default=5, ge=1)
+    login_brake_minutes: float = Field(default=15.0, gt=0)
 
     # Logging: one JSON object per line on stderr; INFO never carries message text or personal data
     fairbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

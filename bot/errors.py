@@ -55,3 +55,9 @@ class InvalidInput(FairbotError):
 
 class Throttled(FairbotError):
     code = "throttled"
+
+
+class ConfigError(FairbotError):
+    """A combination of settings the app refuses to run with; the message names the setting and the fix."""
+
+    code = "config"

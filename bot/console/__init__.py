@@ -9,6 +9,8 @@ web chat's button memory (which wraps the web sender once the runtime exists).
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,6 +24,7 @@ def include_console(app: FastAPI) -> None:
     from bot.console.deps import Forbidden, LoginRequired
     from bot.console.security import SecurityHeadersMiddleware, load_secret_key
     from bot.console.web import STATIC_DIR, render
+    from bot.errors import FairbotError, NotFound
     from bot.services.editorial import Editorial
 
     settings = app.state.settings
@@ -71,3 +74,18 @@ def include_console(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, _exc: Forbidden) -> Response:
         return render(request, "error.html", {"message_key": "forbidden"}, status_code=403)
+
+    # An id that names nothing is a page that does not exist (404), on every route, never a 500.
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return render(request, "error.html", {"message": exc.message}, status_code=404)
+
+    @app.exception_handler(FairbotError)
+    async def _refused(request: Request, exc: FairbotError) -> Response:
+        return render(request, "error.html", {"message": exc.message}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if all(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return render(request, "error.html", {"message_key": "not_found"}, status_code=404)
+        return await request_validation_exception_handler(request, exc)

@@ -1,8 +1,9 @@
 """Login, logout and the console's language switch.
 
 Login rotates the session (clear, then set) so a session id fixed before login is
-useless after it, and answers every failure with the same message except the
-lock-out, which tells the advisor how long to wait.
+useless after it, and answers every failure with the same message (wrong name,
+wrong password, locked or disabled account alike); only the brake on this client
+address says how long to wait, which tells nothing about any account.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console.csrf import csrf_token, verify_csrf
-from bot.console.deps import SESSION_ACCOUNT, SESSION_EPOCH, CurrentAccount, DatabaseDep
+from bot.console.deps import SESSION_ACCOUNT, SESSION_EPOCH, CurrentAccount, runtime
 from bot.console.i18n import COOKIE, UI_LANGUAGES
 from bot.console.web import berlin, render
 from bot.services import accounts
+from bot.services.logins import LoginBraked
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 
@@ -42,23 +44,24 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 async def login(
     request: Request,
-    db: DatabaseDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/console/",
 ) -> Response:
-    failure: accounts.LoginFailed | None = None
-    async with db.transaction() as session:
-        try:
-            account = await accounts.authenticate(session, username, password)
-            account_id, epoch, role = account.id, account.session_epoch, account.role
-        except accounts.LoginFailed as error:
-            failure = error  # caught inside the transaction, so the failure counter is committed
-    if failure is not None:
-        until = berlin(failure.locked_until, "%H:%M") if failure.reason == "locked" else None
-        error_key = "login_locked" if until else "login_failed"
-        context = {"next": _safe_next(next), "error": error_key, "until": until}
-        return render(request, "login.html", context, status_code=401)
+    logins = runtime(request).logins
+    address = request.client.host if request.client else "unknown"
+    try:
+        account = await logins.log_in(username, password, address)
+    except (accounts.LoginFailed, LoginBraked) as failure:
+        # one message for a wrong name, a wrong password, a locked or a disabled account
+        braked = isinstance(failure, LoginBraked)
+        context = {
+            "next": _safe_next(next),
+            "error": "login_braked" if braked else "login_failed",
+            "until": berlin(failure.until, "%H:%M") if isinstance(failure, LoginBraked) else None,
+        }
+        return render(request, "login.html", context, status_code=429 if braked else 401)
+    account_id, epoch, role = account.id, account.session_epoch, account.role
     request.session.clear()
     request.session[SESSION_ACCOUNT] = account_id
     request.session[SESSION_EPOCH] = epoch
@@ -71,6 +74,11 @@ async def login(
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Ends the session here and on the server: the epoch bump voids every cookie issued before (a copy too)."""
+    account_id = request.session.get(SESSION_ACCOUNT)
+    if account_id:
+        async with runtime(request).db.transaction() as session:
+            await accounts.end_sessions(session, int(account_id), request.session.get(SESSION_EPOCH))
     request.session.clear()
     return RedirectResponse("/console/login", status_code=303)
 

@@ -1,35 +1,40 @@
 """Console accounts: creation, password checks with lock-out, roles, audit trail.
 
-Passwords are hashed with argon2id (argon2-cffi defaults). Failed logins are
-counted per account; after `MAX_FAILED_LOGINS` in a row the account is locked
-for `LOCKOUT`, so guessing a password from the login form is impractically slow
-while a forgetful advisor is only delayed. There is no default password: the
-first admin is created with `fairbot user add --role admin`.
+Passwords are hashed with argon2id (argon2-cffi defaults); the login itself
+(brakes, the check off the event loop) is `bot.services.logins`. Failed logins
+are counted per account; after `MAX_FAILED_LOGINS` from anywhere the account is
+locked for `LOCKOUT` (the brakes per address hold a single guesser long before).
+There is no default password: the first admin is created with
+`fairbot user add --role admin`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput
 from bot.storage.models import ROLES, Account, AuditEvent
 
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = 20  # from all addresses together; one address is braked after 5 (bot.services.logins)
 LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+# Words a guesser tries first here, added to zxcvbn's (English) lists: the organisation's and German favourites.
+DENY_WORDS = (
+    *("fairbot", "faire", "integration", "beratung", "berater", "beraterin", "konsole", "console", "admin"),
+    *("passwort", "kennwort", "geheim", "hallo", "willkommen", "sommer", "winter", "herbst", "schatz"),
+    *("fussball", "deutschland", "niedersachsen", "hannover", "berlin", "arbeit", "migration"),
+)
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
-_hasher = PasswordHasher()
+hasher = PasswordHasher()
 # verified against when the username is unknown, so response time does not reveal which accounts exist
-_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+DUMMY_HASH = hasher.hash("not-a-real-password-only-for-timing")
 
 
 class AccountError(InvalidInput):
@@ -60,22 +65,31 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value
 
 
-def hash_password(password: str) -> str:
-    check_password_strength(password)
-    return _hasher.hash(password)
+def hash_password(password: str, *context: str) -> str:
+    check_password_strength(password, *context)
+    return hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, *context: str) -> None:
+    """At least 12 characters and not guessable: zxcvbn's lists of common passwords, names and words are
+    the deny-list, with the account's own name and the organisation's words added (`context`)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
     if password.strip() != password:
         raise AccountError("password must not start or end with whitespace")
+    from zxcvbn import zxcvbn  # loads its word lists (~0.5 s) on first use: only where passwords are set
+
+    if zxcvbn(password[:100], user_inputs=[*DENY_WORDS, *(c for c in context if c)])["score"] < 3:
+        raise AccountError(
+            "password too easy to guess (a common password, a name or a word with digits): "
+            "use a passphrase of three or four unrelated words"
+        )
 
 
 def normalise_username(username: str) -> str:
@@ -108,7 +122,7 @@ async def create_account(
     account = Account(
         username=name,
         display_name=display_name.strip() or name,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, name, display_name),
         role=role,
         region=region,
         ui_lang=ui_lang if ui_lang in ("de", "en") else "de",
@@ -123,48 +137,25 @@ async def create_account(
     return account
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Account:
-    """Return the account or raise `LoginFailed`; counts failures and locks after too many."""
-    now = _now()
-    account = await get_by_username(session, username)
-    if account is None:
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
-        raise LoginFailed("unknown user")
-    locked_until = _aware(account.locked_until)
-    if locked_until is not None and locked_until > now:
-        await audit(session, account.id, "login.locked", "account", account.id, region=account.region)
-        raise LoginFailed("locked", locked_until)
-    try:
-        _hasher.verify(account.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        account.failed_logins = (account.failed_logins or 0) + 1
-        if account.failed_logins >= MAX_FAILED_LOGINS:
-            account.locked_until = now + LOCKOUT
-            account.failed_logins = 0
-            await audit(session, account.id, "login.lockout", "account", account.id, region=account.region)
-            raise LoginFailed("locked", account.locked_until) from None
-        await audit(session, account.id, "login.failed", "account", account.id, region=account.region)
-        raise LoginFailed("bad password") from None
-    if account.disabled:
-        raise LoginFailed("disabled")
-    account.failed_logins = 0
-    account.locked_until = None
-    account.last_login_at = now
-    if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = _hasher.hash(password)
-    await audit(session, account.id, "login.ok", "account", account.id, region=account.region)
-    return account
-
-
 async def set_password(session: AsyncSession, username: str, password: str) -> Account:
     account = await _require(session, username)
-    account.password_hash = hash_password(password)
+    account.password_hash = hash_password(password, account.username, account.display_name)
     account.failed_logins = 0
     account.locked_until = None
     account.session_epoch = (account.session_epoch or 0) + 1
     await audit(session, None, "account.passwd", "account", account.id, region=account.region)
     return account
+
+
+async def end_sessions(session: AsyncSession, account_id: int, epoch: int | None) -> None:
+    """Logout: every session of the account issued so far stops working (only if `epoch` is still current)."""
+    ended = await session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.session_epoch == epoch)
+        .values(session_epoch=Account.session_epoch + 1)
+    )
+    if ended.rowcount:  # type: ignore[attr-defined]
+        await audit(session, account_id, "logout", "account", account_id)
 
 
 async def set_disabled(session: AsyncSession, username: str, disabled: bool = True) -> Account:
@@ -189,7 +180,7 @@ async def list_accounts(session: AsyncSession, region: str | None = None) -> lis
             role=a.role,
             region=a.region,
             disabled=a.disabled,
-            locked=bool(_aware(a.locked_until) and _aware(a.locked_until) > now),  # type: ignore[operator]
+            locked=bool(aware(a.locked_until) and aware(a.locked_until) > now),  # type: ignore[operator]
         )
         for a in rows
     ]

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from bot.locales import t
+from bot.services import retention
 from bot.services.channels import Outgoing
 from bot.storage import repositories as repo
-from bot.storage.models import Conversation, OutboxItem, Person, ProcessedUpdate, utcnow
+from bot.storage.models import Conversation, OutboxItem, Person
 
 if TYPE_CHECKING:
     from bot.services.conversations import ConversationService
@@ -59,6 +60,7 @@ class PrivacyService:
             outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))
             staged = await sender.stage(session, [outgoing])
         self.conversations.forget(channel, external_id)
+        await self.db.checkpoint()
         await sender.flush(staged)
         for conversation_id in conversation_ids:
             await self.conversations.bus.publish(
@@ -69,26 +71,6 @@ class PrivacyService:
         return True
 
     async def purge(self, retention_days: int, now: dt.datetime | None = None) -> dict[str, int]:
-        """Remove closed conversations past retention, sent outbox rows and old update ids."""
-        now = now or utcnow()
-        cutoff = now - dt.timedelta(days=retention_days)
-        async with self.db.transaction() as session:
-            conversations = await session.execute(
-                delete(Conversation).where(Conversation.state == "closed", Conversation.closed_at < cutoff)
-            )
-            outbox = await session.execute(
-                delete(OutboxItem).where(
-                    OutboxItem.status.in_(("sent", "failed")),
-                    OutboxItem.created_at < now - dt.timedelta(days=1),
-                )
-            )
-            updates = await session.execute(
-                delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - dt.timedelta(days=7))
-            )
-        counts = {
-            "conversations": conversations.rowcount,  # type: ignore[attr-defined]
-            "outbox": outbox.rowcount,  # type: ignore[attr-defined]
-            "processed_updates": updates.rowcount,  # type: ignore[attr-defined]
-        }
-        log.info(json.dumps({"event": "retention_purge", **counts}))
-        return counts
+        """The retention purge (bot.services.retention) as of `now`: its counts."""
+        counts = await retention.purge(self.db, retention_days, now=now, bus=self.conversations.bus)
+        return counts.as_dict()

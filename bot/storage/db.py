@@ -9,6 +9,8 @@ migrate the exact database they use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -35,8 +37,34 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def private_dir(path: Path) -> Path:
+    """The data directory, created or tightened to 0700: it holds the database and the secret key."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # not ours to change: leave it as its owner set it
+            path.chmod(0o700)
+    return path
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The database file 0600 (SQLite gives its -wal and -shm files the database file's mode).
+
+    A missing folder is created 0700; an existing one is left alone (it may be /tmp): the data dir
+    itself is tightened by `private_dir` at start.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # an empty file is an empty database
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        part = path.with_name(name)
+        if part.exists() and part.stat().st_mode & 0o077:
+            with contextlib.suppress(PermissionError):
+                part.chmod(0o600)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # erased and purged rows are overwritten with zeros, not left readable in free pages of the file
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -46,9 +74,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(path))
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -121,6 +149,12 @@ class Database:
         pending_update.set(None)
         if not await claim_update(session, *claim):
             raise DuplicateUpdate(f"update {claim[1]} from {claim[0]} was already processed")
+
+    async def checkpoint(self) -> None:
+        """SQLite: move the WAL into the database file and empty it, so no old page image (erased text) stays."""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -65,6 +65,46 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# Stripped from every stored text (see CleanText): NUL and the other C0 controls but tab and newlines
+# (PostgreSQL rejects NUL), the bidi embeddings, overrides and isolates (U+202A-E, U+2066-9: they reorder
+# what the console shows, e.g. make "exe.txt" read "txt.exe"), and invisible characters that carry no
+# meaning in text (zero-width space, word joiner, invisible operators, BOM). Kept on purpose: U+200C/U+200D
+# (Persian needs the non-joiner, emoji sequences the joiner) and the plain LRM/RLM marks.
+_UNSAFE = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        0x0B,
+        0x0C,
+        *range(0x0E, 0x20),
+        0x7F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x200B,
+        0x180E,
+        *range(0x2060, 0x2065),
+        0xFEFF,
+    ]
+)
+
+
+def clean_text(value: str) -> str:
+    """`value` without the characters of `_UNSAFE`."""
+    return value.translate(_UNSAFE)
+
+
+class CleanText(TypeDecorator[str]):
+    """Text that is cleaned going in and coming out (rows stored before the cleaning are shown clean too)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else clean_text(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else clean_text(value)
+
+
 # JSON on every backend; JSONB would be nicer on PostgreSQL but nothing queries inside it.
 JSONType = JSON()
 
@@ -146,7 +186,7 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(4))  # in | out
     author: Mapped[str] = mapped_column(String(8))  # user | bot | advisor | system
     advisor_id: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(CleanText, default="")
     kind: Mapped[str] = mapped_column(String(16), default="text")  # text | photo | voice | document | ...
     attachment: Mapped[dict[str, Any] | None]  # e.g. {"file_id": ...} for media relayed to the advisor
     entry_id: Mapped[str | None] = mapped_column(String(128))
@@ -183,7 +223,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(CleanText)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -196,7 +236,7 @@ class Feedback(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"))
     helpful: Mapped[bool | None] = mapped_column(Boolean)  # None: an unanswered question (fallback)
-    question: Mapped[str] = mapped_column(Text, default="")
+    question: Mapped[str] = mapped_column(CleanText, default="")
     entry_id: Mapped[str | None] = mapped_column(String(128))
     lang: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -302,5 +342,5 @@ class CannedReply(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     language: Mapped[str] = mapped_column(String(8), index=True)
     title: Mapped[str] = mapped_column(String(128))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(CleanText)
     region: Mapped[str | None] = mapped_column(String(8))  # None = every region

@@ -3,7 +3,8 @@
 The dispatcher is built from the services it needs (no globals), so tests build
 the very same one and point the bot at the loopback emulator with
 `TELEGRAM_API_URL`. Webhook requests are checked against `WEBHOOK_SECRET` with a
-constant-time compare and answered only after the update was handled: if
+constant-time compare (webhook mode does not start without one), their bodies are
+capped at 1 MB, and they are answered only after the update was handled: if
 handling fails, Telegram redelivers, and the idempotency middleware makes that
 safe.
 """
@@ -110,10 +111,10 @@ class TelegramRuntime:
     async def start(self) -> None:
         await set_commands(self.bot)
         if self.webhook_mode:
-            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
+            assert self.settings.webhook_secret is not None  # create_app refuses webhook mode without one
             await self.bot.set_webhook(
                 url=self.settings.webhook_url or "",
-                secret_token=secret or None,
+                secret_token=self.settings.webhook_secret.get_secret_value(),
                 allowed_updates=self.dp.resolve_used_update_types(),
                 max_connections=self.settings.telegram_max_concurrent_updates,
             )
@@ -161,25 +162,47 @@ class TelegramRuntime:
         await self.dp.feed_update(self.bot, update)
 
 
+MAX_UPDATE_BYTES = 1 << 20  # Telegram's updates are a few KB; 1 MB is plenty, and caps what a stranger can send
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is (or says it is) larger than `limit`; chunked bodies are counted as read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 def webhook_router(get_runtime: Any, settings: Settings) -> APIRouter:
-    """POST endpoint for Telegram's webhook; `get_runtime()` returns the running TelegramRuntime."""
+    """POST endpoint for Telegram's webhook; `get_runtime()` returns the running TelegramRuntime.
+
+    Only requests carrying WEBHOOK_SECRET are read (create_app refuses webhook mode without one).
+    """
     router = APIRouter()
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else ""
-    expected = secret.encode() if secret else None
+    if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
+        raise ValueError("webhook mode needs WEBHOOK_SECRET")
+    expected = settings.webhook_secret.get_secret_value().encode()
 
     @router.post(settings.telegram_webhook_path, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
-        if expected is not None:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not hmac.compare_digest(given, expected):
-                log.warning(json.dumps({"event": "webhook_bad_secret"}))
-                return Response(status_code=401)
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            log.warning(json.dumps({"event": "webhook_bad_secret"}))
+            return Response(status_code=401)
         runtime = get_runtime()
         if runtime is None:
             return Response(status_code=503)
+        raw = await _read_capped(request, MAX_UPDATE_BYTES)
+        if raw is None:
+            log.warning(json.dumps({"event": "webhook_update_too_large"}))
+            return Response(status_code=413)
         try:
-            body = await request.json()
-            await runtime.feed_webhook(body)
+            await runtime.feed_webhook(json.loads(raw))
         except (ValueError, ValidationError):
             # A broken update can never succeed: acknowledge it so Telegram does not retry it forever.
             log.warning(json.dumps({"event": "webhook_bad_update"}))

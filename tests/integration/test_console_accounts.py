@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.services import accounts
+from bot.services.brakes import MemoryBrakes
+from bot.services.logins import Logins
 from bot.storage.db import Database
 from bot.storage.models import Account, AuditEvent
 
@@ -45,39 +48,57 @@ async def test_bad_input_is_refused_with_a_reason(db: Database) -> None:
             await accounts.create_account(session, username="BEA", password=PASSWORD)
 
 
-async def test_lockout_after_repeated_failures_then_unlock(db: Database) -> None:
+def _logins(db: Database, concurrent_checks: int = 1) -> Logins:
+    return Logins(db, MemoryBrakes(900), concurrent_checks=concurrent_checks)
+
+
+async def _fail(logins: Logins, name: str, password: str, address: str) -> str:
+    with pytest.raises(accounts.LoginFailed) as failure:
+        await logins.log_in(name, password, address)
+    return failure.value.reason
+
+
+async def test_lockout_after_failures_from_many_addresses_then_unlock(db: Database) -> None:
     await _add(db)
-    for attempt in range(accounts.MAX_FAILED_LOGINS):
-        async with db.transaction() as session:
-            with pytest.raises(accounts.LoginFailed) as failure:
-                await accounts.authenticate(session, "bea", "wrong-password")
-        expected = "locked" if attempt == accounts.MAX_FAILED_LOGINS - 1 else "bad password"
-        assert failure.value.reason == expected
-    async with db.transaction() as session:  # the right password is refused while locked
-        with pytest.raises(accounts.LoginFailed) as failure:
-            await accounts.authenticate(session, "bea", PASSWORD)
-    assert failure.value.reason == "locked"
-    assert failure.value.locked_until is not None
+    logins = _logins(db)
+    reasons = [await _fail(logins, "bea", "wrong-password", f"10.0.0.{n}") for n in range(accounts.MAX_FAILED_LOGINS)]
+    assert reasons == ["bad password"] * (accounts.MAX_FAILED_LOGINS - 1) + ["locked"]
+    assert await _fail(logins, "bea", PASSWORD, "10.0.1.1") == "locked"  # the right password is refused
     async with db.transaction() as session:  # the lock expires
         account = await accounts.get_by_username(session, "bea")
-        assert account is not None
+        assert account is not None and account.locked_until is not None
         account.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    async with db.transaction() as session:
-        account = await accounts.authenticate(session, "bea", PASSWORD)
-        assert account.failed_logins == 0 and account.locked_until is None
+    account = await logins.log_in("bea", PASSWORD, "10.0.1.1")
+    assert account.failed_logins == 0 and account.locked_until is None
     async with db.session() as session:
         actions = [e.action for e in (await session.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()]
-    assert "login.lockout" in actions and actions[-1] == "login.ok"
+    assert "login.lockout" in actions and "login.locked" in actions and actions[-1] == "login.ok"
+
+
+async def test_concurrent_failures_are_all_counted(db: Database) -> None:
+    """Finding 20: the counter is one UPDATE ... SET n = n + 1, so parallel failures cannot overwrite each other."""
+    await _add(db)
+    logins = _logins(db, concurrent_checks=8)
+    attempts = 8
+    reasons = await asyncio.gather(*(_fail(logins, "bea", "wrong", f"10.0.2.{n}") for n in range(attempts)))
+    assert reasons == ["bad password"] * attempts
+    async with db.session() as session:
+        account = await accounts.get_by_username(session, "bea")
+    assert account is not None and account.failed_logins == attempts
 
 
 async def test_unknown_user_and_disabled_account_fail_alike(db: Database) -> None:
     await _add(db)
     async with db.transaction() as session:
         await accounts.set_disabled(session, "bea")
-    for name in ("bea", "nobody"):
-        async with db.transaction() as session:
-            with pytest.raises(accounts.LoginFailed):
-                await accounts.authenticate(session, name, PASSWORD)
+    logins = _logins(db)
+    assert await _fail(logins, "bea", PASSWORD, "10.0.3.1") == "disabled"
+    assert await _fail(logins, "nobody", PASSWORD, "10.0.3.1") == "unknown user"
+    async with db.session() as session:
+        events = (await session.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()
+    unknown = [e for e in events if e.action == "login.unknown"]
+    assert len(unknown) == 1 and unknown[0].detail["ip"] == "10.0.3.1"
+    assert "nobody" not in str(unknown[0].detail)  # a digest only: a typed name may be a mistyped password
 
 
 async def test_password_change_bumps_the_session_epoch_and_unlocks(db: Database) -> None:
@@ -90,8 +111,7 @@ async def test_password_change_bumps_the_session_epoch_and_unlocks(db: Database)
     async with db.transaction() as session:
         account = await accounts.set_password(session, "bea", "another-long-password")
         assert account.session_epoch == before + 1
-    async with db.transaction() as session:
-        await accounts.authenticate(session, "bea", "another-long-password")
+    await _logins(db).log_in("bea", "another-long-password", "10.0.4.1")
 
 
 def test_cli_user_add_list_passwd_disable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,3 +136,15 @@ def test_cli_user_add_list_passwd_disable(tmp_path: Path, monkeypatch: pytest.Mo
     # no password on the command line: prompted twice when not from stdin
     prompted = runner.invoke(user, ["add", "cem"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert prompted.exit_code == 0, prompted.output
+
+
+@pytest.mark.parametrize(
+    "password", ["elevenchars", "password1234", "Passwort2024!", "qwertzuiop123", "Fairbot2024!", "bea123456789"]
+)
+async def test_short_and_common_passwords_are_refused(db: Database, password: str) -> None:
+    """Finding 14: at least 12 characters, and none a guesser tries first (common, the organisation's, the name)."""
+    async with db.transaction() as session:
+        with pytest.raises(accounts.AccountError, match=r"too short|too easy"):
+            await accounts.create_account(session, username="bea", password=password)
+    async with db.transaction() as session:  # a passphrase of unrelated words passes
+        await accounts.create_account(session, username="bea", password="tulpe-fahrrad-wolke-87")

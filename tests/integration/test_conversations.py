@@ -241,18 +241,3 @@ async def test_erasure_removes_the_person_and_everything_theirs(service: Convers
         assert await session.scalar(select(func.count()).select_from(Person)) == 0
         assert await session.scalar(select(func.count()).select_from(Message)) == 0
         assert await session.scalar(select(func.count()).select_from(Conversation)) == 0
-
-
-async def test_retention_purge_removes_old_closed_conversations_only(service: ConversationService) -> None:
-    import datetime as dt
-
-    old = await _handover(service, "p13")
-    await service.claim(old, 1)
-    await service.close(old, 1, "done")
-    open_one = await service.handle_incoming("web", "p14", "Wie hoch ist der Mindestlohn?", "de")
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=200)
-    counts = await PrivacyService(service).purge(retention_days=180, now=later)
-    assert counts["conversations"] == 1
-    async with service.db.session() as session:
-        remaining = (await session.scalars(select(Conversation.id))).all()
-    assert old not in remaining and open_one.conversation_id in remaining

@@ -1,0 +1,151 @@
+"""Console login: the password check off the event loop, brakes per address and name, uniform failures.
+
+The argon2 check costs ~0.3 s of CPU. It runs in a worker thread (argon2 releases the GIL),
+one at a time per process, and outside any database transaction, so logins (honest or
+not) never stall the web chat or hold SQLite's single writer. Failures are braked before
+that cost is paid: per client address and per (address, name). The name brake counts typed
+names, known or not, and every failure looks the same (message, and an argon2 check for
+unknown names too), so the login form does not tell which accounts exist. An attacker
+cannot lock an advisor out from elsewhere either: the brakes hold the attacker's address;
+the account itself locks only after `accounts.MAX_FAILED_LOGINS` failures from many
+addresses (its counter is one atomic UPDATE, so concurrent failures cannot race past it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+
+from bot.config import Settings
+from bot.services import accounts
+from bot.services.brakes import Brakes, create_brakes
+from bot.storage.db import Database
+from bot.storage.models import Account, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class LoginBraked(Exception):
+    """Too many failures from this address (or for this name from it): no password is checked until `until`."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__("braked")
+        self.until = until
+
+
+def _name_key(name: str) -> str:
+    """Typed names may be mistyped passwords: counters and the audit log keep only a digest."""
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+class Logins:
+    """Checks console passwords; one per process (its brakes and its one-at-a-time password check)."""
+
+    def __init__(
+        self, db: Database, brakes: Brakes, *, per_address: int = 10, per_name: int = 5, concurrent_checks: int = 1
+    ) -> None:
+        self.db = db
+        self.brakes = brakes
+        self.per_address = per_address
+        self.per_name = per_name
+        self._checks = asyncio.Semaphore(concurrent_checks)
+
+    @classmethod
+    def from_settings(cls, db: Database, settings: Settings) -> Logins:
+        brakes = create_brakes(settings.redis_url, 60.0 * settings.login_brake_minutes, "fairbot:logins:")
+        return cls(
+            db,
+            brakes,
+            per_address=settings.login_failures_per_address,
+            per_name=settings.login_failures_per_name,
+        )
+
+    async def close(self) -> None:
+        await self.brakes.close()
+
+    async def _braked_until(self, address: str, name_key: str) -> dt.datetime | None:
+        wait = 0.0
+        for key, limit in ((f"ip:{address}", self.per_address), (f"name:{address}:{name_key}", self.per_name)):
+            count, left = await self.brakes.count(key)
+            if count >= limit:
+                wait = max(wait, left)
+        return utcnow() + dt.timedelta(seconds=wait) if wait > 0 else None
+
+    async def _check(self, password_hash: str, password: str) -> bool:
+        async with self._checks:
+            try:
+                return await asyncio.to_thread(accounts.hasher.verify, password_hash, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
+
+    async def log_in(self, username: str, password: str, address: str) -> Account:
+        """The account, or `accounts.LoginFailed` (any reason, shown alike) or `LoginBraked`."""
+        name = username.strip().lower()[:64]
+        name_key = _name_key(name)
+        until = await self._braked_until(address, name_key)
+        if until is not None:
+            log.warning(json.dumps({"event": "login_braked"}))
+            raise LoginBraked(until)
+        async with self.db.session() as session:
+            account = await session.scalar(select(Account).where(Account.username == name))
+        ok = await self._check(account.password_hash if account else accounts.DUMMY_HASH, password)
+        now = utcnow()
+        locked_until = accounts.aware(account.locked_until) if account else None
+        locked = locked_until is not None and locked_until > now
+        if account is None or not ok or locked or account.disabled:
+            await self.brakes.add(f"ip:{address}")
+            await self.brakes.add(f"name:{address}:{name_key}")
+            reason = await self._record_failure(account, ok, locked, address, name_key)
+            raise accounts.LoginFailed(reason)
+        new_hash = None
+        if accounts.hasher.check_needs_rehash(account.password_hash):
+            new_hash = await asyncio.to_thread(accounts.hasher.hash, password)
+        async with self.db.transaction() as session:
+            values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+            if new_hash is not None:
+                values["password_hash"] = new_hash
+            await session.execute(update(Account).where(Account.id == account.id).values(**values))
+            await accounts.audit(session, account.id, "login.ok", "account", account.id, region=account.region)
+            account = await session.get(Account, account.id, populate_existing=True)
+        assert account is not None
+        await self.brakes.reset(f"name:{address}:{name_key}")
+        return account
+
+    async def _record_failure(
+        self, account: Account | None, password_ok: bool, locked: bool, address: str, name_key: str
+    ) -> str:
+        """One short transaction: the audit entry and, for a wrong password, the atomic failure count."""
+        async with self.db.transaction() as session:
+            if account is None:
+                await accounts.audit(session, None, "login.unknown", "account", "", ip=address, name=name_key)
+                return "unknown user"
+            region = account.region
+            if locked:
+                await accounts.audit(session, account.id, "login.locked", "account", account.id, region=region)
+                return "locked"
+            if password_ok:  # only a disabled account gets here with the right password
+                await accounts.audit(session, account.id, "login.disabled", "account", account.id, region=region)
+                return "disabled"
+            count = await session.scalar(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(failed_logins=Account.failed_logins + 1)
+                .returning(Account.failed_logins)
+            )
+            if (count or 0) >= accounts.MAX_FAILED_LOGINS:
+                locked_now = await session.execute(
+                    update(Account)
+                    .where(Account.id == account.id, Account.failed_logins >= accounts.MAX_FAILED_LOGINS)
+                    .values(failed_logins=0, locked_until=utcnow() + accounts.LOCKOUT)
+                )
+                if locked_now.rowcount:  # type: ignore[attr-defined]
+                    await accounts.audit(session, account.id, "login.lockout", "account", account.id, region=region)
+                    return "locked"
+            await accounts.audit(session, account.id, "login.failed", "account", account.id, region=region, ip=address)
+            return "bad password"

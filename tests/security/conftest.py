@@ -1,0 +1,103 @@
+"""The running app (lifespan, real answer service, SQLite or PostgreSQL) driven over HTTP in-process.
+
+httpx's ASGI transport speaks to the very app `fairbot run` serves, including its
+middlewares, so a test sees what a browser or an attacker would: status codes,
+headers, cookies. Each client has its own cookie jar and client address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.app import Runtime
+from bot.services import accounts
+from tests.e2e.harness import answer_service, make_settings
+from tests.e2e.harness import running_app as _running_app
+
+PASSWORD = "a-long-enough-password-42"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRF-Token": "([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def answers() -> Any:
+    return answer_service()
+
+
+def csrf_of(page: str) -> str:
+    match = CSRF.search(page)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+@dataclass
+class Site:
+    """The running app and a factory of HTTP clients (one cookie jar and client address each)."""
+
+    app: Any
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    def client(self, address: str = "203.0.113.7", base_url: str = "http://testserver") -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
+        client = httpx.AsyncClient(transport=transport, base_url=base_url)
+        self.clients.append(client)
+        return client
+
+    async def add_account(self, username: str, role: str = "advisor", password: str = PASSWORD) -> int:
+        async with self.runtime.db.transaction() as session:
+            account = await accounts.create_account(session, username=username, password=password, role=role)
+            return account.id
+
+    async def login(self, client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+        page = await client.get("/console/login")
+        form = {"username": username, "password": password, "csrf_token": csrf_of(page.text)}
+        return await client.post("/console/login", data=form)
+
+    async def chat(self, client: httpx.AsyncClient) -> str:
+        """Opens the web chat; returns the page's CSRF token."""
+        page = await client.get("/chat")
+        assert page.status_code == 200
+        return csrf_of(page.text)
+
+
+@contextlib.asynccontextmanager
+async def _site(settings: Any, answers: Any) -> AsyncIterator[Site]:
+    async with _running_app(settings, answers) as app:
+        site = Site(app)
+        try:
+            yield site
+        finally:
+            for client in site.clients:
+                await client.aclose()
+
+
+@pytest.fixture
+async def site(tmp_path: Path, answers: Any) -> AsyncIterator[Site]:
+    """The app on SQLite, with a fixed secret key and the message throttle out of the way."""
+    settings = make_settings(tmp_path, fairbot_secret_key="security-test-secret", throttle_messages=1000)
+    async with _site(settings, answers) as running:
+        yield running
+
+
+@pytest.fixture
+def make_site(tmp_path: Path, answers: Any) -> Any:
+    """`async with make_site(**settings) as site:` for tests that need other settings."""
+
+    def build(**overrides: Any) -> Any:
+        values = {"fairbot_secret_key": "security-test-secret", "throttle_messages": 1000, **overrides}
+        settings = make_settings(tmp_path, values.pop("database_url", None), **values)
+        return _site(settings, answers)
+
+    return build
