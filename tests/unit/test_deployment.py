@@ -107,8 +107,8 @@ def test_every_setting_compose_gives_the_app_exists() -> None:
 
 def test_volumes_for_database_index_and_model() -> None:
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["db"]["volumes"]
-    assert {"index:/data/index", "model:/data/models"} <= set(SERVICES["app"]["volumes"])
-    assert set(COMPOSE["volumes"]) >= {"pgdata", "index", "model", "caddy_data"}
+    assert {"data:/data", "index:/data/index", "model:/data/models"} <= set(SERVICES["app"]["volumes"])
+    assert set(COMPOSE["volumes"]) >= {"pgdata", "data", "index", "model", "caddy_data"}
     assert SERVICES["app"]["environment"]["FAIRBOT_DATA_DIR"] == "/data"
 
 
