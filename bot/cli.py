@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 from collections import defaultdict
 from typing import TYPE_CHECKING, TextIO
@@ -17,6 +18,7 @@ import click
 from pydantic import ValidationError
 
 from bot.config import get_settings, settings_error
+from bot.logs import configure_logging
 from bot.services.calculators.cli import deadline_group
 from bot.storage.cli import db_group
 from indexer.cli import index_group, kb_group
@@ -55,6 +57,8 @@ class _Commands(click.Group):
 @click.version_option(package_name="fairbot")
 def main() -> None:
     """fairbot – the counselling chatbot of Faire Integration."""
+    if not logging.getLogger().handlers:  # a host (pytest, an embedding program) may have configured its own
+        configure_logging(get_settings().fairbot_log_level)
 
 
 main.add_command(index_group)

@@ -13,7 +13,6 @@ privacy answer can never promise another period than the one the code applies.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -144,7 +143,7 @@ class ServiceProfileStore:
                 self._env = {name: getattr(env, name) for name in env.model_fields_set}
             except ValidationError as exc:
                 self._env = ProfileError(f"{ENV_PREFIX}* environment: {_explain(exc)}")
-                log.warning(json.dumps({"event": "service_profile_invalid", "error": str(self._env)[:300]}))
+                log.warning("service_profile_invalid", extra={"error": str(self._env)[:300]})
         if isinstance(self._env, ProfileError):
             raise self._env
         return dict(self._env)
@@ -173,7 +172,7 @@ class ServiceProfileStore:
         except (OSError, yaml.YAMLError, ValidationError, ProfileError) as exc:
             # A broken file must not break replies: the fields are left out until it is fixed.
             detail = _explain(exc) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
-            log.warning(json.dumps({"event": "service_profile_invalid", "path": str(self.path), "error": detail[:300]}))
+            log.warning("service_profile_invalid", extra={"path": str(self.path), "error": detail[:300]})
             return {}
 
     def profile(self) -> ServiceProfile:
@@ -183,7 +182,7 @@ class ServiceProfileStore:
         except ProfileError:  # invalid environment overrides: logged once, the file's values stand
             return ServiceProfile.model_validate(self.stored())
         except ValidationError as exc:
-            log.warning(json.dumps({"event": "service_profile_invalid", "error": _explain(exc)[:300]}))
+            log.warning("service_profile_invalid", extra={"error": _explain(exc)[:300]})
             return ServiceProfile.model_validate(self.stored())
 
     def values(self) -> dict[str, str]:
