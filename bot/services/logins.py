@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import json
 import logging
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -90,7 +89,7 @@ class Logins:
         name_key = _name_key(name)
         until = await self._braked_until(address, name_key)
         if until is not None:
-            log.warning(json.dumps({"event": "login_braked"}))
+            log.warning("login_braked")
             raise LoginBraked(until)
         async with self.db.session() as session:
             account = await session.scalar(select(Account).where(Account.username == name))

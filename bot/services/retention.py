@@ -12,7 +12,6 @@ cascades with it. Each run logs its counts and the cutoff, never an id or a text
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -127,15 +126,13 @@ async def purge(
     if not dry_run and counts.conversations + counts.people:
         await db.checkpoint()  # SQLite: no old page image of what went stays in the write-ahead log
     log.info(
-        json.dumps(
-            {
-                "event": "retention_purge",
-                "dry_run": dry_run,
-                "retention_days": retention_days,
-                "cutoff": cutoff.date().isoformat(),
-                **counts.as_dict(),
-            }
-        )
+        "retention_purge",
+        extra={
+            "dry_run": dry_run,
+            "retention_days": retention_days,
+            "cutoff": cutoff.date().isoformat(),
+            **counts.as_dict(),
+        },
     )
     if bus is not None and not dry_run and counts.conversations:
         for conversation_id in closed:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
+from bot.logs import JsonFormatter
 from bot.services import retention
 from bot.services.conversations import ConversationService
 from bot.storage.db import Database
@@ -73,7 +74,7 @@ async def test_a_purge_ten_years_ahead_leaves_nothing_of_anybody(
         for table in Base.metadata.sorted_tables:
             for row in (await session.execute(text(f'SELECT * FROM "{table.name}"'))).all():
                 assert "0151" not in str(row) and "Schmidt" not in str(row), table.name
-    logged = [json.loads(r.getMessage()) for r in caplog.records if "retention_purge" in r.getMessage()]
+    logged = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.getMessage() == "retention_purge"]
     assert logged and logged[-1]["people"] == 4 and logged[-1]["conversations"] == counts.conversations
     assert "Schmidt" not in caplog.text and "0151" not in caplog.text
 
