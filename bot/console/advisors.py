@@ -20,7 +20,7 @@ from bot.console.csrf import verify_csrf
 from bot.console.deps import CurrentAdvisor, InboxDep, runtime
 from bot.console.web import render
 from bot.errors import FairbotError
-from bot.services.inbox import NotVisible
+from bot.services.inbox import MIN_REASON, NotVisible, ReasonRequired
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 
@@ -73,14 +73,33 @@ async def inbox_events(request: Request, account: CurrentAdvisor) -> Response:
     return EventSourceResponse(_event_stream(request, events.QUEUE, "queue"), ping=SSE_PING_SECONDS)
 
 
+REASONED = "reasoned"  # session key: ids an admin opened with an audited reason (fragment and events follow)
+
+
+def _reasoned(request: Request, conversation_id: int) -> bool:
+    return conversation_id in request.session.get(REASONED, [])
+
+
 @router.get("/conversations/{conversation_id}")
 async def conversation_page(
-    request: Request, account: CurrentAdvisor, service: InboxDep, conversation_id: int, error: str | None = None
+    request: Request,
+    account: CurrentAdvisor,
+    service: InboxDep,
+    conversation_id: int,
+    error: str | None = None,
+    reason: str | None = None,
 ) -> Response:
     try:
-        context = await service.open_conversation(account, conversation_id)
+        context = await service.open_conversation(
+            account, conversation_id, reason=reason, reasoned=_reasoned(request, conversation_id)
+        )
     except NotVisible:
         return render(request, "error.html", {"message_key": "not_visible"}, status_code=404)
+    except ReasonRequired:
+        context = {"conversation_id": conversation_id, "too_short": reason is not None, "min": MIN_REASON}
+        return render(request, "inbox/reason.html", context, status_code=403)
+    if reason is not None and not _reasoned(request, conversation_id):
+        request.session[REASONED] = [*request.session.get(REASONED, [])[-19:], conversation_id]
     context["error"] = error
     return render(request, "inbox/conversation.html", context)
 
@@ -89,9 +108,9 @@ async def conversation_page(
 async def transcript_fragment(
     request: Request, account: CurrentAdvisor, service: InboxDep, conversation_id: int
 ) -> Response:
-    """Re-fetched on every conversation event; the audit entry was written when the page was opened."""
+    """Re-fetched on every conversation event; each showing is audited (`transcript.refresh`)."""
     try:
-        context = await service.transcript(account, conversation_id)
+        context = await service.transcript(account, conversation_id, reasoned=_reasoned(request, conversation_id))
     except NotVisible:
         return Response(status_code=404)
     return render(request, "inbox/_transcript.html", context)
@@ -102,7 +121,7 @@ async def conversation_events(
     request: Request, account: CurrentAdvisor, service: InboxDep, conversation_id: int
 ) -> Response:
     try:
-        await service.visible(account, conversation_id)
+        await service.visible(account, conversation_id, reasoned=_reasoned(request, conversation_id))
     except NotVisible:
         return Response(status_code=404)
     stream = _event_stream(request, events.conversation_topic(conversation_id), "conversation")

@@ -32,9 +32,20 @@ class NotVisible(NotFound):
     code = "not_visible"
 
 
+class ReasonRequired(FairbotError):
+    """An admin opens a conversation that was never handed over: only with a reason, written to the audit log."""
+
+    code = "reason_required"
+
+
+MIN_REASON = 10  # characters: "check" is not a reason
+
+
 def can_see(account: Account, conversation: Conversation) -> bool:
+    """Advisors: their region's queue and their own. Admins: every conversation the person agreed to hand over;
+    one that stayed with the bot is opened only with a reason (`Inbox.open_conversation`)."""
     if account.role == "admin":
-        return True
+        return conversation.consent_given_at is not None
     if conversation.region != account.region:
         return False
     return conversation.advisor_id == account.id or (
@@ -55,28 +66,59 @@ class Inbox:
         view = await self.conversations.queue(account.region, account.id)
         return {"waiting": view.waiting, "mine": view.mine, "now": dt.datetime.now(dt.UTC)}
 
-    async def visible(self, account: Account, conversation_id: int) -> Conversation:
-        """The conversation if this advisor may see it; `NotVisible` otherwise (also for a wrong id)."""
+    async def visible(self, account: Account, conversation_id: int, *, reasoned: bool = False) -> Conversation:
+        """The conversation if this advisor may see it; `NotVisible` otherwise (also for a wrong id).
+
+        `reasoned`: an admin already gave (and the audit log holds) a reason for this conversation.
+        """
         try:
             conversation = await self.conversations.get_conversation(conversation_id)
         except FairbotError:
             raise NotVisible("this conversation does not exist or is not yours to see") from None
-        if not can_see(account, conversation):
+        if not can_see(account, conversation) and not (account.role == "admin" and reasoned):
             raise NotVisible("this conversation does not exist or is not yours to see")
         return conversation
 
-    async def open_conversation(self, account: Account, conversation_id: int) -> dict[str, Any]:
-        """The conversation page; the opening is written to the audit log before anything is shown."""
-        conversation = await self.visible(account, conversation_id)
+    async def open_conversation(
+        self, account: Account, conversation_id: int, *, reason: str | None = None, reasoned: bool = False
+    ) -> dict[str, Any]:
+        """The conversation page; the opening is written to the audit log before anything is shown.
+
+        An admin opening a conversation without the person's consent to a hand-over must give a reason
+        (`ReasonRequired` until then); it is audited with the opening.
+        """
+        try:
+            conversation = await self.conversations.get_conversation(conversation_id)
+        except FairbotError:
+            raise NotVisible("this conversation does not exist or is not yours to see") from None
+        detail: dict[str, Any] = {}
+        if account.role == "admin" and not can_see(account, conversation) and not reasoned:
+            reason = (reason or "").strip()
+            if len(reason) < MIN_REASON:
+                raise ReasonRequired("this conversation was never handed over: say why you open it")
+            detail = {"without_consent": True, "reason": reason[:500]}
+        elif not can_see(account, conversation) and not (account.role == "admin" and reasoned):
+            raise NotVisible("this conversation does not exist or is not yours to see")
         async with self.db.transaction() as session:
             await accounts.audit(
-                session, account.id, "transcript.open", "conversation", conversation_id, region=conversation.region
+                session,
+                account.id,
+                "transcript.open",
+                "conversation",
+                conversation_id,
+                region=conversation.region,
+                **detail,
             )
         return await self.page(account, conversation)
 
-    async def transcript(self, account: Account, conversation_id: int) -> dict[str, Any]:
-        """The transcript fragment, re-fetched on every conversation event (the opening was audited)."""
-        return await self.page(account, await self.visible(account, conversation_id))
+    async def transcript(self, account: Account, conversation_id: int, *, reasoned: bool = False) -> dict[str, Any]:
+        """The transcript fragment, re-fetched on every conversation event: each showing is audited too."""
+        conversation = await self.visible(account, conversation_id, reasoned=reasoned)
+        async with self.db.transaction() as session:
+            await accounts.audit(
+                session, account.id, "transcript.refresh", "conversation", conversation_id, region=conversation.region
+            )
+        return await self.page(account, conversation)
 
     async def page(self, account: Account, conversation: Conversation) -> dict[str, Any]:
         core = self.conversations
@@ -131,6 +173,15 @@ class Inbox:
     async def transfer(self, account: Account, conversation_id: int, to_advisor: int) -> None:
         """Hand a conversation to a colleague, audited. The one place where a transfer is checked: the core
         refuses unless the conversation is in the human state and assigned to `account`."""
+        try:
+            conversation = await self.conversations.get_conversation(conversation_id)
+        except FairbotError:
+            raise NotVisible("this conversation does not exist") from None
+        if conversation.advisor_id == account.id:  # otherwise the core refuses (`NotAssigned`)
+            async with self.db.session() as session:
+                colleagues = await accounts.colleagues(session, conversation.region, exclude_id=account.id)
+            if to_advisor not in {a.id for a in colleagues}:  # any other id would strand the conversation
+                raise InvalidInput("choose an active advisor of this conversation's counselling centre")
         await self.conversations.transfer(conversation_id, account.id, to_advisor)
         async with self.db.transaction() as session:
             await accounts.audit(

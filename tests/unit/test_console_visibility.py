@@ -1,4 +1,4 @@
-"""Who may open which conversation: advisors their region's waiting queue and their own; admins all."""
+"""Who may open which conversation: advisors their region's waiting queue and their own; admins every handed-over one."""
 
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ def test_advisor_visibility(conversation: Conversation, visible: bool) -> None:
     assert can_see(_account("advisor"), conversation) is visible
 
 
-def test_admin_sees_everything() -> None:
+def test_admin_sees_every_handed_over_conversation_but_not_one_that_stayed_with_the_bot() -> None:
+    """Without the person's consent to a hand-over an admin needs a reason (bot.services.inbox.ReasonRequired)."""
+    import datetime as dt
+
     admin = _account("admin", region="ni", account_id=9)
-    for conversation in (_conversation("bot"), _conversation("human", 2, region="hb")):
-        assert can_see(admin, conversation)
+    handed_over = _conversation("human", 2, region="hb")
+    handed_over.consent_given_at = dt.datetime.now(dt.UTC)
+    assert can_see(admin, handed_over)
+    assert not can_see(admin, _conversation("bot"))
