@@ -130,7 +130,7 @@ async def try_question(
 
 @router.get("/editor/unanswered")
 async def unanswered(request: Request, account: CurrentEditor, desk: EditorDeskDep) -> Response:
-    return render(request, "editor/unanswered.html", await desk.unanswered_page())
+    return render(request, "editor/unanswered.html", await desk.unanswered_page(account))
 
 
 @router.post("/editor/unanswered/variant")

@@ -332,6 +332,11 @@ class EntryRevision(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     published_at: Mapped[dt.datetime | None]
+    # A draft made from an advisor's reply (and the drafts saved after it, until published) goes when
+    # that conversation goes (erasure, retention): it was copied out of a person's conversation.
+    source_conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
 
 
 class CannedReply(Base):

@@ -94,9 +94,15 @@ class EditorDesk:
             view = await self.editorial.revision_view(session, revision_id)
         return {"revision": view.revision, "older": view.older, "diff": view.diff}
 
-    async def unanswered_page(self) -> dict[str, Any]:
+    async def unanswered_page(self, viewer: Account) -> dict[str, Any]:
+        """The report of the viewer's region (admins: all), personal data redacted; each viewing audited."""
+        region = None if viewer.role == "admin" else viewer.region
+        async with self.db.transaction() as session:
+            items = await self.editorial.unanswered(session, region=region)
+            await accounts.audit(
+                session, viewer.id, "unanswered.view", "report", "unanswered", region=viewer.region, shown=len(items)
+            )
         async with self.db.session() as session:
-            items = await self.editorial.unanswered(session)
             rows = await self.editorial.workspace(session)
         entries_by_topic: dict[str, list[str]] = {}
         for row in rows:

@@ -55,6 +55,7 @@ async def mark_published(session: AsyncSession, author: Account, entry_id: str) 
         latest.state = REVISION_PUBLISHED
         latest.published_at = dt.datetime.now(dt.UTC)
         latest.author_id = latest.author_id or author.id
+    latest.source_conversation_id = None  # reviewed and published: editorial content, it stays if the person goes
     return latest, entry
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
 from bot.services.editorial.baseline import BaselineCache
+from bot.services.redaction import redact
 from bot.storage.models import REVISION_DRAFT, REVISION_PUBLISHED, Account, Conversation, EntryRevision, Message
 from knowledge.loader import dump_entry
 from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES, Entry, EntryText
@@ -87,7 +88,14 @@ async def current(session: AsyncSession, baseline: BaselineCache, entry_id: str)
 
 
 def add_revision(
-    session: AsyncSession, author: Account, entry_id: str, lang: str, data: dict[str, Any], note: str
+    session: AsyncSession,
+    author: Account,
+    entry_id: str,
+    lang: str,
+    data: dict[str, Any],
+    note: str,
+    *,
+    source_conversation_id: int | None = None,
 ) -> EntryRevision:
     data["id"] = entry_id
     revision = EntryRevision(
@@ -98,6 +106,7 @@ def add_revision(
         data=data,
         state=REVISION_DRAFT,
         note=note[:255],
+        source_conversation_id=source_conversation_id,
     )
     session.add(revision)
     return revision
@@ -128,7 +137,18 @@ async def save_draft(
     data.setdefault("texts", {})[lang] = text.model_dump(mode="json")
     if meta:
         data.update({k: v for k, v in meta.items() if k in ("topic", "reviewed", "valid_until", "sources")})
-    return add_revision(session, author, entry_id, lang, data, note or f"edit {lang}")
+    source = await _unpublished_source(session, entry_id)
+    return add_revision(session, author, entry_id, lang, data, note or f"edit {lang}", source_conversation_id=source)
+
+
+async def _unpublished_source(session: AsyncSession, entry_id: str) -> int | None:
+    """The conversation a still unpublished entry was drafted from: its next drafts go with it too."""
+    latest = await session.scalar(
+        select(EntryRevision).where(EntryRevision.entry_id == entry_id).order_by(EntryRevision.id.desc()).limit(1)
+    )
+    if latest is None or latest.state != REVISION_DRAFT:
+        return None
+    return latest.source_conversation_id
 
 
 async def add_question_variant(
@@ -142,9 +162,13 @@ async def add_question_variant(
     text = data.setdefault("texts", {}).get(lang)
     if text is None:
         raise InvalidInput(f"entry {entry_id} has no {lang} text yet: translate it first")
+    question = redact(question)  # it comes from a person's conversation (the unanswered report)
     if question not in text.setdefault("questions", []):
         text["questions"].append(question)
-    return add_revision(session, author, entry_id, lang, data, f"question variant ({lang})")
+    source = await _unpublished_source(session, entry_id)
+    return add_revision(
+        session, author, entry_id, lang, data, f"question variant ({lang})", source_conversation_id=source
+    )
 
 
 async def draft_from_reply(
@@ -170,6 +194,7 @@ async def draft_from_reply(
             .limit(1)
         )
         question = asked.text if asked else ""
+    question = redact(question or "")  # nothing of who asked leaves the conversation: not in the text, not in the id
     topic = (conversation.topic if conversation else None) or "other"
     base = re.sub(r"[^a-z0-9]+", "-", (question or "advisor-reply").lower()).strip("-")[:40] or "advisor-reply"
     entry_id = re.sub(r"-+", "-", f"draft-{base}-{message_id}".strip("-"))
@@ -183,11 +208,19 @@ async def draft_from_reply(
             lang: {
                 "title": (question or "Advisor reply")[:120],
                 "questions": [question] if question else [],
-                "answer": message.text,
+                "answer": redact(message.text),
             }
         },
     }
-    return add_revision(session, author, entry_id, lang, data, f"from advisor reply {message_id}")
+    return add_revision(
+        session,
+        author,
+        entry_id,
+        lang,
+        data,
+        f"from advisor reply {message_id}",
+        source_conversation_id=message.conversation_id,
+    )
 
 
 async def rollback(session: AsyncSession, author: Account, revision_id: int) -> EntryRevision:

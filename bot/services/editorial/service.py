@@ -59,8 +59,10 @@ class Editorial:
     async def revision_view(self, session: AsyncSession, revision_id: int) -> history.RevisionView:
         return await history.revision_view(session, self.cache, revision_id)
 
-    async def unanswered(self, session: AsyncSession, *, limit: int = 300) -> list[report.UnansweredItem]:
-        return await report.unanswered(session, self.cache, limit=limit)
+    async def unanswered(
+        self, session: AsyncSession, *, region: str | None = None, limit: int = 300
+    ) -> list[report.UnansweredItem]:
+        return await report.unanswered(session, self.cache, region=region, limit=limit)
 
     # ------------------------------------------------------------------ writing
     async def save_draft(

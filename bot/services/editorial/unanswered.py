@@ -1,5 +1,6 @@
 """The unanswered report: questions the bot could not answer or that people rated unhelpful, grouped by
-nearest topic and language, with the first advisor reply that could become an entry."""
+nearest topic and language, with the first advisor reply that could become an entry. Editors see their
+region's questions only, with phone numbers, addresses and given names redacted (bot.services.redaction)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.editorial.baseline import BaselineCache
+from bot.services.redaction import redact
 from bot.storage.models import Conversation, Feedback, Message
 
 
@@ -29,15 +31,16 @@ class UnansweredItem:
     advisor_reply: str | None = None
 
 
-async def unanswered(session: AsyncSession, cache: BaselineCache, *, limit: int = 300) -> list[UnansweredItem]:
-    rows = (
-        await session.scalars(
-            select(Feedback)
-            .where((Feedback.helpful.is_(False)) | (Feedback.helpful.is_(None)))
-            .order_by(Feedback.id.desc())
-            .limit(limit)
+async def unanswered(
+    session: AsyncSession, cache: BaselineCache, *, region: str | None = None, limit: int = 300
+) -> list[UnansweredItem]:
+    """The newest unanswered questions, of one region's conversations (None: all), with personal data redacted."""
+    query = select(Feedback).where((Feedback.helpful.is_(False)) | (Feedback.helpful.is_(None)))
+    if region is not None:
+        query = query.join(Conversation, Conversation.id == Feedback.conversation_id).where(
+            Conversation.region == region
         )
-    ).all()
+    rows = (await session.scalars(query.order_by(Feedback.id.desc()).limit(limit))).all()
     baseline_topics = {e.id: e.topic for e in (await cache.get()).values()}
     items: list[UnansweredItem] = []
     for row in rows:
@@ -57,7 +60,7 @@ async def unanswered(session: AsyncSession, cache: BaselineCache, *, limit: int 
         items.append(
             UnansweredItem(
                 feedback_id=row.id,
-                question=row.question,
+                question=redact(row.question),
                 lang=row.lang or "?",
                 topic=topic,
                 entry_id=row.entry_id,
@@ -65,7 +68,7 @@ async def unanswered(session: AsyncSession, cache: BaselineCache, *, limit: int 
                 created_at=row.created_at,
                 conversation_id=row.conversation_id,
                 advisor_reply_id=reply.id if reply else None,
-                advisor_reply=reply.text if reply else None,
+                advisor_reply=redact(reply.text) if reply else None,
             )
         )
     return items
