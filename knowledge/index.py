@@ -75,7 +75,7 @@ class BuildReport:
 
 def _text_key(model_id: str, query_side: bool, text: str) -> str:
     side = "q" if query_side else "p"
-    return hashlib.sha1(f"{model_id}\x00{side}\x00{text}".encode()).hexdigest()
+    return hashlib.sha1(f"{model_id}\x00{side}\x00{text}".encode(), usedforsecurity=False).hexdigest()
 
 
 class EmbeddingCache:
@@ -282,7 +282,9 @@ class IndexStore:
                     encoder.model_id,
                     previous_dir,
                 )
-            content = hashlib.sha1(json.dumps(manifest["entries"], sort_keys=True).encode()).hexdigest()[:8]
+            content = hashlib.sha1(
+                json.dumps(manifest["entries"], sort_keys=True).encode(), usedforsecurity=False
+            ).hexdigest()[:8]
             version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{content}"
             tmp_dir = self.root / VERSIONS / f".{version}.tmp"
             tmp_dir.mkdir(parents=True)

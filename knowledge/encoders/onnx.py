@@ -81,7 +81,7 @@ class OnnxEncoder:
     def _export(folder: Path) -> None:
         """torch.onnx in a child process, so this process never imports torch."""
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]))
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - this interpreter and a module of ours, no shell
             [sys.executable, "-m", "knowledge.model", "--onnx", str(folder)],
             env=env,
             capture_output=True,

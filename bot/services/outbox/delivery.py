@@ -202,7 +202,7 @@ class TelegramOutbox:
 
     def _backoff(self, attempt: int) -> float:
         delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return delay * (0.75 + random.random() / 2)  # jitter: don't retry every chat in the same instant
+        return delay * (0.75 + random.random() / 2)  # noqa: S311 - jitter, not a secret
 
     def _record(
         self,
