@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         await db.migrate()
         bus = events.create_event_bus(settings.redis_url)
         service = answers if answers is not None else await asyncio.to_thread(load_answer_service, settings)
-        outbox = TelegramOutbox(db, bus=bus)
+        outbox = TelegramOutbox(db, bus=bus, lease_seconds=settings.fairbot_outbox_lease_seconds)
         conversations = ConversationService(
             db,
             service,

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # `Authorization: Bearer <token>`; /readyz reports the outbox stuck when a due call waits this long.
     fairbot_metrics_token: SecretStr | None = None
     fairbot_outbox_stuck_seconds: float = Field(default=300.0, gt=0)
+    # A Telegram call staged by a replica that dies unsent is taken over by another one after this lease.
+    fairbot_outbox_lease_seconds: float = Field(default=120.0, ge=1.0)
 
     # Knowledge
     fairbot_entries_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
