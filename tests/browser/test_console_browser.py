@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from bot.locales import t
 from tests.browser.conftest import PASSWORD, LiveServer, login, screenshot
 
 pytestmark = pytest.mark.browser
@@ -264,9 +265,15 @@ def test_editor_publish_changes_the_bots_next_answer(new_page: Any, live_server:
     # the other process swaps to the new index on its next request, without a restart
     assert marker in other_process.respond(question).html
 
-    # the unanswered report lists what people asked without a good answer (none may exist yet)
+    # the unanswered report lists what people asked without a good answer: here, this person's next question
+    unanswered = "Wie backe ich einen Apfelkuchen mit Streuseln?"
+    assert other_process.respond(unanswered).action == "fallback"
+    chat_send(person, unanswered)
+    # the fallback reply is stored in the same transaction as the report's row: once it shows, the row is there
+    expect(person.get_by_test_id("chat-msg-bot").last).to_contain_text(t("fallback", "de"), timeout=60_000)
     editor.get_by_test_id("nav-unanswered").click()
-    expect(editor.locator("[data-testid=unanswered-group], [data-testid=unanswered-empty]").first).to_be_visible()
+    expect(editor.get_by_test_id("unanswered-item").filter(has_text=unanswered)).to_have_count(1)
+    expect(editor.get_by_test_id("unanswered-empty")).to_have_count(0)
     screenshot(editor, "editor-unanswered")
     # the "try a question" box shows the ranking with scores
     editor.goto("/console/editor/try")
@@ -329,10 +336,23 @@ def test_security_headers_and_csrf(new_page: Any, live_server: LiveServer) -> No
 
 
 def test_audit_log_records_transcript_openings(new_page: Any) -> None:
+    """An advisor opens a transcript (set up here, not left by an earlier test); the admin sees who opened which."""
+    advisor = new_page()
+    login(advisor, "berater2")
+    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
+    before = queue_ids(advisor)
+    hand_over(new_page(viewport=PHONE), "Mein Arbeitgeber zahlt mir den Urlaub nicht aus")
+    conversation_id = wait_new_queue_item(advisor, before)
+    advisor.goto(f"/console/conversations/{conversation_id}")
+    expect(advisor.get_by_test_id("conversation-state")).to_be_visible()
+
     admin = new_page(viewport=PHONE)
     login(admin, "admin")
     admin.goto("/console/audit?action=transcript.open")
-    expect(admin.get_by_test_id("audit-row").first).to_be_visible()
+    opened = admin.get_by_test_id("audit-row").filter(has_text=re.compile(rf"conversation {conversation_id}\b"))
+    expect(opened).to_have_count(1)
+    expect(opened).to_contain_text("berater2")
+    expect(opened).to_contain_text("transcript.open")
     screenshot(admin, "audit-phone")
 
 

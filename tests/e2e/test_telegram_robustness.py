@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.locales import t
 from bot.storage.models import Message, OutboxItem, ProcessedUpdate
 from tests.e2e.conftest import Bot
 from tests.e2e.harness import (
@@ -135,12 +136,27 @@ async def test_long_advisor_reply_is_split_at_4096(fairbot: Bot) -> None:
     assert "Satz 0 mit <Zeichen> & mehr." in joined and "Satz 249 mit <Zeichen> & mehr." in joined
 
 
-async def test_unknown_callback_data_and_html_in_questions(fairbot: Bot) -> None:
+async def test_html_in_a_question_is_text(fairbot: Bot) -> None:
+    """Markup in a question is plain text: the question is answered, stored as typed, and never comes back as markup."""
     emu = fairbot.emulator
     user = emu.add_user("Odd", "de")
-    await user.send("<b>Lohn</b> & <script>alert(1)</script> nicht gezahlt?")
+    question = "<b>Lohn</b> & <script>alert(1)</script> nicht gezahlt?"
+    await user.send(question)
+    reply = await emu.wait_for_reply(user, WAIT)  # the emulator refuses a reply whose HTML does not parse
+    assert reply.parse_mode == "HTML" and "alert(1)" not in reply.text and "<b>" not in reply.text
+    conversation = await _open_conversation(fairbot, user)
+    stored = await fairbot.runtime.conversations.transcript(conversation.id)
+    assert [(m.direction, m.text) for m in stored[:1]] == [("in", question)]
+    assert stored[1].direction == "out" and stored[1].action == "answer" and stored[1].entry_id
+
+
+async def test_forged_button_gets_the_polite_toast_and_changes_nothing(fairbot: Bot) -> None:
+    emu = fairbot.emulator
+    user = emu.add_user("Odd", "de")
+    await user.send("Mein Chef zahlt meinen Lohn nicht")
     reply = await emu.wait_for_reply(user, WAIT)
-    assert reply.text
+    conversation = await _open_conversation(fairbot, user)
+    before = [(m.id, m.text) for m in await fairbot.runtime.conversations.transcript(conversation.id)]
     query = {
         "id": "odd-1",
         "from": user.as_user(),
@@ -150,7 +166,20 @@ async def test_unknown_callback_data_and_html_in_questions(fairbot: Bot) -> None
     }
     emu.open_callback_query(user, query, reply.message_id)
     await emu.push_update("callback_query", query)
-    assert (await _toast(fairbot, user, 0)).text
+    assert (await _toast(fairbot, user, 0)).text == t("unknown_button", "de")
+    malformed = {**query, "id": "odd-2", "data": "consent:not-a-number:y"}  # a known kind, broken: the same toast
+    emu.open_callback_query(user, malformed, reply.message_id)
+    await emu.push_update("callback_query", malformed)
+    assert (await _toast(fairbot, user, 1)).text == t("unknown_button", "de")
+    await _quiet(fairbot, user)
+    after = await fairbot.runtime.conversations.transcript(conversation.id)
+    assert [(m.id, m.text) for m in after] == before
+    assert (await _open_conversation(fairbot, user)).state == conversation.state
+
+
+async def test_blank_and_longest_messages_get_replies(fairbot: Bot) -> None:
+    emu = fairbot.emulator
+    user = emu.add_user("Odd", "de")
     await user.send(" " * 3)  # whitespace only
     assert (await emu.wait_for_reply(user, WAIT)).text
     await user.send("x" * 4096)  # Telegram's maximum

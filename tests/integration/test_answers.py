@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -96,8 +97,18 @@ def test_fallback_offers_topics_and_an_advisor(service: AnswerService) -> None:
 
 
 def test_content_is_escaped(service: AnswerService) -> None:
-    reply = service.respond("<script>alert(1)</script> kündigung bekommen")
-    assert "<script>" not in reply.html
+    """What editors type is shown as text: markup-like characters in a title, an answer or a source stay visible."""
+    entry = service.retriever.index.entries["dismissal-written-form"]
+    text = entry.texts["de"].model_copy(
+        update={"title": "<script>alert(1)</script> & <b>Kündigung</b>", "answer": 'Lohn < 14 € & "Abfindung" > 0'}
+    )
+    source = entry.sources[0].model_copy(update={"title": "KSchG <§ 4> & Co"})
+    forged = entry.model_copy(update={"texts": {**entry.texts, "de": text}, "sources": [source]})
+    composed = service.compose_entry(forged, "de")
+    assert "<b>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;Kündigung&lt;/b&gt;</b>" in composed
+    assert "Lohn &lt; 14 € &amp; &quot;Abfindung&quot; &gt; 0" in composed
+    assert f'<a href="{html.escape(str(source.url), quote=True)}">KSchG &lt;§ 4&gt; &amp; Co</a>' in composed
+    assert set(re.findall(r"</?([a-z]+)", composed)) <= {"b", "i", "a"}  # only the composer's own tags
 
 
 def test_entry_for_topic_and_topic_titles(service: AnswerService) -> None:
