@@ -27,6 +27,7 @@ from bot import events
 from bot.config import Settings, get_settings
 from bot.errors import ConfigError
 from bot.operations import operations_router
+from bot.services.brakes import WebChatLimits
 from bot.services.channels import WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.handoff import OpeningHours
@@ -50,6 +51,7 @@ class Runtime:
     answers: Answerer | None
     telegram: Any = None  # bot.telegram.runtime.TelegramRuntime when a token is set
     logins: Any = None  # bot.services.logins.Logins: the console's password checks and their brakes
+    web_limits: Any = None  # bot.services.brakes.WebChatLimits: new chats and messages per client address
 
 
 def telegram_enabled(settings: Settings) -> bool:
@@ -136,7 +138,19 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
             reply_cache=ReplyCache(),
         )
-        runtime = Runtime(settings, db, bus, conversations, outbox, service, logins=Logins.from_settings(db, settings))
+        web_limits = WebChatLimits.create(
+            settings.redis_url, settings.web_chat_new_per_address, settings.web_chat_messages_per_address
+        )
+        runtime = Runtime(
+            settings,
+            db,
+            bus,
+            conversations,
+            outbox,
+            service,
+            logins=Logins.from_settings(db, settings),
+            web_limits=web_limits,
+        )
         app.state.runtime = runtime
         http_sender: TelegramHttpSender | None = None
         follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
@@ -178,6 +192,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             if conversations.throttle is not None:
                 await conversations.throttle.close()
             await runtime.logins.close()
+            await web_limits.close()
             await bus.close()
             await db.dispose()
 

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     # FAIRBOT_SERVICE_<FIELD> variables override single fields (bot/services/service_profile.py).
     fairbot_service_profile: Path | None = None  # default: <data dir>/service-profile.yaml
 
+    # Web chat: a session ends after this long without a visit (a shared phone shows the next person nothing);
+    # per client address at most this many new chats an hour and messages a minute (across its chats)
+    web_chat_idle_hours: float = Field(default=24.0, gt=0)
+    web_chat_new_per_address: int = Field(default=30, ge=1)
+    web_chat_messages_per_address: int = Field(default=60, ge=1)
+
     # Console logins: failures braked per client address, and per typed name from one address
     login_failures_per_address: int = Field(default=10, ge=1)
     login_failures_per_name: int = Field(default=5, ge=1)

@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response
-from itsdangerous import BadSignature, URLSafeSerializer
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import desc, select
 from sse_starlette.sse import EventSourceResponse
@@ -29,6 +29,8 @@ from bot.console.deps import DatabaseDep, runtime
 from bot.console.web import render, templates
 from bot.errors import FairbotError
 from bot.locales import t
+from bot.services.conversations import LANGUAGE_NAMES
+from bot.services.privacy import PrivacyService
 from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Message
 
@@ -75,19 +77,57 @@ def remember_web_buttons(sender: Any, memory: ButtonMemory) -> None:
     sender.flush = flush
 
 
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.console_secret, salt="fairbot-web-chat")
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.console_secret, salt="fairbot-web-chat-timed")
+
+
+def _idle_seconds(request: Request) -> int:
+    return max(1, int(request.app.state.settings.web_chat_idle_hours * 3600))
 
 
 def chat_session_id(request: Request) -> str | None:
+    """The visitor's session id; None without a cookie, with a forged one, or one idle too long (server-side)."""
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
     try:
-        value = _serializer(request).loads(raw)
-    except BadSignature:
+        value = _serializer(request).loads(raw, max_age=_idle_seconds(request))
+    except BadSignature:  # SignatureExpired too: the next person on a shared phone starts afresh
         return None
     return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+def _keep_session(request: Request, response: Response, sid: str) -> None:
+    """(Re)issue the cookie: every visit and message starts the idle period again."""
+    response.set_cookie(
+        COOKIE,
+        _serializer(request).dumps(sid),
+        max_age=_idle_seconds(request),
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.console_https_only or request.url.scheme == "https",
+    )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _toast(text: str, status_code: int = 200) -> HTMLResponse:
+    content = f'<span data-testid="chat-toast">{_escape(text)}</span>' if text else ""
+    return HTMLResponse(content, status_code=status_code)
+
+
+async def _begin(request: Request, sid: str, lang: str | None) -> HTMLResponse | None:
+    """Before a visitor's first message or press: the person is created now (GET /chat writes nothing),
+    with the greeting the page showed. A refusal when this address started too many chats this hour."""
+    async with runtime(request).db.session() as session:
+        if await repo.find_person(session, CHANNEL, sid) is not None:
+            return None
+    if not await runtime(request).web_limits.new_session(_address(request)):
+        return _toast(t("webchat_too_many_chats", lang or "en"), 429)
+    await runtime(request).conversations.start(CHANNEL, sid, lang)
+    return None
 
 
 def lang_hint(request: Request) -> str | None:
@@ -119,15 +159,29 @@ async def _log_messages(db: Any, sid: str) -> tuple[int | None, str, list[Messag
         return person.id, lang if lang in UI_LANGUAGES else "en", list(reversed(rows))
 
 
-def _render_log(request: Request, messages: list[Message], lang: str) -> Markup:
+def _greeting(lang: str) -> tuple[list[Message], dict[int, list[list[dict[str, str]]]]]:
+    """What a new visitor sees before writing: the /start greeting, shown, not stored (finding 10)."""
+    message = Message(id=0, direction="out", author="bot", text=t("start_choose_language", lang))
+    codes = list(UI_LANGUAGES)
+    rows = [[{"text": LANGUAGE_NAMES[c], "data": f"lang:{c}"} for c in codes[i : i + 2]] for i in range(0, 8, 2)]
+    return [message], {0: rows}
+
+
+def _render_log(
+    request: Request,
+    messages: list[Message],
+    lang: str,
+    shown_buttons: dict[int, list[list[dict[str, str]]]] | None = None,
+) -> Markup:
     """Rendered by the autoescaping template; bot HTML passes the Telegram allow-list sanitizer."""
     memory: ButtonMemory = request.app.state.web_buttons
     last_out = max((m.id for m in messages if m.direction == "out"), default=None)
     template = templates.get_template("chat/_log.html")
+    buttons = shown_buttons or {m.id: memory.get(m.id) for m in messages if m.id == last_out}
     return Markup(  # noqa: S704 - the autoescaping template's output
         template.render(
             messages=messages,
-            buttons={m.id: memory.get(m.id) for m in messages if m.id == last_out},
+            buttons=buttons,
             t=lambda key, **p: t(key, lang, **p),
             lang=lang,
             csrf=request.session.get("csrf", ""),
@@ -137,17 +191,13 @@ def _render_log(request: Request, messages: list[Message], lang: str) -> Markup:
 
 @router.get("/chat")
 async def chat_page(request: Request, db: DatabaseDep) -> Response:
-    sid = chat_session_id(request)
-    new = sid is None
-    if sid is None:
-        sid = secrets.token_urlsafe(24)
+    sid = chat_session_id(request) or secrets.token_urlsafe(24)
     hint = lang_hint(request)
-    service = runtime(request).conversations
     _pid, lang, messages = await _log_messages(db, sid)
-    if not messages:
-        await service.start(CHANNEL, sid, hint)
-        _pid, lang, messages = await _log_messages(db, sid)
     page_lang = lang if messages else (hint or "en")
+    shown = None
+    if not messages:  # nothing is stored for a visit: the person is created by the first message or press
+        messages, shown = _greeting(page_lang)
     response = render(
         request,
         "chat/chat.html",
@@ -155,18 +205,10 @@ async def chat_page(request: Request, db: DatabaseDep) -> Response:
             "chat_lang": page_lang,
             "dir": "rtl" if page_lang in RTL else "ltr",
             "ct": lambda key, **p: t(key, page_lang, **p),
-            "log_html": _render_log(request, messages, page_lang),
+            "log_html": _render_log(request, messages, page_lang, shown),
         },
     )
-    if new:
-        response.set_cookie(
-            COOKIE,
-            _serializer(request).dumps(sid),
-            max_age=90 * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.console_https_only or request.url.scheme == "https",
-        )
+    _keep_session(request, response, sid)
     return response
 
 
@@ -183,14 +225,22 @@ async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
     sid = chat_session_id(request)
     if sid is None:
         return HTMLResponse(status_code=409, content="reload the page")
+    hint = lang_hint(request)
+    if not await runtime(request).web_limits.message(_address(request)):
+        return _toast(t("throttled", hint or "en"), 429)
+    refused = await _begin(request, sid, hint)
+    if refused is not None:
+        return refused
     service = runtime(request).conversations
     toast = ""
     try:
-        await service.handle_incoming(CHANNEL, sid, text, lang_hint(request))
+        await service.handle_incoming(CHANNEL, sid, text, hint)
     except FairbotError as error:
         toast = error.message
     await _publish_refresh(request, sid)
-    return HTMLResponse(f'<span data-testid="chat-toast">{_escape(toast)}</span>' if toast else "")
+    response = _toast(toast)
+    _keep_session(request, response, sid)
+    return response
 
 
 @router.post("/chat/action")
@@ -198,13 +248,30 @@ async def action(request: Request, data: Annotated[str, Form()]) -> Response:
     sid = chat_session_id(request)
     if sid is None:
         return HTMLResponse(status_code=409, content="reload the page")
+    hint = lang_hint(request)
+    refused = await _begin(request, sid, hint)
+    if refused is not None:
+        return refused
     service = runtime(request).conversations
     try:
-        toast = await service.handle_action(CHANNEL, sid, data[:64], lang_hint(request))
+        toast = await service.handle_action(CHANNEL, sid, data[:64], hint)
     except FairbotError as error:
         toast = error.message
     await _publish_refresh(request, sid)
-    return HTMLResponse(f'<span data-testid="chat-toast">{_escape(toast)}</span>' if toast else "")
+    return _toast(toast or "")
+
+
+@router.post("/chat/forget")
+async def forget(request: Request) -> Response:
+    """ "End and forget this chat": everything stored about this visitor is erased, the cookie goes."""
+    sid = chat_session_id(request)
+    if sid is not None:
+        service = runtime(request).conversations
+        privacy = getattr(service, "privacy_service", None) or PrivacyService(service)
+        await privacy.erase(CHANNEL, sid, lang_hint(request) or "en")
+    response = RedirectResponse("/chat", status_code=303)
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax")
+    return response
 
 
 def _escape(text: str) -> str:
@@ -216,6 +283,11 @@ def _escape(text: str) -> str:
 async def _chat_stream(request: Request, sid: str) -> AsyncIterator[dict[str, str]]:
     db = runtime(request).db
     person_id, lang, _messages = await _log_messages(db, sid)
+    for _ in range(120):  # a new visitor: the person appears with the first message (GET /chat stores nothing)
+        if person_id is not None or await request.is_disconnected():
+            break
+        await asyncio.sleep(0.5)
+        person_id, lang, _messages = await _log_messages(db, sid)
     if person_id is None:
         return
     memory: ButtonMemory = request.app.state.web_buttons

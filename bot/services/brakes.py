@@ -1,4 +1,4 @@
-"""Counters that expire, for brakes on abuse: failed logins per address and per name, new chats per address.
+"""Counters that expire, for brakes on abuse: failed logins per address and per name, web chats per address.
 
 Unlike the message throttle (a fixed window that only counts), a brake is looked at before
 the costly work it guards (a password check) and counted only when that work failed. A
@@ -95,3 +95,37 @@ def create_brakes(redis_url: str | None, window_seconds: float, prefix: str = "f
     if redis_url:
         return RedisBrakes(redis_url, window_seconds, prefix)
     return MemoryBrakes(window_seconds)
+
+
+class WebChatLimits:
+    """Per client address: new web-chat sessions per hour, messages per minute (across its sessions)."""
+
+    def __init__(self, new_brakes: Brakes, message_brakes: Brakes, new_per_hour: int, messages_per_minute: int) -> None:
+        self.new_brakes = new_brakes
+        self.message_brakes = message_brakes
+        self.new_per_hour = new_per_hour
+        self.messages_per_minute = messages_per_minute
+
+    @classmethod
+    def create(cls, redis_url: str | None, new_per_hour: int, messages_per_minute: int) -> WebChatLimits:
+        return cls(
+            create_brakes(redis_url, 3600.0, "fairbot:chat-new:"),
+            create_brakes(redis_url, 60.0, "fairbot:chat-messages:"),
+            new_per_hour,
+            messages_per_minute,
+        )
+
+    async def new_session(self, address: str) -> bool:
+        """Count a new chat from `address`; False when it has started too many this hour."""
+        if (await self.new_brakes.count(address))[0] >= self.new_per_hour:
+            return False
+        await self.new_brakes.add(address)
+        return True
+
+    async def message(self, address: str) -> bool:
+        """Count a message from `address`; False when it sent too many this minute."""
+        return await self.message_brakes.add(address) <= self.messages_per_minute
+
+    async def close(self) -> None:
+        await self.new_brakes.close()
+        await self.message_brakes.close()

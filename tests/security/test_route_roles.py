@@ -31,6 +31,7 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/chat/send"): PUBLIC,
     ("POST", "/chat/action"): PUBLIC,
     ("GET", "/chat/events"): PUBLIC,
+    ("POST", "/chat/forget"): PUBLIC,
     ("GET", "/console/login"): PUBLIC,
     ("POST", "/console/login"): PUBLIC,
     ("POST", "/console/logout"): PUBLIC,
