@@ -72,6 +72,7 @@ LANGUAGE_NAMES = {
     "tr": "Türkçe",
     "fr": "Français",
 }
+MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers in the database
 MAX_STORED_TEXT = 8000  # longer input is cut (and the person told): nobody types more, a paste can
 MAX_RETRIEVAL_TEXT = 1000
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
@@ -742,6 +743,8 @@ class ConversationService:
     ) -> str | None:
         """A button press. Returns a short toast text (or None); unknown data gets a polite toast."""
         kind, _, rest = (data or "").partition(":")
+        if any(part.isdigit() and int(part) > MAX_DB_ID for part in rest.split(":")):
+            kind = "out-of-range"  # a forged id no row can have: the polite unknown-button answer, not a 500
         async with self._lock(channel, external_id):
             if kind == "lang" and rest in UI_LANGUAGES:
                 return await self._set_language(channel, external_id, rest)

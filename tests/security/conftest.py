@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,9 @@ import pytest
 
 from bot.app import Runtime
 from bot.services import accounts
-from tests.e2e.harness import answer_service, make_settings
+from tests.e2e.harness import answer_service, create_pg_database, drop_pg_database, make_settings
 from tests.e2e.harness import running_app as _running_app
+from tests.required import require_postgres
 
 PASSWORD = "a-long-enough-password-42"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRF-Token": "([^"]+)"')
@@ -101,3 +102,12 @@ def make_site(tmp_path: Path, answers: Any) -> Any:
         return _site(settings, answers)
 
     return build
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database per test module."""
+    require_postgres()
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)

@@ -110,3 +110,14 @@ async def test_the_data_dir_and_its_files_are_the_owners_only(make_site: Any, tm
         assert stat.S_IMODE(data.stat().st_mode) == 0o700
         assert modes["fairbot.db"] == 0o600 and modes["secret_key"] == 0o600, modes
         assert all(mode & 0o077 == 0 for name, mode in modes.items() if name.startswith("fairbot.db")), modes
+
+
+async def test_buttons_with_out_of_range_ids_get_the_polite_answer(make_site: Any, pg_url: str) -> None:
+    """Finding 13: `/chat/action` with a 24-digit id was a 500 (PostgreSQL's integers end at 2**63)."""
+    async with make_site(database_url=pg_url) as site:
+        visitor = site.client()
+        token = await site.chat(visitor)
+        assert (await visitor.post("/chat/send", data={"text": "Hallo", "csrf_token": token})).status_code == 200
+        for data in ("fb:" + "9" * 24 + ":1", "consent:" + "9" * 24 + ":y", "rate:" + "9" * 24 + ":3"):
+            response = await visitor.post("/chat/action", data={"data": data, "csrf_token": token})
+            assert response.status_code == 200 and "chat-toast" in response.text, data
