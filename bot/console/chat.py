@@ -29,6 +29,7 @@ from bot.console.deps import DatabaseDep, runtime
 from bot.console.web import render, templates
 from bot.errors import FairbotError
 from bot.locales import t
+from bot.services import data_export
 from bot.services.conversations import LANGUAGE_NAMES
 from bot.services.privacy import PrivacyService
 from bot.storage import repositories as repo
@@ -233,8 +234,12 @@ async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
         return refused
     service = runtime(request).conversations
     toast = ""
+    command = text.strip().lower().split(maxsplit=1)[0] if text.strip().startswith("/") else ""
     try:
-        await service.handle_incoming(CHANNEL, sid, text, hint)
+        if command in COMMANDS:  # as in Telegram: /privacy, /delete, /export are not questions
+            toast = await COMMANDS[command](request, sid, hint) or ""
+        else:
+            await service.handle_incoming(CHANNEL, sid, text, hint)
     except FairbotError as error:
         toast = error.message
     await _publish_refresh(request, sid)
@@ -259,6 +264,34 @@ async def action(request: Request, data: Annotated[str, Form()]) -> Response:
         toast = error.message
     await _publish_refresh(request, sid)
     return _toast(toast or "")
+
+
+async def _privacy(request: Request, sid: str, hint: str | None) -> str | None:
+    await runtime(request).conversations.privacy(CHANNEL, sid, hint)
+    return None
+
+
+async def _delete(request: Request, sid: str, hint: str | None) -> str | None:
+    await runtime(request).conversations.ask_delete(CHANNEL, sid, hint)  # "really?" with yes/no buttons
+    return None
+
+
+async def _export(request: Request, sid: str, hint: str | None) -> str | None:
+    return t("webchat_export_hint", hint or "en")
+
+
+COMMANDS = {"/privacy": _privacy, "/datenschutz": _privacy, "/delete": _delete, "/export": _export}
+
+
+@router.get("/chat/export")
+async def export(request: Request, db: DatabaseDep) -> Response:
+    """ "Download my data": everything stored about this visitor, as a file (GDPR Art. 15)."""
+    sid = chat_session_id(request)
+    data = await data_export.export_person(db, channel=CHANNEL, external_id=sid) if sid else None
+    if data is None:
+        return HTMLResponse(t("webchat_export_nothing", lang_hint(request) or "en"), status_code=404)
+    headers = {"content-disposition": f'attachment; filename="{data_export.file_name(data)}"'}
+    return Response(data_export.as_file(data), media_type="application/json; charset=utf-8", headers=headers)
 
 
 @router.post("/chat/forget")

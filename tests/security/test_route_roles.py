@@ -32,6 +32,7 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/chat/action"): PUBLIC,
     ("GET", "/chat/events"): PUBLIC,
     ("POST", "/chat/forget"): PUBLIC,
+    ("GET", "/chat/export"): PUBLIC,  # the visitor's own data, by their session cookie
     ("GET", "/console/login"): PUBLIC,
     ("POST", "/console/login"): PUBLIC,
     ("POST", "/console/logout"): PUBLIC,
@@ -63,6 +64,7 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/console/editor/canned"): EDITORS,
     ("POST", "/console/editor/canned/{reply_id}/delete"): EDITORS,
     ("GET", "/console/audit"): ADMINS,
+    ("GET", "/console/people/{person_id}/export"): ADMINS,
     ("GET", "/console/profile"): ADMINS,
     ("POST", "/console/profile"): ADMINS,
 }

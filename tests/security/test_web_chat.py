@@ -57,7 +57,7 @@ async def test_an_idle_session_ends_on_the_server(make_site: Any) -> None:
         assert (await _send(phone, await site.chat(phone), "Ich heiße Maria, mein Chef zahlt nicht")).status_code == 200
         assert "Maria" in (await phone.get("/chat")).text
         kept = dict(phone.cookies)
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(3.5)  # the signed time counts whole seconds
         later = site.client("203.0.113.60")
         later.cookies.update(kept)
         page = await later.get("/chat")
