@@ -1,26 +1,27 @@
 """Telegram throughput: simulated users write to the real bot through the loopback Bot API emulator.
 
 The bot runs as it does in production — `create_app` under uvicorn, in its own
-process, SQLite by default — once with long polling and once with a webhook.
-This process runs the emulator and the load: `--users` people each send
-`--messages` texts, open loop at `--rate` updates per second overall (a
-person's next message follows ~users/rate seconds after the previous one, so a
-slow bot shows up as latency, not as a politely lower offered load).
+process, SQLite by default — with long polling and/or a webhook. This process
+runs the emulator and the load: `--users` people each send `--messages`
+messages, open loop at `--rate` updates per second overall (a person's next
+message follows ~users/rate seconds after the previous one, so a slow bot shows
+up as latency, not as a politely lower offered load).
 
-Measured per mode and printed as JSON: achieved updates/s (all updates from the
+Every mode runs twice: with the realistic mix (`--unique-share`, default 0.75, of
+the messages are new questions; greetings, button presses and repeats the rest;
+bench/message_mix.py says where the texts come from) and with all-unique
+messages (every message a new question). The mix and its source are in the output.
+
+Measured per run and printed as JSON: achieved updates/s (all updates from the
 first send to the last reply), p50/p95/p99/max of update-to-reply latency (the
-emulator pushes the update → the emulator receives the bot's sendMessage),
-replies lost (no reply by the end of the drain time) and duplicated (more than
-one reply to one message), and the p95 latency per 5 s of sending (a warm-up
-or a stall shows there, not only in the overall p95).
+emulator pushes the update → the emulator receives the bot's sendMessage), also
+per message kind, replies lost (no reply by the end of the drain time) and
+duplicated (more than one reply to one message), the p95 latency per 5 s of
+sending (a warm-up or a stall shows there), the bot process's CPU time per
+update (less sensitive to other load on the machine than latency), its RSS, the
+load average before and after, and what the bot reports about its micro-batches.
 
-Message mix (reported in the output): users spread over eight languages, each
-sending frequent questions of its language (a greeting among them), the same
-texts many people send; `--unique-share` of the messages get a random number
-appended so they miss the bot's reply cache and run the full retrieval. No
-hand-over or emergency texts: those open a consent dialogue with two replies.
-
-Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 350 --modes polling,webhook]`;
+Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 150 --modes polling,webhook]`;
 add `--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test` to measure on PostgreSQL
 (each run creates and drops its own database on that server).
 """
@@ -32,6 +33,7 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
 import random
 import socket
 import statistics
@@ -47,39 +49,19 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench.message_mix import (  # noqa: E402
+    DEV_SET,
+    FREQUENT,
+    GREETINGS,
+    KINDS,
+    LANGUAGES,
+    OLD_HELDOUT,
+    Mix,
+    button_to_press,
+    is_consent_prompt,
+    load_mix,
+)
 from tests.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
-
-QUESTIONS: dict[str, list[str]] = {
-    "de": [
-        "hallo",
-        "Mein Chef zahlt meinen Lohn nicht",
-        "Wie hoch ist der Mindestlohn?",
-        "Ich wurde gekündigt, was kann ich tun?",
-        "Wie viele Stunden darf ich am Tag arbeiten?",
-        "Bekomme ich Lohn, wenn ich krank bin?",
-        "Brauche ich einen schriftlichen Arbeitsvertrag?",
-        "Wie viel Urlaub steht mir zu?",
-    ],
-    "en": [
-        "hi",
-        "My employer does not pay my salary",
-        "What is the minimum wage in Germany?",
-        "I got fired without notice",
-        "How many hours can I work per day?",
-    ],
-    "ru": [
-        "привет",
-        "Работодатель не платит зарплату",
-        "Какая минимальная зарплата в Германии?",
-        "Меня уволили, что делать?",
-    ],
-    "uk": ["привіт", "Роботодавець не платить мені зарплату", "Яка мінімальна зарплата?"],
-    "ar": ["مرحبا", "صاحب العمل لا يدفع راتبي", "ما هو الحد الأدنى للأجور؟"],
-    "fa": ["سلام", "کارفرما حقوق مرا نمی‌دهد", "حداقل دستمزد چقدر است؟"],
-    "tr": ["merhaba", "İşverenim maaşımı ödemiyor", "Asgari ücret ne kadar?"],
-    "fr": ["bonjour", "Mon employeur ne me paie pas", "Quel est le salaire minimum ?"],
-}
-
 
 SLICE_SECONDS = 5
 
@@ -122,14 +104,39 @@ def serve_bot() -> None:
 
         signal.signal(signal.SIGTERM, dump)
         atexit.register(dump)
-    uvicorn.run(
-        create_app(settings),
-        host="127.0.0.1",
-        port=settings.fairbot_port,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-    )
+    app = create_app(settings)
+    uvicorn.run(app, host="127.0.0.1", port=settings.fairbot_port, log_level="warning", access_log=False, lifespan="on")
+    stats_path = os.environ.get("FAIRBOT_BENCH_STATS")
+    answers = getattr(getattr(app.state, "runtime", None), "answers", None)
+    if stats_path and answers is not None and hasattr(answers, "batch_stats"):
+        Path(stats_path).write_text(json.dumps(answers.batch_stats()))
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_memory_mb(pid: int) -> dict[str, float]:
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {key: round(int(status[key].split()[0]) / 1024, 1) for key in ("VmRSS", "VmHWM") if key in status}
+
+
+def uptime_load() -> str:
+    """The load average as `uptime` prints it: how busy the shared machine was."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def latency_figures(latencies: list[float]) -> dict[str, float | None]:
+    return {
+        "p50": round(percentile(latencies, 50) * 1000, 1),
+        "p95": round(percentile(latencies, 95) * 1000, 1),
+        "p99": round(percentile(latencies, 99) * 1000, 1),
+        "max": round(max(latencies) * 1000, 1) if latencies else None,
+        "mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+    }
 
 
 async def wait_reply(emulator: Emulator, user: Any, count: int, timeout: float) -> None:
@@ -161,13 +168,13 @@ async def fresh_database(server_url: str | None, work: Path) -> AsyncIterator[st
         await _pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+async def run_mode(mode: str, mix: Mix, args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"fairbot-bench-{mode}-"))
     async with fresh_database(args.database_url, work) as database_url:
-        return await _run_mode(mode, args, work, database_url)
+        return await _run_mode(mode, mix, args, work, database_url)
 
 
-async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_url: str) -> dict[str, Any]:
+async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, database_url: str) -> dict[str, Any]:
     emulator = Emulator(record_calls=False)
     base_url = await emulator.start()
     port = free_port()
@@ -179,6 +186,7 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
         "FAIRBOT_PORT": str(port),
         "THROTTLE_MESSAGES": "1000",
         "FAIRBOT_SECRET_KEY": "bench-secret-key-not-for-production",  # required with PostgreSQL or Redis
+        "FAIRBOT_BENCH_STATS": str(work / "stats.json"),
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
@@ -194,33 +202,37 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
     )
     try:
         started = time.monotonic()
-        for lang, texts in QUESTIONS.items():  # proves the bot is up; fills its reply cache as a running day would
+        for lang in LANGUAGES:  # proves the bot is up; fills its reply cache as a running day would
             warm = emulator.add_user(f"Warmup-{lang}", lang)
-            for text in texts:
+            for text in [GREETINGS[lang], *FREQUENT[lang]]:
                 await warm.send(text)
                 await wait_reply(emulator, warm, len(warm.chat.bot_messages) + 1, timeout=600)
         startup_s = time.monotonic() - started
 
         rng = random.Random(42)
-        users = [
-            emulator.add_user(f"U{i}", rng.choice(["de", "en", "ru", "uk", "ar", "fa", "tr", "fr"]))
-            for i in range(args.users)
-        ]
+        users = [emulator.add_user(f"U{i}", rng.choice(LANGUAGES)) for i in range(args.users)]
         total = args.users * args.messages
-        sent_at: dict[tuple[int, int], float] = {}
-        unique = 0
+        sent_at: dict[tuple[int, int], tuple[float, str]] = {}
+        load_before = uptime_load()
+        cpu_before = process_cpu_seconds(process.pid)
         first_send = time.monotonic()
 
         async def send(i: int) -> None:
-            nonlocal unique
             user = users[i % args.users]
             k = i // args.users
-            text = rng.choice(QUESTIONS[user.language_code or "de"])
-            if rng.random() < args.unique_share:
-                text = f"{text} ({rng.randint(1, 10**9)})"
-                unique += 1
-            sent_at[(user.id, k)] = time.monotonic()
-            await user.send(text)
+            lang = user.language_code or "de"
+            kind = mix.kind()
+            mix.sent[kind] += 1
+            sent_at[(user.id, k)] = (time.monotonic(), kind)
+            if kind == "question":
+                await user.send(mix.question(lang))
+            elif kind == "greeting":
+                await user.send(GREETINGS[lang])
+            elif kind == "repeat":
+                await user.send(mix.rng.choice(FREQUENT[lang]))
+            else:
+                data = button_to_press(user.chat.bot_messages, mix.rng)
+                await (user.press(data=data) if data else user.send_command("topics"))
 
         for i in range(total):
             target = first_send + i / args.rate
@@ -232,27 +244,37 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
 
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline:
-            if all(len(u.chat.bot_messages) >= args.messages for u in users):
+            if all(sum(not is_consent_prompt(m) for m in u.chat.bot_messages) >= args.messages for u in users):
                 break
             await asyncio.sleep(0.1)
+        cpu_s = process_cpu_seconds(process.pid) - cpu_before
+        memory = process_memory_mb(process.pid)
         await asyncio.sleep(1.0)  # late duplicates would arrive now
 
         latencies: list[float] = []
+        by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
         by_slice: dict[int, list[float]] = {}  # latency by when the update was sent: shows a warm-up or a stall
-        lost = duplicated = 0
+        lost = duplicated = consent_prompts = 0
         last_reply = first_send
         for user in users:
             replies = [e for e in user.chat.events if e.kind == "bot_message"]
+            prompts = {m.message_id for m in user.chat.bot_messages if is_consent_prompt(m)}
+            consent_prompts += len(prompts)
+            replies = [e for e in replies if e.payload.get("message_id") not in prompts]
             lost += max(0, args.messages - len(replies))
             duplicated += max(0, len(replies) - args.messages)
             for k, event in enumerate(replies[: args.messages]):
-                latency = event.at - sent_at[(user.id, k)]
+                at, kind = sent_at[(user.id, k)]
+                latency = event.at - at
                 latencies.append(latency)
-                by_slice.setdefault(int((sent_at[(user.id, k)] - first_send) // SLICE_SECONDS), []).append(latency)
+                by_kind[kind].append(latency)
+                by_slice.setdefault(int((at - first_send) // SLICE_SECONDS), []).append(latency)
                 last_reply = max(last_reply, event.at)
         elapsed = last_reply - first_send
-        return {
+        result: dict[str, Any] = {
             "mode": mode,
+            "mix": "all-unique" if mix.question_share >= 1 else "realistic",
+            "new_question_share": mix.question_share,
             "users": args.users,
             "messages_per_user": args.messages,
             "updates": total,
@@ -260,19 +282,20 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
             "send_seconds": round(send_s, 2),
             "elapsed_seconds": round(elapsed, 2),
             "updates_per_second": round(total / elapsed, 1) if elapsed > 0 else None,
-            "latency_ms": {
-                "p50": round(percentile(latencies, 50) * 1000, 1),
-                "p95": round(percentile(latencies, 95) * 1000, 1),
-                "p99": round(percentile(latencies, 99) * 1000, 1),
-                "max": round(max(latencies) * 1000, 1) if latencies else None,
-                "mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
-            },
+            "latency_ms": latency_figures(latencies),
+            "latency_ms_by_kind": {kind: latency_figures(v) for kind, v in by_kind.items() if v},
             f"p95_ms_per_{SLICE_SECONDS}s_of_sending": [
                 round(percentile(by_slice[s], 95) * 1000) for s in sorted(by_slice)
             ],
             "lost": lost,
             "duplicated": duplicated,
-            "unique_texts_sent": unique,
+            "consent_prompts": consent_prompts,  # hand-overs and emergencies: a second message, not a duplicate
+            "sent_by_kind": dict(mix.sent),
+            # All the bot's threads, from the first send to the last reply, over every update.
+            "bot_cpu_ms_per_update": round(1000 * cpu_s / total, 2),
+            "bot_memory_mb": memory,
+            "load_before": load_before,
+            "load_after": uptime_load(),
             "startup_seconds": round(startup_s, 1),
             "database": "postgresql" if args.database_url else "sqlite",
             "redis": bool(args.redis_url),
@@ -284,27 +307,27 @@ async def _run_mode(mode: str, args: argparse.Namespace, work: Path, database_ur
         if process.poll() is None:
             process.kill()
         await emulator.stop()
+    stats = work / "stats.json"
+    if stats.exists():
+        result["micro_batches"] = json.loads(stats.read_text())
+    return result
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    paths = [args.dev, OLD_HELDOUT]
+    shares = sorted({args.unique_share, 1.0})
     results = []
+    described = {}
     for mode in args.modes.split(","):
-        results.append(await run_mode(mode.strip(), args))
+        for share in shares:
+            mix = load_mix(share, paths)
+            results.append(await run_mode(mode.strip(), mix, args))
+            described["all-unique" if share >= 1 else "realistic"] = mix.describe()
     return {
         "bench": "telegram-throughput",
         "cpus": os.cpu_count(),
-        "load_average_at_end": os.getloadavg(),
-        "message_mix": {
-            "distinct_texts": sum(len(v) for v in QUESTIONS.values()),
-            "languages": len(QUESTIONS),
-            "greetings_share": round(1 / statistics.fmean(len(v) for v in QUESTIONS.values()), 2),
-            "unique_share": args.unique_share,
-            "note": (
-                "users spread evenly over 8 languages, each writes texts of its language drawn uniformly "
-                "(a greeting is one of them); unique texts carry a random number and miss the reply cache"
-            ),
-        },
-        "targets": {"updates_per_second": 300, "p95_ms": 250, "lost": 0, "duplicated": 0},
+        "machine": platform.processor() or platform.machine(),
+        "message_mix": described,
         "results": results,
     }
 
@@ -314,8 +337,14 @@ def main() -> None:
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--rate", type=float, default=350.0, help="offered updates per second")
-    parser.add_argument("--unique-share", type=float, default=0.05)
+    parser.add_argument("--rate", type=float, default=150.0, help="offered updates per second")
+    parser.add_argument(
+        "--unique-share",
+        type=float,
+        default=0.75,
+        help="share of new questions in the realistic mix (all-unique, 1.0, is always measured too)",
+    )
+    parser.add_argument("--dev", type=Path, default=DEV_SET, help="the dev questions (JSON lines)")
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last replies")
     parser.add_argument("--modes", default="polling,webhook")
     parser.add_argument(
@@ -329,6 +358,8 @@ def main() -> None:
     if args.serve_bot:
         serve_bot()
         return
+    if not 0 <= args.unique_share <= 1:
+        parser.error("--unique-share is a share of the messages: 0 to 1")
     print(json.dumps(asyncio.run(main_async(args)), indent=2))
 
 
