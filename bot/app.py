@@ -28,11 +28,12 @@ from bot.config import Settings, get_settings
 from bot.errors import ConfigError
 from bot.operations import operations_router
 from bot.services.brakes import WebChatLimits
-from bot.services.channels import WebChatSender
+from bot.services.channels import ChannelSender, WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.handoff import OpeningHours
 from bot.services.logins import Logins
 from bot.services.outbox import TelegramHttpSender, TelegramOutbox
+from bot.services.privacy import PrivacyService
 from bot.services.throttling import create_throttle
 from bot.storage.db import Database, private_dir
 
@@ -127,16 +128,19 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         bus = events.create_event_bus(settings.redis_url)
         service = answers if answers is not None else await asyncio.to_thread(load_answer_service, settings)
         outbox = TelegramOutbox(db, bus=bus, lease_seconds=settings.fairbot_outbox_lease_seconds)
+        senders: dict[str, ChannelSender] = {"telegram": outbox, "web": WebChatSender(bus)}
+        privacy = PrivacyService(db, bus, senders)
         conversations = ConversationService(
             db,
             service,
             bus,
-            {"telegram": outbox, "web": WebChatSender(bus)},
+            senders,
             region=settings.fairbot_region,
             opening_hours=OpeningHours.parse(settings.fairbot_opening_hours),
             minutes_per_person=settings.handoff_minutes_per_person,
             throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
             reply_cache=ReplyCache(),
+            privacy=privacy,
         )
         web_limits = WebChatLimits.create(
             settings.redis_url, settings.web_chat_new_per_address, settings.web_chat_messages_per_address

@@ -12,32 +12,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import delete, select
 
+from bot.errors import InvalidInput
+from bot.events import EventBus
 from bot.locales import t
 from bot.services import retention
-from bot.services.channels import Outgoing
+from bot.services.channels import ChannelSender, Outgoing
 from bot.storage import repositories as repo
+from bot.storage.db import Database
 from bot.storage.models import Conversation, OutboxItem, Person
-
-if TYPE_CHECKING:
-    from bot.services.conversations import ConversationService
 
 log = logging.getLogger(__name__)
 
 
 class PrivacyService:
-    def __init__(self, conversations: ConversationService) -> None:
-        self.conversations = conversations
-        self.db = conversations.db
+    """Built before the conversation core and handed to it: it needs the database, the bus and the senders only."""
 
-    async def answer_delete(self, channel: str, external_id: str, confirmed: bool, lang_hint: str | None) -> str | None:
-        """The person pressed "delete" or "keep" under the confirmation question."""
-        async with self.db.session() as session:
-            person = await repo.find_person(session, channel, external_id)
-            lang = self.conversations._ui_lang(person, lang_hint) if person else (lang_hint or "en")
+    def __init__(self, db: Database, bus: EventBus, senders: Mapping[str, ChannelSender]) -> None:
+        self.db = db
+        self.bus = bus
+        self.senders = senders
+        # Told (channel, external id) after an erasure: caches keyed by the person drop them.
+        self.on_erased: list[Callable[[str, str], None]] = []
+
+    async def answer_delete(self, channel: str, external_id: str, confirmed: bool, lang: str) -> str:
+        """The person pressed "delete" or "keep" under the confirmation question; `lang` is their UI language."""
         if not confirmed:
             return t("delete_cancelled", lang)
         await self.erase(channel, external_id, lang)
@@ -45,7 +47,9 @@ class PrivacyService:
 
     async def erase(self, channel: str, external_id: str, lang: str = "en") -> bool:
         """Delete everything about one person; tells them so. False if there was nothing to delete."""
-        sender = self.conversations._sender(channel)
+        sender = self.senders.get(channel)
+        if sender is None:
+            raise InvalidInput(f"no sender for channel {channel!r}; configure it before sending")
         async with self.db.transaction() as session:
             person = await repo.find_person(session, channel, external_id)
             if person is None:
@@ -59,18 +63,19 @@ class PrivacyService:
             # person_id 0: the row must not point at the person it outlives
             outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))
             staged = await sender.stage(session, [outgoing])
-        self.conversations.forget(channel, external_id)
+        for forget in self.on_erased:
+            forget(channel, external_id)
         await self.db.checkpoint()
         await sender.flush(staged)
         for conversation_id in conversation_ids:
-            await self.conversations.bus.publish(
+            await self.bus.publish(
                 f"conversation:{conversation_id}", {"type": "erased", "conversation_id": conversation_id}
             )
-        await self.conversations.bus.publish("queue", {"type": "erased"})
+        await self.bus.publish("queue", {"type": "erased"})
         log.info(json.dumps({"event": "person_erased", "conversations": list(conversation_ids)}))
         return True
 
     async def purge(self, retention_days: int, now: dt.datetime | None = None) -> dict[str, int]:
         """The retention purge (bot.services.retention) as of `now`: its counts."""
-        counts = await retention.purge(self.db, retention_days, now=now, bus=self.conversations.bus)
+        counts = await retention.purge(self.db, retention_days, now=now, bus=self.bus)
         return counts.as_dict()

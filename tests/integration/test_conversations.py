@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from bot import events
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidState, NotAssigned
 from bot.services.conversations import ConversationService
-from bot.services.privacy import PrivacyService
 from bot.services.throttling import MemoryThrottle
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Feedback, Handoff, Message, Person
@@ -236,7 +235,7 @@ async def test_erasure_removes_the_person_and_everything_theirs(service: Convers
     conversation_id = await _handover(service, "p12")
     await service.claim(conversation_id, 5)
     await service.add_note(conversation_id, 5, "note")
-    assert await PrivacyService(service).erase("web", "p12", "de") is True
+    assert await service.privacy_service.erase("web", "p12", "de") is True
     async with service.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Person)) == 0
         assert await session.scalar(select(func.count()).select_from(Message)) == 0

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.services.privacy import PrivacyService
 from bot.storage.db import Database
 from bot.storage.models import Handoff, Message, Note
 from tests.e2e.harness import answer_service, web_conversations
@@ -53,7 +52,7 @@ async def test_erased_text_does_not_linger_in_the_sqlite_file(tmp_path: Path, an
         marker = "Meine Nummer ist 0151-MARKER-4242"
         await service.handle_incoming("web", "p-file", marker, "de")
         await service.handle_incoming("web", "p-keep", "Wie hoch ist der Mindestlohn?", "de")
-        assert await PrivacyService(service).erase("web", "p-file", "de")
+        assert await service.privacy_service.erase("web", "p-file", "de")
         for part in (path, path.with_name("fairbot.db-wal")):
             if part.exists():
                 assert b"MARKER-4242" not in part.read_bytes(), part.name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.services.privacy import PrivacyService
 from bot.services.redaction import redact
 from bot.storage.models import AuditEvent, Conversation, EntryRevision, Feedback, Handoff, Message
 from tests.security.conftest import Site, csrf_of
@@ -68,6 +67,6 @@ async def test_editors_see_their_region_redacted_and_drafts_go_with_the_conversa
     for personal in ("schmidt", "maria", "0151", "0511", "de89"):
         assert personal not in str(draft.data).lower() and personal not in draft.entry_id, personal
 
-    assert await PrivacyService(site.runtime.conversations).erase("web", "p-here", "de")
+    assert await site.runtime.conversations.privacy_service.erase("web", "p-here", "de")
     async with site.runtime.db.session() as session:
         assert await session.scalar(select(EntryRevision)) is None  # the draft went with the conversation

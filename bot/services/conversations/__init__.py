@@ -1,0 +1,239 @@
+"""The conversation core behind one façade, `ConversationService`: bot → waiting → human → closed, every channel alike.
+
+One service decides and stores; channels only carry text in and out. Its rooms:
+
+- `people`: finding and creating people and their open conversations (and a short cache of their state);
+- `incoming`: one inbound value object for every channel, and its stored form;
+- `answering`: the bot's turn (throttling, the danger middle band, group commit), with `replies`
+  (the answer service, cached) and `relay` (messages while a human has the chat);
+- `handover`: consent, queue, urgency, packet;
+- `advisor_desk`: claim, reply, note, transfer, close;
+- `outgoing`: what is sent and stored, in one transaction with the channel's outbox;
+- `prompts` (command replies), `feedback` (helpful, ratings) and `buttons` (what buttons carry).
+
+The route of one message: the channel builds an `Inbound` and calls `receive` →
+`answering` takes the person's lock, reads their state (`people`), retrieves
+(`replies`), and writes the message and the reply (`outgoing`, into storage
+and the channel's outbox) → after the commit the sender delivers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot import events
+from bot.locales import t
+from bot.services.channels import ChannelSender
+from bot.services.conversations.advisor_desk import AdvisorDesk
+from bot.services.conversations.answering import Answering
+from bot.services.conversations.buttons import LANGUAGE_NAMES
+from bot.services.conversations.feedback import Feedbacks
+from bot.services.conversations.handover import Handover, QueueItem, QueueView
+from bot.services.conversations.incoming import MAX_STORED_TEXT, Inbound, Incoming
+from bot.services.conversations.outgoing import Speaker, log_event
+from bot.services.conversations.people import UI_LANGUAGES, People
+from bot.services.conversations.prompts import Prompts
+from bot.services.conversations.relay import Relay
+from bot.services.conversations.replies import Answerer, Replies, ReplyCache
+from bot.services.handoff import OpeningHours
+from bot.services.privacy import PrivacyService
+from bot.services.throttling import Throttle
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Message, Note
+
+MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+__all__ = [
+    "LANGUAGE_NAMES",
+    "MAX_STORED_TEXT",
+    "UI_LANGUAGES",
+    "Answerer",
+    "ConversationService",
+    "Inbound",
+    "Incoming",
+    "QueueItem",
+    "QueueView",
+    "ReplyCache",
+]
+
+
+class ConversationService:
+    """The one entry of the core: the person's side (messages, commands, buttons) and the advisor's side."""
+
+    def __init__(
+        self,
+        db: Database,
+        answers: Answerer | None,
+        bus: events.EventBus,
+        senders: dict[str, ChannelSender],
+        *,
+        region: str = "ni",
+        opening_hours: OpeningHours | None = None,
+        minutes_per_person: int = 15,
+        throttle: Throttle | None = None,
+        reply_cache: ReplyCache | None = None,
+        privacy: PrivacyService | None = None,
+    ) -> None:
+        """`privacy` (erasure on request) is injected; by default one on the same database, bus and senders."""
+        self.db = db
+        self.answers = answers
+        self.bus = bus
+        self.senders = senders
+        self.region = region
+        self.opening_hours = opening_hours or OpeningHours.parse("Mo-Fr 09:00-17:00")
+        self.minutes_per_person = minutes_per_person
+        self.throttle = throttle
+        self.cache = reply_cache if reply_cache is not None else ReplyCache()
+        self.people = People(db, region)
+        self.speaker = Speaker(senders, bus)
+        self.replies = Replies(answers, self.cache)
+        self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person)
+        relay = Relay(db, self.people, self.speaker)
+        self.answering = Answering(db, self.people, self.speaker, self.replies, relay, self.handover, throttle)
+        self.prompts = Prompts(db, self.people, self.speaker, self.replies)
+        self.feedback = Feedbacks(db, self.speaker)
+        self.desk = AdvisorDesk(db, self.people, self.speaker)
+        self.privacy_service = privacy if privacy is not None else PrivacyService(db, bus, senders)
+        self.privacy_service.on_erased.append(self.people.forget)
+
+    def index_changed(self) -> None:
+        """A new index was published: cached replies and topic titles may be stale."""
+        self.replies.index_changed()
+
+    def forget(self, channel: str, external_id: str) -> None:
+        self.people.forget(channel, external_id)
+
+    # ================================================================ person side: messages
+    async def receive(self, inbound: Inbound) -> Incoming:
+        """One message from a person, on any channel: answer it, or relay it to the advisor."""
+        return await self.answering.take(inbound)
+
+    async def handle_incoming(
+        self,
+        channel: str,
+        external_id: str,
+        text: str | None,
+        lang_hint: str | None = None,
+        *,
+        kind: str = "text",
+        attachment: dict[str, Any] | None = None,
+        region: str | None = None,
+    ) -> Incoming:
+        """`receive` with the parts of an `Inbound` as arguments."""
+        inbound = Inbound.of(channel, external_id, text, lang_hint, kind=kind, attachment=attachment, region=region)
+        return await self.answering.take(inbound)
+
+    # ================================================================ person side: commands
+    async def start(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        """/start: language choice first, because everything after it is said in that language."""
+        await self.prompts.start(channel, external_id, lang_hint)
+
+    async def language_menu(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        await self.prompts.language_menu(channel, external_id, lang_hint)
+
+    async def topics(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        await self.prompts.topics(channel, external_id, lang_hint)
+
+    async def privacy(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        await self.prompts.privacy(channel, external_id, lang_hint)
+
+    async def ask_delete(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
+        await self.prompts.ask_delete(channel, external_id, lang_hint)
+
+    async def request_advisor(
+        self, channel: str, external_id: str, lang_hint: str | None = None, reason: str = "request"
+    ) -> None:
+        """The person asked for a human (command, button, or accepted fallback): ask consent first."""
+        await self.handover.request(channel, external_id, lang_hint, reason)
+
+    # ================================================================ person side: buttons
+    async def handle_action(
+        self, channel: str, external_id: str, data: str, lang_hint: str | None = None
+    ) -> str | None:
+        """A button press. Returns a short toast text (or None); unknown data gets a polite toast."""
+        kind, _, rest = (data or "").partition(":")
+        if any(part.isdigit() and int(part) > MAX_DB_ID for part in rest.split(":")):
+            kind = "out-of-range"  # a forged id no row can have: the polite unknown-button answer, not a 500
+        async with self.people.lock(channel, external_id):
+            if kind == "lang" and rest in UI_LANGUAGES:
+                return await self.prompts.set_language(channel, external_id, rest)
+            if kind == "topic" and rest:
+                return await self.prompts.topic_answer(channel, external_id, rest, lang_hint)
+            if kind == "topics":
+                await self.prompts.topics(channel, external_id, lang_hint)
+                return None
+            if kind == "fb":
+                try:
+                    message_id_text, value = rest.split(":")
+                    message_id = int(message_id_text)
+                except ValueError:
+                    return t_unknown(lang_hint)
+                return await self.feedback.helpful(channel, external_id, message_id, value == "1", lang_hint)
+            if kind == "adv":
+                reason = "fallback" if rest == "fallback" else "request"
+                await self.handover.request(channel, external_id, lang_hint, reason)
+                return None
+            if kind == "consent":
+                try:
+                    handoff_id_text, answer = rest.split(":")
+                    handoff_id = int(handoff_id_text)
+                except ValueError:
+                    return t_unknown(lang_hint)
+                return await self.handover.consent(channel, external_id, handoff_id, answer == "y", lang_hint)
+            if kind == "rate":
+                try:
+                    conversation_id_text, value = rest.split(":")
+                    conversation_id, rating = int(conversation_id_text), int(value)
+                except ValueError:
+                    return t_unknown(lang_hint)
+                return await self.feedback.rate(channel, external_id, conversation_id, rating, lang_hint)
+            if kind == "del":
+                lang = await self.people.lang_of(channel, external_id, lang_hint)
+                return await self.privacy_service.answer_delete(channel, external_id, rest == "y", lang)
+        log_event("unknown_button", channel=channel)
+        return t_unknown(await self.people.lang_of(channel, external_id, lang_hint))
+
+    # ================================================================ advisor side
+    async def queue(self, region: str, advisor_id: int | None = None) -> QueueView:
+        """Waiting conversations of a region (most urgent, longest waiting first) and the advisor's own."""
+        return await self.handover.queue(region, advisor_id)
+
+    async def handoff_packet(self, conversation_id: int) -> dict[str, Any] | None:
+        return await self.handover.packet(conversation_id)
+
+    async def get_conversation(self, conversation_id: int) -> Conversation:
+        return await self.desk.get_conversation(conversation_id)
+
+    async def claim(self, conversation_id: int, advisor_id: int) -> Conversation:
+        """Take a waiting conversation. Atomic: of two advisors claiming at once, exactly one wins."""
+        return await self.desk.claim(conversation_id, advisor_id)
+
+    async def advisor_reply(
+        self, conversation_id: int, advisor_id: int, text: str, *, wait_delivery: float = 0.0
+    ) -> Message:
+        """Send an advisor's text through the person's channel; returns the stored message."""
+        return await self.desk.reply(conversation_id, advisor_id, text, wait_delivery=wait_delivery)
+
+    async def add_note(self, conversation_id: int, advisor_id: int, text: str) -> Note:
+        return await self.desk.add_note(conversation_id, advisor_id, text)
+
+    async def notes(self, conversation_id: int) -> Sequence[Note]:
+        return await self.desk.notes(conversation_id)
+
+    async def transfer(self, conversation_id: int, from_advisor: int, to_advisor: int) -> Conversation:
+        return await self.desk.transfer(conversation_id, from_advisor, to_advisor)
+
+    async def close(self, conversation_id: int, advisor_id: int, outcome: str | None = None) -> Conversation:
+        """End the human part: the bot resumes and asks the person for a 1–5 rating."""
+        return await self.desk.close(conversation_id, advisor_id, outcome)
+
+    async def transcript(self, conversation_id: int) -> list[Message]:
+        return await self.desk.transcript(conversation_id)
+
+    async def person_history(self, person_id: int) -> list[Conversation]:
+        return await self.desk.person_history(person_id)
+
+
+def t_unknown(lang: str | None) -> str:
+    return t("unknown_button", lang or "en")
