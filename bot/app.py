@@ -103,11 +103,22 @@ async def _purge_periodically(db: Database, bus: events.EventBus, retention_days
         await asyncio.sleep(every)
 
 
-async def _follow_index(bus: events.EventBus, conversations: ConversationService, retry: float = 5.0) -> None:
-    """A published index invalidates cached replies in every replica; after a Redis outage it subscribes again."""
+async def _follow_index(
+    bus: events.EventBus, conversations: ConversationService, answers: Answerer | None, retry: float = 5.0
+) -> None:
+    """A published index invalidates cached replies in every replica and is loaded at once, so the first
+    person after a publish does not wait for the load (and /readyz, /metrics name the version served).
+    After a Redis outage it subscribes again."""
+    load = getattr(answers, "load_current_index", None)
     while True:
         try:
             async for _payload in bus.subscribe(events.INDEX):
+                if load is not None:
+                    try:
+                        await asyncio.to_thread(load)
+                    except Exception as exc:  # a broken version: keep serving the loaded one, say why
+                        log.error("index_load_failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+                # After the load: a reply computed meanwhile from the old index must not stay cached.
                 conversations.index_changed()
         except Exception as exc:  # Redis down or restarted: this replica must not stop following for good
             log.warning("index_follow_failed", extra={"error": type(exc).__name__})
@@ -157,7 +168,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         )
         app.state.runtime = runtime
         http_sender: TelegramHttpSender | None = None
-        follower = asyncio.create_task(_follow_index(bus, conversations), name="index-follower")
+        follower = asyncio.create_task(_follow_index(bus, conversations, service), name="index-follower")
         purger = asyncio.create_task(
             _purge_periodically(db, bus, settings.retention_days, every=3600.0), name="retention-purge"
         )

@@ -171,6 +171,10 @@ class AnswerService:
 
     # ------------------------------------------------------------------ public API
 
+    def load_current_index(self) -> None:
+        """Switch to the newest published index now (blocking: call it in a thread), not at the next message."""
+        self.retriever.reload_if_changed(force=True)
+
     def respond(
         self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, today: _dt.date | None = None
     ) -> Reply:

@@ -27,7 +27,7 @@ METRICS_TOKEN = "replica-metrics-token"
 SECRET_KEY = "replicas-share-this-secret-key"
 
 
-def test_data_dir() -> Path:
+def suite_data_dir() -> Path:
     """Where the suite's index and converted model live (scripts/test sets FAIRBOT_DATA_DIR)."""
     configured = os.environ.get("FAIRBOT_TEST_DATA_DIR") or os.environ.get("FAIRBOT_DATA_DIR")
     return Path(configured) if configured else PROJECT_ROOT / "var"
@@ -40,11 +40,14 @@ def replica_env(database_url: str, redis_url: str | None, **extra: str) -> dict[
         {
             "PYTHONPATH": str(PROJECT_ROOT),
             "DATABASE_URL": database_url,
-            "FAIRBOT_DATA_DIR": str(test_data_dir()),
+            "FAIRBOT_DATA_DIR": str(suite_data_dir()),
             "FAIRBOT_SECRET_KEY": SECRET_KEY,
             "FAIRBOT_METRICS_TOKEN": METRICS_TOKEN,
             "FAIRBOT_OPENING_HOURS": "Mo-Su 00:00-23:59",
             "FAIRBOT_LOG_LEVEL": "INFO",
+            # Every test person writes from 127.0.0.1, and the counters live in the Redis other suites use.
+            "WEB_CHAT_NEW_PER_ADDRESS": "100000",
+            "WEB_CHAT_MESSAGES_PER_ADDRESS": "100000",
         }
     )
     if redis_url:

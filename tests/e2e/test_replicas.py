@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -21,7 +23,7 @@ from bot.services import accounts
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Handoff, Message, Person, utcnow
 from tests.e2e.harness import create_pg_database, drop_pg_database
-from tests.e2e.replicas import Replica, replica_env, stop_all
+from tests.e2e.replicas import Replica, replica_env, stop_all, suite_data_dir
 from tests.required import REDIS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
@@ -58,8 +60,13 @@ def database_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def replicas(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Replica]]:
     """Started once for the module: each replica loads the model and the index (seconds of CPU)."""
-    env = replica_env(database_url, REDIS_URL)
     logs = tmp_path_factory.mktemp("replicas")
+    # A data directory of their own: a publish writes a new index version into it. The model is only read.
+    data_dir = logs / "data"
+    data_dir.mkdir()
+    shutil.copytree(suite_data_dir() / "index", data_dir / "index")
+    (data_dir / "models").symlink_to(suite_data_dir() / "models")
+    env = replica_env(database_url, REDIS_URL, FAIRBOT_DATA_DIR=str(data_dir))
     pair = [Replica("a", env, logs), Replica("b", env, logs)]
     for replica in pair:
         replica.start()
@@ -81,14 +88,14 @@ async def db(database_url: str, replicas: list[Replica]) -> AsyncIterator[Databa
     await database.dispose()
 
 
-async def _advisor(db: Database, replica: Replica, username: str) -> Browser:
+async def _advisor(db: Database, replica: Replica, username: str, role: str = "advisor") -> Browser:
     async with db.transaction() as session:
-        await accounts.create_account(session, username=username, password=PASSWORD, role="advisor", region="ni")
+        await accounts.create_account(session, username=username, password=PASSWORD, role=role, region="ni")
     browser = Browser(replica.url)
     await browser.get("/console/login")
     response = await browser.post("/console/login", {"username": username, "password": PASSWORD})
     assert response.status_code == 303, response.text
-    await browser.get("/console/inbox")
+    await browser.get("/console/editor" if role == "editor" else "/console/inbox")
     return browser
 
 
@@ -179,3 +186,81 @@ async def test_a_console_session_made_on_a_is_valid_on_b(replicas: list[Replica]
     on_b = Browser(b.url, cookies=on_a.client.cookies)
     inbox = await on_b.get("/console/inbox")
     assert inbox.status_code == 200 and "/console/login" not in str(inbox.url)
+
+
+class _EntryForm(HTMLParser):
+    """The values of the editor's entry form (id="entry-form"), as a browser would post them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._in_form = False
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._in_form = attr.get("id") == "entry-form"
+        elif self._in_form and tag == "input" and attr.get("name"):
+            self.values[attr["name"]] = attr.get("value", "")
+        elif self._in_form and tag == "textarea":
+            self._textarea = attr["name"]
+            self.values[self._textarea] = ""
+        elif self._in_form and tag == "select":
+            self._select = attr["name"]
+        elif self._select and tag == "option" and "selected" in attr:
+            self.values[self._select] = attr["value"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+async def _ask(replica: Replica, question: str) -> str:
+    person = Browser(replica.url)
+    await person.get("/chat")
+    assert (await person.post("/chat/send", {"text": question})).status_code == 200
+    return (await person.get("/chat")).text
+
+
+async def test_a_publish_on_a_makes_b_answer_from_the_new_index(replicas: list[Replica], db: Database) -> None:
+    a, b = replicas
+    question = "Mein Chef hat mir per WhatsApp gekündigt, ist das gültig?"
+    marker = "Geprüft über zwei Replikate:"
+    assert marker not in await _ask(b, question)
+    async with httpx.AsyncClient(base_url=b.url) as client:
+        before = (await client.get("/readyz")).json()["checks"]["index"]
+
+    editor = await _advisor(db, a, "redaktion", role="editor")
+    entry = "/console/editor/entries/dismissal-written-form"
+    form = _EntryForm()
+    form.feed((await editor.get(entry)).text)
+    assert form.values.get("title") and form.values.get("answer"), form.values
+    form.values["answer"] = f"{marker} {form.values['answer']}"
+    saved = await editor.post(f"{entry}/text/de", form.values)
+    assert saved.status_code == 303, saved.text[-2000:]
+    published = await editor.client.post(
+        f"{entry}/publish", data={"csrf_token": editor.token, "lang": "de"}, timeout=300
+    )
+    assert published.status_code == 303, published.text[-2000:]
+
+    # B was not asked to do anything: it follows the published index (shared index directory, Redis event),
+    # within moments (the event and the load race the first question).
+    published_at = time.monotonic()
+    while marker not in await _ask(b, question):
+        assert time.monotonic() - published_at < 10, "B still answers from the old index after 10 s"
+        await asyncio.sleep(0.2)
+    async with httpx.AsyncClient(base_url=b.url) as client:
+        after = (await client.get("/readyz")).json()["checks"]["index"]
+    async with httpx.AsyncClient(base_url=a.url) as client:
+        on_a = (await client.get("/readyz")).json()["checks"]["index"]
+    assert after != before and after == on_a
