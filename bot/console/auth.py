@@ -47,11 +47,12 @@ async def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/console/",
+    code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     logins = runtime(request).logins
     address = request.client.host if request.client else "unknown"
     try:
-        account = await logins.log_in(username, password, address)
+        account = await logins.log_in(username, password, address, code)
     except (accounts.LoginFailed, LoginBraked) as failure:
         # one message for a wrong name, a wrong password, a locked or a disabled account
         braked = isinstance(failure, LoginBraked)

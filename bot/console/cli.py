@@ -134,6 +134,29 @@ def passwd(username: str, password_stdin: bool) -> None:
     click.echo(f"password of {username} changed")
 
 
+@user.command("totp")
+@click.argument("username")
+@click.option("--disable", "turn_off", is_flag=True, help="Turn the second factor off again.")
+def totp(username: str, turn_off: bool) -> None:
+    """Require a code from an authenticator app at login (recommended for admins); prints the setup link.
+
+    Open the otpauth:// link on the phone (or type the secret into the app by hand). Every open
+    session of the account ends; from now on the login form's code field is required for it.
+    """
+    from bot.services import accounts
+
+    async def action(db: Database) -> str | None:
+        async with db.transaction() as session:
+            return await accounts.set_totp(session, username, not turn_off)
+
+    uri = _run(action)
+    if uri is None:
+        click.echo(f"second factor of {username} turned off")
+        return
+    secret = uri.split("secret=", 1)[1].split("&", 1)[0]
+    click.echo(f"second factor of {username} turned on; add it to the authenticator app:\n{uri}\nsecret: {secret}")
+
+
 @user.command("disable")
 @click.argument("username")
 @click.option("--enable", is_flag=True, help="Re-enable a disabled account instead.")

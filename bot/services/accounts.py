@@ -158,6 +158,20 @@ async def end_sessions(session: AsyncSession, account_id: int, epoch: int | None
         await audit(session, account_id, "logout", "account", account_id)
 
 
+async def set_totp(session: AsyncSession, username: str, enabled: bool = True) -> str | None:
+    """Turn the second factor on (a new secret: returns its otpauth:// URI for the authenticator app) or off."""
+    import pyotp
+
+    account = await _require(session, username)
+    account.totp_secret = pyotp.random_base32() if enabled else None
+    account.totp_last_step = None
+    account.session_epoch = (account.session_epoch or 0) + 1  # sessions from before end either way
+    await audit(session, None, "account.totp_on" if enabled else "account.totp_off", "account", account.id)
+    if account.totp_secret is None:
+        return None
+    return pyotp.TOTP(account.totp_secret).provisioning_uri(name=account.username, issuer_name="fairbot")
+
+
 async def set_disabled(session: AsyncSession, username: str, disabled: bool = True) -> Account:
     account = await _require(session, username)
     account.disabled = disabled

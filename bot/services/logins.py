@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import hmac
 import logging
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -83,8 +84,11 @@ class Logins:
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 return False
 
-    async def log_in(self, username: str, password: str, address: str) -> Account:
-        """The account, or `accounts.LoginFailed` (any reason, shown alike) or `LoginBraked`."""
+    async def log_in(self, username: str, password: str, address: str, code: str = "") -> Account:
+        """The account, or `accounts.LoginFailed` (any reason, shown alike) or `LoginBraked`.
+
+        `code`: the authenticator app's code, needed when the account has a second factor.
+        """
         name = username.strip().lower()[:64]
         name_key = _name_key(name)
         until = await self._braked_until(address, name_key)
@@ -97,7 +101,7 @@ class Logins:
         now = utcnow()
         locked_until = accounts.aware(account.locked_until) if account else None
         locked = locked_until is not None and locked_until > now
-        if account is None or not ok or locked or account.disabled:
+        if account is None or not ok or locked or account.disabled or not await self._second_factor(account, code):
             await self.brakes.add(f"ip:{address}")
             await self.brakes.add(f"name:{address}:{name_key}")
             reason = await self._record_failure(account, ok, locked, address, name_key)
@@ -116,10 +120,35 @@ class Logins:
         await self.brakes.reset(f"name:{address}:{name_key}")
         return account
 
+    async def _second_factor(self, account: Account, code: str) -> bool:
+        """No second factor set up, or a current code not used before (its time step is claimed atomically)."""
+        if not account.totp_secret:
+            return True
+        import pyotp
+
+        totp = pyotp.TOTP(account.totp_secret)
+        code = "".join(code.split())
+        now = utcnow()
+        for drift in (0, -1, 1):  # a clock up to one step off still works
+            moment = now + dt.timedelta(seconds=drift * totp.interval)
+            if code and hmac.compare_digest(totp.at(moment), code):
+                step = totp.timecode(moment)
+                async with self.db.transaction() as session:
+                    claimed = await session.execute(
+                        update(Account)
+                        .where(
+                            Account.id == account.id,
+                            (Account.totp_last_step.is_(None)) | (Account.totp_last_step < step),
+                        )
+                        .values(totp_last_step=step)
+                    )
+                return bool(claimed.rowcount)  # type: ignore[attr-defined]
+        return False
+
     async def _record_failure(
         self, account: Account | None, password_ok: bool, locked: bool, address: str, name_key: str
     ) -> str:
-        """One short transaction: the audit entry and, for a wrong password, the atomic failure count."""
+        """One short transaction: the audit entry and, for a wrong password or code, the atomic failure count."""
         async with self.db.transaction() as session:
             if account is None:
                 await accounts.audit(session, None, "login.unknown", "account", "", ip=address, name=name_key)
@@ -128,9 +157,11 @@ class Logins:
             if locked:
                 await accounts.audit(session, account.id, "login.locked", "account", account.id, region=region)
                 return "locked"
-            if password_ok:  # only a disabled account gets here with the right password
+            if password_ok and account.disabled:
                 await accounts.audit(session, account.id, "login.disabled", "account", account.id, region=region)
                 return "disabled"
+            # a wrong password, or the right one with a wrong second-factor code: both are guesses
+            action, reason = ("login.bad_code", "bad code") if password_ok else ("login.failed", "bad password")
             count = await session.scalar(
                 update(Account)
                 .where(Account.id == account.id)
@@ -146,5 +177,5 @@ class Logins:
                 if locked_now.rowcount:  # type: ignore[attr-defined]
                     await accounts.audit(session, account.id, "login.lockout", "account", account.id, region=region)
                     return "locked"
-            await accounts.audit(session, account.id, "login.failed", "account", account.id, region=region, ip=address)
-            return "bad password"
+            await accounts.audit(session, account.id, action, "account", account.id, region=region, ip=address)
+            return reason

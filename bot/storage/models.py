@@ -300,6 +300,10 @@ class Account(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # optional second factor (`fairbot user totp NAME`): the shared secret, and the last time step used, so
+    # a code seen over a shoulder or in a proxy log cannot be used again
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditEvent(Base):

@@ -148,3 +148,50 @@ async def test_short_and_common_passwords_are_refused(db: Database, password: st
             await accounts.create_account(session, username="bea", password=password)
     async with db.transaction() as session:  # a passphrase of unrelated words passes
         await accounts.create_account(session, username="bea", password="tulpe-fahrrad-wolke-87")
+
+
+async def test_a_second_factor_needs_a_fresh_code(db: Database) -> None:
+    """Finding 14 (optional TOTP): the right password alone no longer logs in; a code works once."""
+    import pyotp
+
+    await _add(db, "ada", role="admin")
+    async with db.transaction() as session:
+        uri = await accounts.set_totp(session, "ada")
+    assert uri is not None and uri.startswith("otpauth://totp/fairbot:ada?")
+    secret = uri.split("secret=", 1)[1].split("&", 1)[0]
+    logins = _logins(db)
+    assert await _fail(logins, "ada", PASSWORD, "10.0.5.1") == "bad code"  # no code
+    assert await _fail(logins, "ada", "wrong-password", "10.0.5.2") == "bad password"
+    code = pyotp.TOTP(secret).now()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    with pytest.raises(accounts.LoginFailed):
+        await logins.log_in("ada", PASSWORD, "10.0.5.4", wrong)
+    account = await logins.log_in("ada", PASSWORD, "10.0.5.5", code)
+    assert account.username == "ada"
+    assert await _fail_with_code(logins, "ada", PASSWORD, "10.0.5.6", code) == "bad code"  # a replay
+    async with db.transaction() as session:
+        assert await accounts.set_totp(session, "ada", False) is None
+    assert (await logins.log_in("ada", PASSWORD, "10.0.5.7")).username == "ada"
+
+
+async def _fail_with_code(logins: Logins, name: str, password: str, address: str, code: str) -> str:
+    with pytest.raises(accounts.LoginFailed) as failure:
+        await logins.log_in(name, password, address, code)
+    return failure.value.reason
+
+
+def test_cli_turns_the_second_factor_on_and_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.console.cli import user
+
+    monkeypatch.setenv("FAIRBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    runner = CliRunner()
+    assert (
+        runner.invoke(user, ["add", "ada", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n").exit_code == 0
+    )
+    on = runner.invoke(user, ["totp", "ada"])
+    assert on.exit_code == 0 and "otpauth://totp/fairbot:ada?secret=" in on.output and "secret: " in on.output
+    off = runner.invoke(user, ["totp", "ada", "--disable"])
+    assert off.exit_code == 0 and "turned off" in off.output
+    unknown = runner.invoke(user, ["totp", "nobody"])
+    assert unknown.exit_code == 2 and "no such user" in unknown.output
