@@ -31,7 +31,6 @@ from bot.errors import FairbotError
 from bot.locales import t
 from bot.services import data_export
 from bot.services.conversations import LANGUAGE_NAMES
-from bot.services.privacy import PrivacyService
 from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Message
 
@@ -300,8 +299,7 @@ async def forget(request: Request) -> Response:
     sid = chat_session_id(request)
     if sid is not None:
         service = runtime(request).conversations
-        privacy = getattr(service, "privacy_service", None) or PrivacyService(service)
-        await privacy.erase(CHANNEL, sid, lang_hint(request) or "en")
+        await service.privacy_service.erase(CHANNEL, sid, lang_hint(request) or "en")
     response = RedirectResponse("/chat", status_code=303)
     response.delete_cookie(COOKIE, httponly=True, samesite="lax")
     return response
