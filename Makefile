@@ -14,7 +14,7 @@ test:
 	@scripts/test
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 bench: install
 	.venv/bin/python -m bench.retrieval
