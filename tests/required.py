@@ -1,7 +1,7 @@
 """The outside services the suite needs: a missing one skips its tests locally and fails them under CI=true.
 
-A green CI must prove what it says, so in CI (`CI=true`) a missing Chromium, PostgreSQL or Redis is an
-error, not a skip. On a developer's machine the tests skip with the reason, which `-ra` (pyproject
+A green CI must prove what it says, so in CI (`CI=true`) a missing Chromium, PostgreSQL or Redis (or the
+../shared folder that CI lays beside the clone) is an error, not a skip. On a developer's machine the tests skip with the reason, which `-ra` (pyproject
 addopts) lists at the end of every run. Tests marked `postgres`, `redis` or `browser` are checked by
 tests/conftest.py before they run; fixtures that reach a service call these helpers directly too.
 """
@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import socket
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ _HINTS = {
     "postgres": "PostgreSQL is not reachable at {}:{} (start it, or point FAIRBOT_TEST_PG at one)".format(*PG_ADDRESS),
     "redis": "Redis is not reachable at {}:{} (start it, or point FAIRBOT_TEST_REDIS at one)".format(*REDIS_ADDRESS),
     "browser": "the Debian package chromium is not installed (apt-get install -y chromium)",
+    "shared": "the project's shared folder is not beside the checkout (../shared: eval sets, topics, api.json)",
 }
 
 
@@ -81,6 +83,13 @@ def require_chromium() -> str:
     if executable is None:
         missing("browser")
     return executable
+
+
+def require_shared(path: Path) -> Path:
+    """A file of the read-only ../shared folder, which CI lays beside every clone."""
+    if not path.exists():
+        missing("shared")
+    return path
 
 
 REQUIREMENTS = {"postgres": require_postgres, "redis": require_redis, "browser": require_chromium}

@@ -20,10 +20,10 @@ from bot.cli import main
 from bot.config import PROJECT_ROOT, Settings
 from bot.services.answers import AnswerService
 from tests.e2e.harness import answer_service
+from tests.required import require_shared
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SCORER = PROJECT_ROOT.parent / "shared" / "eval" / "score.py"
-needs_dev_set = pytest.mark.skipif(not DEV_SET.exists(), reason="../shared/eval is not beside the checkout")
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +144,10 @@ def test_eval_rejects_a_broken_line(tmp_path: Path) -> None:
     assert "q.jsonl:2: not JSON" in result.output
 
 
-@needs_dev_set
 def test_dev_set_quality_does_not_regress() -> None:
     """The scorer of ../shared reads `fairbot eval --json`; top-1 must stay at or above 0.90."""
+    require_shared(DEV_SET)
+    require_shared(SCORER)
     result = CliRunner().invoke(main, ["eval", str(DEV_SET), "--json"])
     assert result.exit_code == 0
     out = Path(PROJECT_ROOT / "var" / "dev-eval.jsonl")

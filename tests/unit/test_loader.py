@@ -13,6 +13,7 @@ from bot.cli import main
 from bot.config import PROJECT_ROOT
 from knowledge.loader import EntryErrors, dump_entry, load_entries, load_entries_with_errors, parse_entry
 from knowledge.topics import VENDORED_TOPICS, topic_ids
+from tests.required import require_shared
 
 EXAMPLE = PROJECT_ROOT / "knowledge" / "entries" / "dismissal" / "dismissal-three-week-deadline.yaml"
 SHARED_TOPICS = PROJECT_ROOT.parent / "shared" / "topics.yaml"
@@ -128,6 +129,6 @@ def test_kb_check_lists_expiring_and_unreviewed_entries(entries_dir: Path, monke
     assert "old: last reviewed 2025-01-10, more than 12 months ago" in result.output
 
 
-@pytest.mark.skipif(not SHARED_TOPICS.exists(), reason="../shared is not beside the checkout")
 def test_vendored_topics_match_the_shared_taxonomy() -> None:
-    assert VENDORED_TOPICS.read_text(encoding="utf-8") == SHARED_TOPICS.read_text(encoding="utf-8")
+    shared = require_shared(SHARED_TOPICS)
+    assert VENDORED_TOPICS.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
