@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
             reply_cache=ReplyCache(),
             privacy=privacy,
+            retention_days=settings.retention_days,
         )
         web_limits = WebChatLimits.create(
             settings.redis_url, settings.web_chat_new_per_address, settings.web_chat_messages_per_address

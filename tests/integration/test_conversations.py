@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot import events
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidState, NotAssigned
+from bot.services.channels import WebChatSender
 from bot.services.conversations import ConversationService
 from bot.services.throttling import MemoryThrottle
 from bot.storage.db import Database
@@ -240,3 +241,15 @@ async def test_erasure_removes_the_person_and_everything_theirs(service: Convers
         assert await session.scalar(select(func.count()).select_from(Person)) == 0
         assert await session.scalar(select(func.count()).select_from(Message)) == 0
         assert await session.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ar", "fa", "ru", "uk", "tr", "fr"])
+async def test_privacy_notice_quotes_the_purges_own_retention_period(db: Database, lang: str) -> None:
+    """The notice promises what the purge does: the period comes from the setting the purge uses."""
+    bus = events.MemoryEventBus()
+    svc = ConversationService(db, None, bus, {"web": WebChatSender(bus)}, retention_days=42)
+    await svc.privacy("web", "privacy-reader", lang)
+    async with db.session() as session:
+        texts = (await session.scalars(select(Message.text).where(Message.direction == "out"))).all()
+    notice = texts[-1]
+    assert "42" in notice and "{days}" not in notice

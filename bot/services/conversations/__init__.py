@@ -74,6 +74,7 @@ class ConversationService:
         throttle: Throttle | None = None,
         reply_cache: ReplyCache | None = None,
         privacy: PrivacyService | None = None,
+        retention_days: int = 180,
     ) -> None:
         """`privacy` (erasure on request) is injected; by default one on the same database, bus and senders."""
         self.db = db
@@ -91,7 +92,7 @@ class ConversationService:
         self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person)
         relay = Relay(db, self.people, self.speaker)
         self.answering = Answering(db, self.people, self.speaker, self.replies, relay, self.handover, throttle)
-        self.prompts = Prompts(db, self.people, self.speaker, self.replies)
+        self.prompts = Prompts(db, self.people, self.speaker, self.replies, retention_days)
         self.feedback = Feedbacks(db, self.speaker)
         self.desk = AdvisorDesk(db, self.people, self.speaker)
         self.privacy_service = privacy if privacy is not None else PrivacyService(db, bus, senders)

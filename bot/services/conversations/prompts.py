@@ -22,8 +22,11 @@ Render = Callable[[str], tuple[str, Keyboard | None]]
 
 
 class Prompts:
-    def __init__(self, db: Database, people: People, speaker: Speaker, replies: Replies) -> None:
+    def __init__(
+        self, db: Database, people: People, speaker: Speaker, replies: Replies, retention_days: int = 180
+    ) -> None:
         self.db = db
+        self.retention_days = retention_days  # the purge's own setting: the notice promises what the purge does
         self.people = people
         self.speaker = speaker
         self.replies = replies
@@ -45,7 +48,13 @@ class Prompts:
         await self.say(channel, external_id, lang_hint, render, "topics")
 
     async def privacy(self, channel: str, external_id: str, lang_hint: str | None) -> None:
-        await self.say(channel, external_id, lang_hint, lambda lang: (t("privacy_notice", lang), None), "privacy")
+        await self.say(
+            channel,
+            external_id,
+            lang_hint,
+            lambda lang: (t("privacy_notice", lang, days=self.retention_days), None),
+            "privacy",
+        )
 
     async def ask_delete(self, channel: str, external_id: str, lang_hint: str | None) -> None:
         def render(lang: str) -> tuple[str, Keyboard | None]:
