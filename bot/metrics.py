@@ -11,6 +11,10 @@ sets (actions, language codes, topics, reasons), never ids or text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -28,16 +32,19 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
     REGISTRY.register(_collector)
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 MESSAGES = Counter(
     "fairbot_messages",
-    "Incoming messages by what the bot did with them (answer, fallback, handoff, emergency, ...), language and topic.",
-    ["channel", "action", "lang", "topic"],
+    "Incoming messages by what the bot did with them (answer, fallback, handoff, emergency, relayed, throttled, "
+    "media, ...), the message's language and the topic of the answer.",
+    ["action", "lang", "topic"],
     registry=REGISTRY,
 )
 REPLY_SECONDS = Histogram(
     "fairbot_reply_seconds",
-    "From an incoming message to its reply staged for delivery (decision, retrieval, database).",
-    ["channel"],
+    "From an incoming message to its reply committed for delivery, or its relay to the advisor.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
     registry=REGISTRY,
 )
@@ -104,6 +111,41 @@ POLLING_LEADER = Gauge(
     "1 on the one replica that long-polls Telegram, 0 on the others.",
     registry=REGISTRY,
 )
+
+
+def count_reply(reply: Any) -> None:
+    """An answered message (a `bot.services.answers.Reply`): action, language, topic; emergencies by sub-type."""
+    topic = reply.topics[0].topic if reply.topics else "none"
+    MESSAGES.labels(action=reply.action, lang=reply.lang or "none", topic=topic).inc()
+    if reply.action == "emergency" or reply.danger:
+        EMERGENCIES.labels(kind=reply.danger or "unspecified").inc()
+
+
+def count_message(action: str) -> None:
+    """An incoming message the bot did not answer itself (relayed to the advisor, throttled, media)."""
+    MESSAGES.labels(action=action, lang="none", topic="none").inc()
+
+
+def observe_first_advisor_reply(earlier_advisor_messages: int, waiting_since: dt.datetime | None) -> None:
+    if earlier_advisor_messages == 0 and waiting_since is not None:
+        FIRST_ADVISOR_REPLY_SECONDS.observe(seconds_since(waiting_since))
+
+
+def timed(histogram: Histogram) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """Decorate a coroutine function: its duration goes into `histogram` (also when it raises)."""
+
+    def decorate(function: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(function)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            started = time.perf_counter()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                histogram.observe(time.perf_counter() - started)
+
+        return wrapper
+
+    return decorate
 
 
 def set_index_version(version: str | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, desc, insert, select
+from sqlalchemy import Table, bindparam, desc, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +97,11 @@ async def latest_handoff(session: AsyncSession, conversation_id: int) -> Handoff
     return await session.scalar(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(desc(Handoff.id)).limit(1)
     )
+
+
+async def advisor_message_count(session: AsyncSession, conversation_id: int) -> int:
+    query = select(func.count()).where(Message.conversation_id == conversation_id, Message.author == "advisor")
+    return int(await session.scalar(query) or 0)
 
 
 async def messages_of(session: AsyncSession, conversation_id: int, limit: int | None = None) -> Sequence[Message]:

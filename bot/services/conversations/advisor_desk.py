@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events
+from bot import events, metrics
 from bot.errors import AlreadyClaimed, ConversationNotFound, InvalidInput, InvalidState, NotAssigned, PersonNotFound
 from bot.locales import t
 from bot.services.conversations import buttons
@@ -86,6 +86,7 @@ class AdvisorDesk:
             )
         await self.speaker.finish(batch)
         log_event("claimed", conversation_id=conversation_id, advisor_id=advisor_id)
+        metrics.QUEUE_WAIT_SECONDS.observe(metrics.seconds_since(conversation.waiting_since))
         return conversation
 
     async def _assigned(self, session: AsyncSession, conversation_id: int, advisor_id: int) -> Conversation:
@@ -115,6 +116,9 @@ class AdvisorDesk:
             person = await session.get(Person, conversation.person_id)
             assert person is not None
             body = f"{t('advisor_prefix', ui_lang(person))}\n{html.escape(text)}"
+            metrics.observe_first_advisor_reply(
+                await repo.advisor_message_count(session, conversation_id), conversation.waiting_since
+            )
             message_id = await self.speaker.say(
                 session,
                 batch,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.locales import t
 from bot.services.answers import Reply
 from bot.services.channels import Outgoing
@@ -61,6 +62,7 @@ class Answering:
         self.throttle = throttle
         self._grouped: Batcher[_AnswerJob, Incoming | DuplicateUpdate | None] = Batcher(self._answer_many)
 
+    @metrics.timed(metrics.REPLY_SECONDS)
     async def take(self, inbound: Inbound) -> Incoming:
         """One message from a person, on any channel: answer it, or relay it to the advisor."""
         channel, external_id, text = inbound.channel, inbound.external_id, inbound.text
@@ -120,6 +122,7 @@ class Answering:
                 replies = 1
         await self.speaker.finish(batch)
         log_event(action, conversation_id=conversation.id, kind=inbound.kind)
+        metrics.count_message(action)
         return Incoming(conversation.id, message_id, conversation.state, action, replies)
 
     async def _answer(self, inbound: Inbound, reply: Reply) -> Incoming:
@@ -242,6 +245,7 @@ def _log_answered(conversation: Conversation, reply: Reply) -> None:
         entry_id=reply.entry_id,
         score=reply.score,
     )
+    metrics.count_reply(reply)
 
 
 def _assign(obj: object, **values: object) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events
+from bot import events, metrics
 from bot.locales import t
 from bot.services.conversations import buttons
 from bot.services.conversations.outgoing import Batch, Speaker, log_event
@@ -192,6 +192,7 @@ class Handover:
         )
         batch.events.append((events.conversation_topic(conversation.id), {"type": "state", "state": STATE_WAITING}))
         log_event("handoff_queued", conversation_id=conversation.id, reason=handoff.reason, urgency=handoff.urgency)
+        metrics.HANDOVERS.labels(reason=handoff.reason).inc()
 
     async def queue(self, region: str, advisor_id: int | None = None) -> QueueView:
         """Waiting conversations of a region (most urgent, longest waiting first) and the advisor's own."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events
+from bot import events, metrics
 from bot.services.conversations.incoming import Inbound, Incoming, incoming_row
 from bot.services.conversations.outgoing import Batch, Speaker, log_event
 from bot.services.conversations.people import People
@@ -42,6 +42,7 @@ class Relay:
             incoming = await relay_in(session, batch, conversation, inbound.text, inbound.kind, inbound.attachment)
         await self.speaker.finish(batch)
         log_event("relayed", conversation_id=conversation.id, kind=inbound.kind)
+        metrics.count_message("relayed")
         return incoming
 
 
