@@ -116,3 +116,29 @@ def test_the_walk_sees_lazy_and_package_imports(tmp_path: Path) -> None:
     probe = tmp_path / "q.py"
     probe.write_text(source, encoding="utf-8")
     assert _imported("q", probe, modules) == {"p", "p.a"}
+
+
+# Each room may import only the rooms below it (docs/architecture.md draws the same picture).
+# Adapters (Telegram, console/web chat, CLI, app) sit on services; services on storage and knowledge.
+FORBIDDEN = {
+    "knowledge": ("bot",),
+    "bot.storage": ("bot.services", "bot.telegram", "bot.console", "bot.app", "bot.cli"),
+    "bot.services": ("bot.telegram", "bot.console", "bot.app", "bot.cli"),
+    "bot.telegram": ("bot.console",),
+}
+
+
+def _within(name: str, room: str) -> bool:
+    return name == room or name.startswith(room + ".")
+
+
+def test_imports_flow_one_way_from_adapters_to_services_to_storage_and_knowledge() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for room, below in FORBIDDEN.items()
+        if _within(module, room)
+        for target in targets
+        if any(_within(target, other) for other in below)
+    )
+    assert wrong == []
