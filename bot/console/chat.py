@@ -1,7 +1,8 @@
 """The web chat at /chat: the same conversation core as Telegram, so the system can be tried with no token.
 
 A visitor is a random session id in a signed cookie (no account, no personal data).
-Messages go to `ConversationService.handle_incoming("web", sid, ...)`; everything the
+Messages go to `ConversationService.receive` as the same `Inbound` value Telegram builds; button presses
+post the same packed callback data as Telegram's buttons carry. Everything the
 core sends arrives on the event topic `chat:<person_id>`, which this page follows by
 SSE. On each event the log is re-rendered from the database (the record), so nothing
 is lost when an event is missed; buttons travel with the events and are remembered
@@ -30,7 +31,8 @@ from bot.console.web import render, templates
 from bot.errors import FairbotError
 from bot.locales import t
 from bot.services import data_export
-from bot.services.conversations import LANGUAGE_NAMES
+from bot.services.conversations import Inbound
+from bot.services.conversations.buttons import language_keyboard
 from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Message
 
@@ -162,8 +164,7 @@ async def _log_messages(db: Any, sid: str) -> tuple[int | None, str, list[Messag
 def _greeting(lang: str) -> tuple[list[Message], dict[int, list[list[dict[str, str]]]]]:
     """What a new visitor sees before writing: the /start greeting, shown, not stored (finding 10)."""
     message = Message(id=0, direction="out", author="bot", text=t("start_choose_language", lang))
-    codes = list(UI_LANGUAGES)
-    rows = [[{"text": LANGUAGE_NAMES[c], "data": f"lang:{c}"} for c in codes[i : i + 2]] for i in range(0, 8, 2)]
+    rows = [[{"text": b.text, "data": b.data} for b in row] for row in language_keyboard()]
     return [message], {0: rows}
 
 
@@ -238,7 +239,7 @@ async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
         if command in COMMANDS:  # as in Telegram: /privacy, /delete, /export are not questions
             toast = await COMMANDS[command](request, sid, hint) or ""
         else:
-            await service.handle_incoming(CHANNEL, sid, text, hint)
+            await service.receive(Inbound.of(CHANNEL, sid, text, hint))
     except FairbotError as error:
         toast = error.message
     await _publish_refresh(request, sid)

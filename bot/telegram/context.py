@@ -1,10 +1,13 @@
-"""What every handler needs to know about the sender, read from the update in one place."""
+"""Who wrote, read from the update in one place; handlers get it as `sender` (see `SenderMiddleware`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram.types import CallbackQuery, Message
+
+from bot.services.conversations import Inbound
 
 CHANNEL = "telegram"
 
@@ -13,6 +16,10 @@ CHANNEL = "telegram"
 class Sender:
     external_id: str
     lang_hint: str | None
+
+    def says(self, text: str | None, *, kind: str = "text", attachment: dict[str, Any] | None = None) -> Inbound:
+        """What this person wrote, as the one inbound value every channel hands to the core."""
+        return Inbound.of(CHANNEL, self.external_id, text, self.lang_hint, kind=kind, attachment=attachment)
 
 
 def sender_of(event: Message | CallbackQuery) -> Sender | None:

@@ -2,25 +2,14 @@
 
 aiogram runs a synchronous filter (a magic `F...` expression included) in a worker
 thread, one thread hop per filter per update; at hundreds of updates per second
-those hops cost more than the handling itself. These filters are coroutines.
+those hops cost more than the handling itself. These filters are coroutines (and so are
+the `CallbackData.filter()` filters of the buttons).
 """
 
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message
-
-
-class ButtonData(Filter):
-    """Callback data starting with one of the prefixes (or equal to one of `exact`)."""
-
-    def __init__(self, *prefixes: str, exact: tuple[str, ...] = ()) -> None:
-        self.prefixes = prefixes
-        self.exact = exact
-
-    async def __call__(self, query: CallbackQuery) -> bool:
-        data = query.data or ""
-        return data in self.exact or data.startswith(self.prefixes)
+from aiogram.types import Message
 
 
 class PlainText(Filter):

@@ -1,30 +1,56 @@
-"""/advisor and the handover buttons (consent, rating): the person's side of the human handover."""
+"""/advisor and the handover buttons (advisor, consent, rating): the person's side of the human handover."""
 
 from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.conversations import ConversationService
-from bot.telegram.callbacks import answer_button
-from bot.telegram.context import CHANNEL, sender_of
-from bot.telegram.filters import ButtonData
+from bot.services.conversations.buttons import Advisor, Consent, Rate
+from bot.telegram.context import CHANNEL, Sender
 
 
-async def advisor(message: Message, conversations: ConversationService) -> None:
-    sender = sender_of(message)
-    if sender is not None:
-        await conversations.request_advisor(CHANNEL, sender.external_id, sender.lang_hint)
+async def advisor(message: Message, sender: Sender, conversations: ConversationService) -> None:
+    await conversations.request_advisor(CHANNEL, sender.external_id, sender.lang_hint)
 
 
-async def handoff_button(query: CallbackQuery, conversations: ConversationService) -> None:
-    await answer_button(query, conversations)
+async def advisor_button(
+    query: CallbackQuery,
+    callback_data: Advisor,
+    sender: Sender,
+    conversations: ConversationService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
+
+
+async def consent(
+    query: CallbackQuery,
+    callback_data: Consent,
+    sender: Sender,
+    conversations: ConversationService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
+
+
+async def rate(
+    query: CallbackQuery,
+    callback_data: Rate,
+    sender: Sender,
+    conversations: ConversationService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
 
 
 def create_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="handoff")
     router.message.register(advisor, Command("advisor", "human", "berater"))
-    router.callback_query.register(handoff_button, ButtonData("adv:", "consent:", "rate:"))
+    router.callback_query.register(advisor_button, Advisor.filter())
+    router.callback_query.register(consent, Consent.filter())
+    router.callback_query.register(rate, Rate.filter())
     return router

@@ -1,4 +1,4 @@
-"""Update-level middlewares: one chat at a time, each update once.
+"""Middlewares: one chat at a time, each update once; the sender for every handler, a toast for every button.
 
 Order matters. The per-chat lock is taken before anything awaits, so updates of
 one chat are handled in the order Telegram numbered them (aiogram runs updates
@@ -6,20 +6,27 @@ as concurrent tasks). Then the update id is recorded, in the same transaction as
 redelivered update (a webhook retry, a restart between processing and
 confirming) changes nothing and is not answered twice; an update whose handling
 failed leaves no record, so its redelivery is processed rather than lost.
+
+Handlers then get `sender` (who wrote, in a private chat; other updates reach
+no handler), and every button press is answered, with the core's toast if any.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from bot.storage.db import Database, DuplicateUpdate, pending_update
+from bot.telegram.context import sender_of
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +87,28 @@ class IdempotencyMiddleware(BaseMiddleware):
             return None
         finally:
             pending_update.reset(token)
+
+
+class SenderMiddleware(BaseMiddleware):
+    """Handlers get `sender`; messages from groups and bots reach no handler (a button of theirs is only answered)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        sender = sender_of(event) if isinstance(event, Message | CallbackQuery) else None
+        if sender is None:
+            return None
+        data["sender"] = sender
+        return await handler(event, data)
+
+
+class ToastMiddleware(CallbackAnswerMiddleware):
+    """Every button press is answered, which stops the spinner on the button; handlers set the toast text.
+
+    Cosmetic, and it expires quickly: best effort, not through the outbox. It is answered even when the
+    handler failed, and a failure to answer fails nothing else.
+    """
+
+    async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:  # type: ignore[override]
+        text = callback_answer.text
+        with contextlib.suppress(TelegramAPIError, OSError, TimeoutError):
+            await event.answer(text=text[:190] if text else None)
+        log.debug(json.dumps({"event": "button", "kind": (event.data or "").split(":", 1)[0]}))

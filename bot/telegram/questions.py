@@ -11,25 +11,21 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.conversations import ConversationService
-from bot.telegram.callbacks import answer_button
-from bot.telegram.context import CHANNEL, sender_of
-from bot.telegram.filters import ButtonData, PlainText, SlashText
+from bot.services.conversations.buttons import Helpful
+from bot.telegram.context import CHANNEL, Sender
+from bot.telegram.filters import PlainText, SlashText
 
 
-async def question(message: Message, conversations: ConversationService) -> None:
-    sender = sender_of(message)
-    if sender is not None:
-        await conversations.handle_incoming(CHANNEL, sender.external_id, message.text, sender.lang_hint)
+async def question(message: Message, sender: Sender, conversations: ConversationService) -> None:
+    await conversations.receive(sender.says(message.text))
 
 
-async def unknown_command(message: Message, conversations: ConversationService) -> None:
+async def unknown_command(message: Message, sender: Sender, conversations: ConversationService) -> None:
     """An unknown /command is treated as text, so "/hilfe" still reaches retrieval."""
-    sender = sender_of(message)
-    if sender is not None:
-        text = (message.text or "").lstrip("/").split("@", 1)[0]
-        await conversations.handle_incoming(CHANNEL, sender.external_id, text, sender.lang_hint)
+    await conversations.receive(sender.says((message.text or "").lstrip("/").split("@", 1)[0]))
 
 
 def _media(message: Message) -> tuple[str, dict[str, Any]]:
@@ -58,23 +54,26 @@ def _media(message: Message) -> tuple[str, dict[str, Any]]:
     return "other", {}
 
 
-async def media(message: Message, conversations: ConversationService) -> None:
-    sender = sender_of(message)
-    if sender is None:
-        return
+async def media(message: Message, sender: Sender, conversations: ConversationService) -> None:
     kind, attachment = _media(message)
-    await conversations.handle_incoming(
-        CHANNEL, sender.external_id, message.caption or "", sender.lang_hint, kind=kind, attachment=attachment
-    )
+    await conversations.receive(sender.says(message.caption or "", kind=kind, attachment=attachment))
 
 
-async def feedback(query: CallbackQuery, conversations: ConversationService) -> None:
-    await answer_button(query, conversations)
+async def feedback(
+    query: CallbackQuery,
+    callback_data: Helpful,
+    sender: Sender,
+    conversations: ConversationService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
 
 
-async def unknown_button(query: CallbackQuery, conversations: ConversationService) -> None:
-    """Buttons from an old keyboard or forged data: a polite toast, never an error."""
-    await answer_button(query, conversations)
+async def unknown_button(
+    query: CallbackQuery, sender: Sender, conversations: ConversationService, callback_answer: CallbackAnswer
+) -> None:
+    """Buttons from an old keyboard or forged data (no button class took them): a polite toast, never an error."""
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, None, sender.lang_hint)
 
 
 def create_text_router() -> Router:
@@ -90,6 +89,6 @@ def create_router() -> Router:
     router = Router(name="questions")
     router.message.register(unknown_command, SlashText())
     router.message.register(media)
-    router.callback_query.register(feedback, ButtonData("fb:"))
+    router.callback_query.register(feedback, Helpful.filter())
     router.callback_query.register(unknown_button)
     return router

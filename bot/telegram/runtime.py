@@ -32,7 +32,7 @@ from bot.services.conversations import ConversationService
 from bot.storage.db import Database
 from bot.telegram import export, handoff, language, privacy, questions, start, topics
 from bot.telegram.context import sender_of
-from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware
+from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware, SenderMiddleware, ToastMiddleware
 from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ def create_dispatcher(conversations: ConversationService, db: Database, bot_id: 
     dp = Dispatcher(disable_fsm=True, conversations=conversations)
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.update.outer_middleware(IdempotencyMiddleware(db, source=f"telegram:{bot_id}"))
+    dp.callback_query.middleware(ToastMiddleware())  # outermost of the two: a skipped press is answered too
+    for observer in (dp.message, dp.callback_query):
+        observer.middleware(SenderMiddleware())
     # Free text first (never a command), then the commands, the catch-alls last.
     dp.include_router(questions.create_text_router())
     dp.include_routers(*(m.create_router() for m in (start, language, topics, handoff, privacy, export, questions)))

@@ -7,13 +7,11 @@ from aiogram.filters import CommandStart
 from aiogram.types import Message
 
 from bot.services.conversations import ConversationService
-from bot.telegram.context import CHANNEL, sender_of
+from bot.telegram.context import CHANNEL, Sender
 
 
-async def start(message: Message, conversations: ConversationService) -> None:
-    sender = sender_of(message)
-    if sender is not None:
-        await conversations.start(CHANNEL, sender.external_id, sender.lang_hint)
+async def start(message: Message, sender: Sender, conversations: ConversationService) -> None:
+    await conversations.start(CHANNEL, sender.external_id, sender.lang_hint)
 
 
 def create_router() -> Router:

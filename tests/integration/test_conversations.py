@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot import events
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidState, NotAssigned
+from bot.locales import t
 from bot.services.channels import WebChatSender
 from bot.services.conversations import ConversationService
 from bot.services.throttling import MemoryThrottle
@@ -227,9 +228,16 @@ async def test_media_gets_a_polite_reply_and_reaches_the_advisor_later(service: 
 
 
 async def test_unknown_buttons_are_answered_politely(service: ConversationService) -> None:
-    await service.handle_incoming("web", "p11", "hallo", "de")
-    for data in ("nonsense", "fb:abc", "consent:999999:y", "rate:1:9", "topic:", "fb:999999:1"):
-        assert await service.handle_action("web", "p11", data, "de")
+    """Forged, stale or malformed data: the polite "unknown button" toast, and nothing else happens."""
+    first = await service.handle_incoming("web", "p11", "Wie hoch ist der Mindestlohn?", "de")
+    stored = len(await service.transcript(first.conversation_id))
+    forged = ("nonsense", "fb:abc", "consent:999999:y", "rate:1:9", "topic:", "fb:999999:1", "lang:xx", "del:maybe")
+    for data in forged:
+        assert await service.handle_action("web", "p11", data, "de") == t("unknown_button", "de"), data
+    assert len(await service.transcript(first.conversation_id)) == stored
+    async with service.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Feedback)) == 0
+        assert await session.scalar(select(func.count()).select_from(Person)) == 1
 
 
 async def test_erasure_removes_the_person_and_everything_theirs(service: ConversationService) -> None:

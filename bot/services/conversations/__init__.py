@@ -25,6 +25,7 @@ from typing import Any
 from bot import events
 from bot.locales import t
 from bot.services.channels import ChannelSender
+from bot.services.conversations import buttons
 from bot.services.conversations.advisor_desk import AdvisorDesk
 from bot.services.conversations.answering import Answering
 from bot.services.conversations.buttons import LANGUAGE_NAMES
@@ -41,8 +42,6 @@ from bot.services.privacy import PrivacyService
 from bot.services.throttling import Throttle
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Note
-
-MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 __all__ = [
     "LANGUAGE_NAMES",
@@ -152,48 +151,37 @@ class ConversationService:
     async def handle_action(
         self, channel: str, external_id: str, data: str, lang_hint: str | None = None
     ) -> str | None:
-        """A button press. Returns a short toast text (or None); unknown data gets a polite toast."""
-        kind, _, rest = (data or "").partition(":")
-        if any(part.isdigit() and int(part) > MAX_DB_ID for part in rest.split(":")):
-            kind = "out-of-range"  # a forged id no row can have: the polite unknown-button answer, not a 500
+        """A button press as packed callback data (the web chat posts it): see `press`."""
+        return await self.press(channel, external_id, buttons.parse(data), lang_hint)
+
+    async def press(
+        self, channel: str, external_id: str, pressed: buttons.Press | None, lang_hint: str | None = None
+    ) -> str | None:
+        """A button press. Returns a short toast text (or None); forged or stale data (None) gets a polite toast."""
         async with self.people.lock(channel, external_id):
-            if kind == "lang" and rest in UI_LANGUAGES:
-                return await self.prompts.set_language(channel, external_id, rest)
-            if kind == "topic" and rest:
-                return await self.prompts.topic_answer(channel, external_id, rest, lang_hint)
-            if kind == "topics":
-                await self.prompts.topics(channel, external_id, lang_hint)
-                return None
-            if kind == "fb":
-                try:
-                    message_id_text, value = rest.split(":")
-                    message_id = int(message_id_text)
-                except ValueError:
-                    return t_unknown(lang_hint)
-                return await self.feedback.helpful(channel, external_id, message_id, value == "1", lang_hint)
-            if kind == "adv":
-                reason = "fallback" if rest == "fallback" else "request"
-                await self.handover.request(channel, external_id, lang_hint, reason)
-                return None
-            if kind == "consent":
-                try:
-                    handoff_id_text, answer = rest.split(":")
-                    handoff_id = int(handoff_id_text)
-                except ValueError:
-                    return t_unknown(lang_hint)
-                return await self.handover.consent(channel, external_id, handoff_id, answer == "y", lang_hint)
-            if kind == "rate":
-                try:
-                    conversation_id_text, value = rest.split(":")
-                    conversation_id, rating = int(conversation_id_text), int(value)
-                except ValueError:
-                    return t_unknown(lang_hint)
-                return await self.feedback.rate(channel, external_id, conversation_id, rating, lang_hint)
-            if kind == "del":
-                lang = await self.people.lang_of(channel, external_id, lang_hint)
-                return await self.privacy_service.answer_delete(channel, external_id, rest == "y", lang)
+            match pressed:
+                case buttons.Language(code=code):
+                    return await self.prompts.set_language(channel, external_id, code)
+                case buttons.Topic(topic=topic):
+                    return await self.prompts.topic_answer(channel, external_id, topic, lang_hint)
+                case buttons.Topics():
+                    await self.prompts.topics(channel, external_id, lang_hint)
+                    return None
+                case buttons.Helpful(message_id=message_id, helpful=helpful):
+                    return await self.feedback.helpful(channel, external_id, message_id, helpful, lang_hint)
+                case buttons.Advisor(reason=reason):
+                    reason = "fallback" if reason == "fallback" else "request"
+                    await self.handover.request(channel, external_id, lang_hint, reason)
+                    return None
+                case buttons.Consent(handoff_id=handoff_id, answer=answer):
+                    return await self.handover.consent(channel, external_id, handoff_id, answer == "y", lang_hint)
+                case buttons.Rate(conversation_id=conversation_id, rating=rating):
+                    return await self.feedback.rate(channel, external_id, conversation_id, rating, lang_hint)
+                case buttons.Delete(answer=answer):
+                    lang = await self.people.lang_of(channel, external_id, lang_hint)
+                    return await self.privacy_service.answer_delete(channel, external_id, answer == "y", lang)
         log_event("unknown_button", channel=channel)
-        return t_unknown(await self.people.lang_of(channel, external_id, lang_hint))
+        return t("unknown_button", await self.people.lang_of(channel, external_id, lang_hint))
 
     # ================================================================ advisor side
     async def queue(self, region: str, advisor_id: int | None = None) -> QueueView:
@@ -234,7 +222,3 @@ class ConversationService:
 
     async def person_history(self, person_id: int) -> list[Conversation]:
         return await self.desk.person_history(person_id)
-
-
-def t_unknown(lang: str | None) -> str:
-    return t("unknown_button", lang or "en")

@@ -1,13 +1,23 @@
-"""The buttons the bot shows, and the callback data they carry back (the same on every channel)."""
+"""The buttons the bot shows and the typed callback data they carry back, one class per kind of press.
+
+Every channel carries the same packed strings ("consent:12:y"): Telegram as
+callback data (its routers filter with `Consent.filter()` and get a `Consent`),
+the web chat as a form field (`parse` turns it back into the same classes).
+Forged or stale data parses to None and gets a polite toast, never an error.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated, Literal
+
+from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from bot.locales import t
 from bot.services.answers import Reply
 from bot.services.channels import Button, Keyboard
-from bot.services.conversations.people import UI_LANGUAGES
+from bot.services.conversations.people import UI_LANGUAGES, UiLanguage
 
 LANGUAGE_NAMES = {
     "de": "Deutsch",
@@ -19,29 +29,109 @@ LANGUAGE_NAMES = {
     "tr": "Türkçe",
     "fr": "Français",
 }
+# Ids are 32-bit integers in the database: a forged longer one names nothing (and must not reach a query).
+MAX_DB_ID = 2**31 - 1
+RowId = Annotated[int, Field(le=MAX_DB_ID)]
 
 
+class Language(CallbackData, prefix="lang"):
+    """A language chosen from the keyboard of /start or /language."""
+
+    code: UiLanguage
+
+
+class Topics(CallbackData, prefix="topics"):
+    """Show the topics of the knowledge base."""
+
+
+class Topic(CallbackData, prefix="topic"):
+    """Answer with the best entry of a topic."""
+
+    topic: Annotated[str, Field(min_length=1)]
+
+
+class Helpful(CallbackData, prefix="fb"):
+    """Helpful / not helpful under the answer `message_id`."""
+
+    message_id: RowId
+    helpful: bool  # packed as 1 / 0
+
+
+class Advisor(CallbackData, prefix="adv"):
+    """Talk to a human; `reason` "fallback" when the bot could not answer, else a plain request."""
+
+    reason: str
+
+
+class Consent(CallbackData, prefix="consent"):
+    """Yes / no to sharing the conversation with an advisor."""
+
+    handoff_id: RowId
+    answer: Literal["y", "n"]
+
+
+class Rate(CallbackData, prefix="rate"):
+    """The 1–5 rating after a handover."""
+
+    conversation_id: RowId
+    rating: Annotated[int, Field(ge=1, le=5)]
+
+
+class Delete(CallbackData, prefix="del"):
+    """Yes / no under the question whether to erase everything."""
+
+    answer: Literal["y", "n"]
+
+
+Press = Language | Topics | Topic | Helpful | Advisor | Consent | Rate | Delete
+PRESSES: dict[str, type[Press]] = {
+    cls.__prefix__: cls for cls in (Language, Topics, Topic, Helpful, Advisor, Consent, Rate, Delete)
+}
+
+
+def parse(data: str | None) -> Press | None:
+    """Packed callback data back into its class; None for anything forged, stale or malformed."""
+    kind = PRESSES.get((data or "").split(":", 1)[0])
+    if kind is None or data is None:
+        return None
+    try:
+        return kind.unpack(data)
+    except (TypeError, ValueError):  # wrong number of parts, or a value of the wrong type (pydantic)
+        return None
+
+
+# ---------------------------------------------------------------- keyboards
 def advisor(lang: str, reason: str = "request") -> Button:
-    return Button(t("btn_advisor", lang), f"adv:{reason}")
+    return Button(t("btn_advisor", lang), Advisor(reason=reason).pack())
 
 
 def topics_row(lang: str) -> Keyboard:
-    return [[Button(t("btn_topics", lang), "topics")]]
+    return [[Button(t("btn_topics", lang), Topics().pack())]]
 
 
 def topic(title: str, topic_id: str) -> Button:
-    return Button(title, f"topic:{topic_id}")
+    return Button(title, Topic(topic=topic_id).pack())
 
 
-def answer_keyboard(lang: str) -> Keyboard:
-    """Under every answer: helpful / not helpful (naming the answer, see `outgoing`), and a human."""
-    return [
-        [Button(t("btn_helpful", lang), "fb:{mid}:1"), Button(t("btn_not_helpful", lang), "fb:{mid}:0")],
-        [advisor(lang)],
-    ]
+KeyboardFor = Callable[[int], Keyboard]  # buttons that name the message they are under
 
 
-def reply_keyboard(reply: Reply, lang: str, title_of: Callable[[str, str], str]) -> Keyboard | None:
+def answer_keyboard(lang: str) -> KeyboardFor:
+    """Under every answer: helpful / not helpful, naming the answer (its id is known once it is stored)."""
+
+    def keyboard(message_id: int) -> Keyboard:
+        return [
+            [
+                Button(t("btn_helpful", lang), Helpful(message_id=message_id, helpful=True).pack()),
+                Button(t("btn_not_helpful", lang), Helpful(message_id=message_id, helpful=False).pack()),
+            ],
+            [advisor(lang)],
+        ]
+
+    return keyboard
+
+
+def reply_keyboard(reply: Reply, lang: str, title_of: Callable[[str, str], str]) -> Keyboard | KeyboardFor | None:
     """The buttons of a retrieval reply: feedback under an answer, topics and a human under a fallback."""
     if reply.action == "answer":
         return answer_keyboard(lang)
@@ -55,22 +145,23 @@ def reply_keyboard(reply: Reply, lang: str, title_of: Callable[[str, str], str])
 
 
 def language_keyboard() -> Keyboard:
-    buttons = [Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in UI_LANGUAGES]
+    buttons = [Button(LANGUAGE_NAMES[code], Language(code=code).pack()) for code in UI_LANGUAGES]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def consent_keyboard(handoff_id: int, lang: str) -> Keyboard:
     return [
         [
-            Button(t("btn_consent_yes", lang), f"consent:{handoff_id}:y"),
-            Button(t("btn_consent_no", lang), f"consent:{handoff_id}:n"),
+            Button(t("btn_consent_yes", lang), Consent(handoff_id=handoff_id, answer="y").pack()),
+            Button(t("btn_consent_no", lang), Consent(handoff_id=handoff_id, answer="n").pack()),
         ]
     ]
 
 
 def delete_keyboard(lang: str) -> Keyboard:
-    return [[Button(t("btn_delete_yes", lang), "del:y"), Button(t("btn_delete_no", lang), "del:n")]]
+    yes, no = Delete(answer="y").pack(), Delete(answer="n").pack()
+    return [[Button(t("btn_delete_yes", lang), yes), Button(t("btn_delete_no", lang), no)]]
 
 
 def rating_keyboard(conversation_id: int) -> Keyboard:
-    return [[Button(str(n), f"rate:{conversation_id}:{n}") for n in range(1, 6)]]
+    return [[Button(str(n), Rate(conversation_id=conversation_id, rating=n).pack()) for n in range(1, 6)]]

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import events
 from bot.errors import InvalidInput
 from bot.services.answers import Reply
-from bot.services.channels import Button, ChannelSender, Keyboard, Outgoing
+from bot.services.channels import ChannelSender, Keyboard, Outgoing
+from bot.services.conversations.buttons import KeyboardFor
 from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Person
 
@@ -59,7 +60,7 @@ class Speaker:
         person: Person,
         conversation: Conversation,
         html_text: str,
-        buttons: Keyboard | None = None,
+        buttons: Keyboard | KeyboardFor | None = None,
         *,
         author: str = "bot",
         reply: Reply | None = None,
@@ -124,7 +125,11 @@ def outgoing_row(
 
 
 def outgoing(
-    person: Person, conversation: Conversation, html_text: str, buttons: Keyboard | None, message_id: int | None
+    person: Person,
+    conversation: Conversation,
+    html_text: str,
+    buttons: Keyboard | KeyboardFor | None,
+    message_id: int | None,
 ) -> Outgoing:
     """What the channel's sender gets: the HTML, the buttons and the ids it reports back with."""
     return Outgoing(
@@ -132,12 +137,7 @@ def outgoing(
         channel=person.channel,
         external_id=person.external_id,
         html=html_text,
-        buttons=_with_message_id(buttons or [], message_id or 0),
+        buttons=buttons(message_id or 0) if callable(buttons) else buttons or [],
         conversation_id=conversation.id,
         message_id=message_id,
     )
-
-
-def _with_message_id(buttons: Keyboard, message_id: int) -> Keyboard:
-    """Feedback buttons name the answer they rate; its id is known only once the answer is stored."""
-    return [[Button(b.text, b.data.replace("{mid}", str(message_id))) for b in row] for row in buttons]

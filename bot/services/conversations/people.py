@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,8 @@ from bot.storage import repositories as repo
 from bot.storage.db import Database
 from bot.storage.models import STATE_BOT, Conversation, Person, utcnow
 
-UI_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
+UiLanguage = Literal["de", "en", "ar", "fa", "ru", "uk", "tr", "fr"]
+UI_LANGUAGES: tuple[UiLanguage, ...] = get_args(UiLanguage)  # the languages of the bot's own phrases
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
 
 
