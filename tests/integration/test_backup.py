@@ -130,3 +130,55 @@ def test_postgresql_is_backed_up_with_pg_dump(tmp_path: Path) -> None:
     refused = _fairbot(tmp_path, "db", "backup", database_url="postgresql+asyncpg://fairbot:pw@127.0.0.1:5432/fairbot")
     assert refused.returncode == 2
     assert "pg_dump" in refused.stderr and "pw" not in refused.stderr
+
+
+async def test_a_backup_from_an_older_release_is_restored_and_upgraded(tmp_path: Path) -> None:
+    """A database as the release before the console tables' successors left it (schema 0002), with people in it."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.db import alembic_config
+
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    old_dir.mkdir()
+    old = old_dir / "fairbot.db"
+    db = Database(f"sqlite+aiosqlite:///{old}")
+    await db.migrate("0002")
+    await db.dispose()
+    connection = sqlite3.connect(old)
+    with connection:
+        at = "2026-11-20 09:00:00.000000"
+        connection.execute(
+            "INSERT INTO person (id, channel, external_id, chosen_lang, region, created_at, last_seen_at) "
+            "VALUES (1, 'telegram', '4242', 'ar', 'ni', ?, ?)",
+            (at, at),
+        )
+        connection.execute(
+            "INSERT INTO conversation (id, person_id, state, region, urgency, language, waiting_since, "
+            "consent_given_at, created_at, updated_at) VALUES (1, 1, 'waiting', 'ni', 2, 'ar', ?, ?, ?, ?)",
+            (at, at, at, at),
+        )
+        connection.execute(
+            "INSERT INTO message (conversation_id, direction, author, text, kind, created_at) "
+            "VALUES (1, 'in', 'user', 'صاحب العمل لا يدفع الأجر', 'text', ?)",
+            (at,),
+        )
+    connection.close()
+
+    made = _fairbot(old_dir, "db", "backup", str(tmp_path / "old-release.db"))
+    assert made.returncode == 0 and "schema 0002" in made.stdout, made.stdout + made.stderr
+    new_dir.mkdir()
+    restored = _fairbot(new_dir, "db", "restore", str(tmp_path / "old-release.db"), "--yes")
+    assert restored.returncode == 0, restored.stderr
+
+    live = new_dir / "fairbot.db"
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert _rows(live, "SELECT version_num FROM alembic_version") == [(head,)]
+    assert _rows(live, "SELECT text FROM message") == [("صاحب العمل لا يدفع الأجر",)]
+    upgraded = Database(f"sqlite+aiosqlite:///{live}")
+    try:
+        async with upgraded.session() as session:
+            conversation = await session.get(Conversation, 1)  # read through today's models
+        assert conversation is not None and conversation.state == "waiting" and conversation.urgency == 2
+        assert conversation.waiting_since is not None and conversation.waiting_since.tzinfo is not None
+    finally:
+        await upgraded.dispose()
