@@ -102,6 +102,8 @@ def test_every_setting_compose_gives_the_app_exists() -> None:
         environment = SERVICES[name]["environment"]
         assert sorted(set(environment) - _settings_names()) == [], f"{name}: not a fairbot setting"
     assert SERVICES["app"]["environment"]["CONSOLE_HTTPS_ONLY"] == "true"
+    # behind Caddy every request comes from the proxy: without this, one visitor's limits are everyone's
+    assert SERVICES["app"]["environment"]["TRUSTED_PROXIES"] == "*"
     assert SERVICES["app"]["env_file"] == ".env"
 
 
