@@ -85,7 +85,7 @@ def test_without_a_profile_nothing_is_left_and_people_are_sent_to_the_chat(tmp_p
 def test_the_privacy_answer_quotes_the_period_the_purge_applies(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, retention_days=42)
     text = _entry_text(_answers(settings), "privacy-what-is-stored")
-    assert f"Löschfrist: {settings.retention_days} Tage nach Gesprächsende." in text
+    assert f"Löschfrist: {settings.retention_days} Tage nach der letzten Nachricht im Gespräch." in text
     assert "Retention period: 42 days" in _entry_text(_answers(settings), "privacy-what-is-stored", "en")
 
 
