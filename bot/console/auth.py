@@ -45,7 +45,7 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 async def login(
     request: Request,
     username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "/console/",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:

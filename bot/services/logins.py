@@ -31,6 +31,9 @@ from bot.storage.models import Account, utcnow
 log = logging.getLogger(__name__)
 
 
+BUSY_RETRY_SECONDS = 10
+
+
 class LoginBraked(Exception):
     """Too many failures from this address (or for this name from it): no password is checked until `until`."""
 
@@ -48,13 +51,24 @@ class Logins:
     """Checks console passwords; one per process (its brakes and its one-at-a-time password check)."""
 
     def __init__(
-        self, db: Database, brakes: Brakes, *, per_address: int = 10, per_name: int = 5, concurrent_checks: int = 1
+        self,
+        db: Database,
+        brakes: Brakes,
+        *,
+        per_address: int = 10,
+        per_name: int = 5,
+        concurrent_checks: int = 1,
+        max_waiting: int = 20,
     ) -> None:
         self.db = db
         self.brakes = brakes
         self.per_address = per_address
         self.per_name = per_name
         self._checks = asyncio.Semaphore(concurrent_checks)
+        # Logins from many addresses at once queue for the check; past this many waiting, the next ones
+        # are told to retry in a few seconds instead of piling up (each queued login holds a request).
+        self.max_waiting = max_waiting
+        self._waiting = 0
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> Logins:
@@ -78,11 +92,17 @@ class Logins:
         return utcnow() + dt.timedelta(seconds=wait) if wait > 0 else None
 
     async def _check(self, password_hash: str, password: str) -> bool:
-        async with self._checks:
-            try:
+        if self._waiting >= self.max_waiting:
+            log.warning("login_checks_busy")
+            raise LoginBraked(utcnow() + dt.timedelta(seconds=BUSY_RETRY_SECONDS))
+        self._waiting += 1
+        try:
+            async with self._checks:
                 return await asyncio.to_thread(accounts.hasher.verify, password_hash, password)
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                return False
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        finally:
+            self._waiting -= 1
 
     async def log_in(self, username: str, password: str, address: str, code: str = "") -> Account:
         """The account, or `accounts.LoginFailed` (any reason, shown alike) or `LoginBraked`.

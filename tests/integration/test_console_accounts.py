@@ -195,3 +195,23 @@ def test_cli_turns_the_second_factor_on_and_off(tmp_path: Path, monkeypatch: pyt
     assert off.exit_code == 0 and "turned off" in off.output
     unknown = runner.invoke(user, ["totp", "nobody"])
     assert unknown.exit_code == 2 and "no such user" in unknown.output
+
+
+async def test_password_checks_do_not_pile_up(db: Database) -> None:
+    """Finding 1: past `max_waiting` queued checks, logins are told to retry instead of queueing without end."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import update
+
+    from bot.services.logins import LoginBraked
+
+    await _add(db)
+    slow = PasswordHasher(time_cost=60, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    async with db.transaction() as session:
+        await session.execute(update(Account).where(Account.username == "bea").values(password_hash=slow))
+    logins = Logins(db, MemoryBrakes(900), max_waiting=2)
+    results = await asyncio.gather(
+        *(logins.log_in("bea", "wrong-guess", f"10.0.6.{n}") for n in range(6)), return_exceptions=True
+    )
+    kinds = sorted(type(r).__name__ for r in results)
+    assert kinds.count("LoginBraked") == 4 and kinds.count("LoginFailed") == 2, kinds
+    assert all(isinstance(r, (LoginBraked, accounts.LoginFailed)) for r in results)
