@@ -84,8 +84,10 @@ def build_packet(
     limit: int = 30,
 ) -> dict[str, Any]:
     """What the advisor reads first: why (for danger: the sub-type, the message that raised it and when),
-    in which language, about what, and the last messages."""
+    in which language, about what, the calculators' results the person got, and the last messages."""
+    calculations = [m.attachment["calculation"] for m in transcript if m.kind == "calculation" and m.attachment]
     return {
+        "calculations": calculations,
         "reason": reason,
         "danger": danger,
         "language": lang,

@@ -141,6 +141,8 @@ class Inbox:
             "packet": packet,
             "dates": dates,
             "deadlines": deadlines,
+            # results of the guided calculators the person used (bot/services/conversations/calculators.py)
+            "calculations": [m.attachment["calculation"] for m in messages if m.kind == "calculation" and m.attachment],
             "history": history,
             "history_visible": {c.id: can_see(account, c) for c in history},
             "canned": canned,

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.locales import t
 from bot.services.conversations import ConversationService
 from bot.storage.db import Database
-from bot.telegram import export, handoff, language, privacy, questions, start, topics
+from bot.telegram import calculators, export, handoff, language, privacy, questions, start, topics
 from bot.telegram.context import sender_of
 from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware, SenderMiddleware, ToastMiddleware
 from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
@@ -38,7 +38,7 @@ from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name, not a secret
-COMMANDS = ("start", "topics", "advisor", "language", "privacy", "delete", "export")
+COMMANDS = ("start", "topics", "advisor", "deadline", "language", "privacy", "delete", "export")
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -63,7 +63,9 @@ def create_dispatcher(conversations: ConversationService, db: Database, bot_id: 
         observer.middleware(SenderMiddleware())
     # Free text first (never a command), then the commands, the catch-alls last.
     dp.include_router(questions.create_text_router())
-    dp.include_routers(*(m.create_router() for m in (start, language, topics, handoff, privacy, export, questions)))
+    dp.include_routers(
+        *(m.create_router() for m in (start, language, topics, handoff, calculators, privacy, export, questions))
+    )
     dp.errors.register(_on_error)
     return dp
 

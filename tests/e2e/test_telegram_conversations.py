@@ -217,7 +217,7 @@ async def test_topics_browse_and_answer(fairbot: Bot) -> None:
     await user.press(data="topic:minimum-wage")
     answer = await emu.wait_for_reply(user, WAIT)
     assert "Mindestlohn" in answer.text
-    assert len(answer.button_texts) == 3
+    assert len(answer.button_texts) == 4 and "💶 Mindestlohn: mein Lohn" in answer.button_texts  # + its calculator
 
 
 async def test_privacy_and_language_commands(fairbot: Bot) -> None:

@@ -30,6 +30,16 @@ from bot.services.calculators.person_input import read_amount, read_date, read_m
 from bot.services.calculators.render import Formatter, render
 
 KINDS = ("dismissal", "minimum_wage", "vacation", "sick_pay")
+# the calculator offered under an answer of these topics (knowledge/topics.yaml)
+TOPIC_CALCULATORS = {
+    "dismissal": "dismissal",
+    "probation": "dismissal",
+    "labour-court": "dismissal",
+    "minimum-wage": "minimum_wage",
+    "mini-job": "minimum_wage",
+    "vacation": "vacation",
+    "sick-leave": "sick_pay",
+}
 CANCEL = "cancel"
 MENU_PREFIX = "k-"  # no colon: values travel inside packed callback data ("calc:k-vacation")
 
@@ -50,6 +60,7 @@ class Turn:
     result: CalculatorResult | None = None
     cancelled: bool = False
     offer_advisor: bool = False  # show the channel's advisor button under this turn
+    unreadable: bool = False  # the answer could not be read: the same question again
 
 
 @dataclass(frozen=True)
@@ -215,9 +226,23 @@ def answer(
         return start(kind, lang, today, answers)
     value, problem = _read(step, lang, today, text, choice)
     if problem:
-        return _question(kind, step, answers, lang, today, t(problem, lang))
+        again = _question(kind, step, answers, lang, today, t(problem, lang))
+        return Turn(text=again.text, choices=again.choices, state=again.state, unreadable=True)
     answers[step.name] = value
     return _next(kind, answers, lang, today)
+
+
+def label_of(state: dict[str, Any] | None, value: str, lang: str) -> str:
+    """The text of the button with `value` in the question `state` is at (what the person "said" by tapping)."""
+    if value == CANCEL:
+        return t("calc_btn_cancel", lang)
+    if value.startswith(MENU_PREFIX) and value.removeprefix(MENU_PREFIX) in KINDS:
+        return t(f"calc_btn_{value.removeprefix(MENU_PREFIX)}", lang)
+    kind = (state or {}).get("kind")
+    for step in STEPS.get(kind or "", ()):
+        if step.name == (state or {}).get("step"):
+            return next((_label(key, lang) for key, v in step.buttons if v == value), value)
+    return value
 
 
 def _means_cancel(text: str, lang: str) -> bool:

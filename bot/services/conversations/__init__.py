@@ -29,6 +29,7 @@ from bot.services.conversations import buttons
 from bot.services.conversations.advisor_desk import AdvisorDesk
 from bot.services.conversations.answering import Answering
 from bot.services.conversations.buttons import LANGUAGE_NAMES
+from bot.services.conversations.calculators import CalculatorDialogs
 from bot.services.conversations.feedback import Feedbacks
 from bot.services.conversations.handover import Handover, QueueItem, QueueView
 from bot.services.conversations.incoming import MAX_STORED_TEXT, Inbound, Incoming
@@ -90,7 +91,10 @@ class ConversationService:
         self.replies = Replies(answers, self.cache)
         self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person)
         relay = Relay(db, self.people, self.speaker)
-        self.answering = Answering(db, self.people, self.speaker, self.replies, relay, self.handover, throttle)
+        self.calculators = CalculatorDialogs(db, self.people, self.speaker)
+        self.answering = Answering(
+            db, self.people, self.speaker, self.replies, relay, self.handover, throttle, self.calculators
+        )
         self.prompts = Prompts(db, self.people, self.speaker, self.replies, retention_days)
         self.feedback = Feedbacks(db, self.speaker)
         self.desk = AdvisorDesk(db, self.people, self.speaker)
@@ -141,6 +145,13 @@ class ConversationService:
     async def ask_delete(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
         await self.prompts.ask_delete(channel, external_id, lang_hint)
 
+    async def calculator(
+        self, channel: str, external_id: str, lang_hint: str | None = None, kind: str | None = None
+    ) -> None:
+        """/deadline: the guided calculators (a menu, or calculator `kind` straight away)."""
+        async with self.people.lock(channel, external_id):
+            await self.calculators.open(channel, external_id, lang_hint, kind)
+
     async def request_advisor(
         self, channel: str, external_id: str, lang_hint: str | None = None, reason: str = "request"
     ) -> None:
@@ -177,6 +188,8 @@ class ConversationService:
                     return await self.handover.consent(channel, external_id, handoff_id, answer == "y", lang_hint)
                 case buttons.Rate(conversation_id=conversation_id, rating=rating):
                     return await self.feedback.rate(channel, external_id, conversation_id, rating, lang_hint)
+                case buttons.Calculator(value=value):
+                    return await self.calculators.press(channel, external_id, value, lang_hint)
                 case buttons.Delete(answer=answer):
                     lang = await self.people.lang_of(channel, external_id, lang_hint)
                     return await self.privacy_service.answer_delete(channel, external_id, answer == "y", lang)

@@ -17,6 +17,7 @@ from bot.locales import t
 from bot.services.answers import Reply
 from bot.services.channels import Outgoing
 from bot.services.conversations import buttons
+from bot.services.conversations.calculators import CalculatorDialogs
 from bot.services.conversations.handover import Handover
 from bot.services.conversations.incoming import Inbound, Incoming, incoming_row
 from bot.services.conversations.outgoing import Batch, Speaker, log, log_event, outgoing, outgoing_row
@@ -52,8 +53,10 @@ class Answering:
         relay: Relay,
         handover: Handover,
         throttle: Throttle | None,
+        calculators: CalculatorDialogs | None = None,
     ) -> None:
         self.db = db
+        self.calculators = calculators
         self.people = people
         self.speaker = speaker
         self.replies = replies
@@ -83,8 +86,14 @@ class Answering:
                 outcome = ("media", "media_unsupported" if inbound.kind != "empty" else "empty_message")
             if outcome is not None:
                 return await self._store_unanswered(inbound, *outcome)
+            if self.calculators is not None and (opened := await self.calculators.typed_command(inbound)):
+                return opened
 
             reply = await self.replies.respond(text, known.detected or inbound.lang_hint, known.chosen)
+            if known.dialog and self.calculators is not None:  # the answer to a calculator's question?
+                routed = await self.calculators.take(inbound, reply)
+                if routed is not None:
+                    return routed
             if not inbound.too_long and reply.action in GROUPED_ACTIONS and not reply.danger:
                 grouped = await self._answer_grouped(inbound, reply)
                 if grouped is not None:
@@ -127,6 +136,11 @@ class Answering:
 
     async def _answer(self, inbound: Inbound, reply: Reply) -> Incoming:
         """One reply in its own transaction: with a notice for cut text, and consent after danger."""
+        if self.calculators is not None and reply.action in GROUPED_ACTIONS and not reply.danger:
+            # a calculator dialog opened on another replica (this one's cache did not know): its answer
+            routed = await self.calculators.take(inbound, reply)
+            if routed is not None:
+                return routed
         batch = Batch()
         text = inbound.text
         async with self.db.transaction() as session:
@@ -179,7 +193,7 @@ class Answering:
             live: dict[tuple[str, str], int] = {}
             for i, job in enumerate(jobs):
                 key = (job.inbound.channel, job.inbound.external_id)
-                if key not in live and loaded[key][1].state == STATE_BOT:
+                if key not in live and loaded[key][1].state == STATE_BOT and loaded[key][1].dialog is None:
                     live[key] = i
             claimed = await repo.claim_updates(session, [c for i in live.values() if (c := jobs[i].claim)])
             todo = []

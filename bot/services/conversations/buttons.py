@@ -16,6 +16,7 @@ from pydantic import Field
 
 from bot.locales import t
 from bot.services.answers import Reply
+from bot.services.calculators.dialog import MENU_PREFIX, TOPIC_CALCULATORS
 from bot.services.channels import Button, Keyboard
 from bot.services.conversations.people import UI_LANGUAGES, UiLanguage
 
@@ -83,9 +84,15 @@ class Delete(CallbackData, prefix="del"):
     answer: Literal["y", "n"]
 
 
-Press = Language | Topics | Topic | Helpful | Advisor | Consent | Rate | Delete
+class Calculator(CallbackData, prefix="calc"):
+    """A calculator button: "k-<kind>" starts one (menu, under an answer), anything else answers its question."""
+
+    value: Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[a-z0-9_-]+$")]
+
+
+Press = Language | Topics | Topic | Helpful | Advisor | Consent | Rate | Delete | Calculator
 PRESSES: dict[str, type[Press]] = {
-    cls.__prefix__: cls for cls in (Language, Topics, Topic, Helpful, Advisor, Consent, Rate, Delete)
+    cls.__prefix__: cls for cls in (Language, Topics, Topic, Helpful, Advisor, Consent, Rate, Delete, Calculator)
 }
 
 
@@ -116,17 +123,25 @@ def topic(title: str, topic_id: str) -> Button:
 KeyboardFor = Callable[[int], Keyboard]  # buttons that name the message they are under
 
 
-def answer_keyboard(lang: str) -> KeyboardFor:
-    """Under every answer: helpful / not helpful, naming the answer (its id is known once it is stored)."""
+def calculator(lang: str, kind: str) -> Button:
+    """Start the guided calculator `kind` (dismissal, minimum_wage, vacation, sick_pay)."""
+    return Button(t(f"calc_btn_{kind}", lang), Calculator(value=f"{MENU_PREFIX}{kind}").pack())
+
+
+def answer_keyboard(lang: str, topic_id: str | None = None) -> KeyboardFor:
+    """Under every answer: helpful / not helpful, naming the answer (its id is known once it is stored);
+    under the answers of a topic with a calculator (dismissal, minimum wage, vacation, sick pay) that calculator."""
+    kind = TOPIC_CALCULATORS.get(topic_id or "")
 
     def keyboard(message_id: int) -> Keyboard:
-        return [
+        rows = [
             [
                 Button(t("btn_helpful", lang), Helpful(message_id=message_id, helpful=True).pack()),
                 Button(t("btn_not_helpful", lang), Helpful(message_id=message_id, helpful=False).pack()),
             ],
             [advisor(lang)],
         ]
+        return [[calculator(lang, kind)], *rows] if kind else rows
 
     return keyboard
 
@@ -134,7 +149,7 @@ def answer_keyboard(lang: str) -> KeyboardFor:
 def reply_keyboard(reply: Reply, lang: str, title_of: Callable[[str, str], str]) -> Keyboard | KeyboardFor | None:
     """The buttons of a retrieval reply: feedback under an answer, topics and a human under a fallback."""
     if reply.action == "answer":
-        return answer_keyboard(lang)
+        return answer_keyboard(lang, reply.topics[0].topic if reply.topics else None)
     if reply.action == "fallback":
         rows = [[topic(title_of(s.topic, lang), s.topic)] for s in reply.suggestions[:3]]
         rows.append([advisor(lang, "fallback")])

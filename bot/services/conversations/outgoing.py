@@ -25,6 +25,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Person
 
 log = logging.getLogger("bot.services.conversations")
+CALCULATOR_ACTION = "calculator"  # the stored action of a calculator question or result
 
 
 def log_event(event: str, **fields: Any) -> None:
@@ -68,14 +69,19 @@ class Speaker:
         advisor_id: int | None = None,
         plain_text: str | None = None,
         store: bool = True,
+        kind: str = "text",
+        attachment: dict[str, Any] | None = None,
     ) -> int | None:
         """Store an outgoing message and stage its delivery in the same transaction; returns its id."""
         sender = self.sender(person.channel)
         message_id = None
+        if action != CALCULATOR_ACTION and conversation.dialog is not None:
+            conversation.dialog = None  # a calculator question is open only while it is the bot's last word
         if store:
             row = outgoing_row(
                 sender, conversation, html_text, author, reply, action, advisor_id=advisor_id, plain_text=plain_text
             )
+            row |= {"kind": kind, "attachment": attachment}
             message_id = (await repo.add_messages(session, [row]))[0]
         await self.stage(
             session, batch, person.channel, [outgoing(person, conversation, html_text, buttons, message_id)]
@@ -121,6 +127,8 @@ def outgoing_row(
         "action": action or (reply.action if reply else None),
         "lang": reply.answer_lang if reply else None,
         "delivery_status": "sent" if sender.delivered_on_commit else "queued",
+        "kind": "text",
+        "attachment": None,
     }
 
 

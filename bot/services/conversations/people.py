@@ -44,6 +44,7 @@ class Known:
     detected: str | None
     state: str
     until: float
+    dialog: bool = False  # a calculator dialog is open: the next text may be its answer
 
 
 class People:
@@ -70,9 +71,14 @@ class People:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    def remember(self, person: Person, state: str) -> None:
+    def remember(self, person: Person, state: str, dialog: bool | None = None) -> None:
+        """`dialog` None keeps what was known about an open calculator dialog."""
         key = f"{person.channel}:{person.external_id}"
-        self._known[key] = Known(person.chosen_lang, person.detected_lang, state, time.monotonic() + self.known_ttl)
+        if dialog is None:
+            before = self._known.get(key)
+            dialog = before.dialog if before else False
+        until = time.monotonic() + self.known_ttl
+        self._known[key] = Known(person.chosen_lang, person.detected_lang, state, until, dialog)
         self._known.move_to_end(key)
         if len(self._known) > 100_000:
             self._known.popitem(last=False)
@@ -99,7 +105,8 @@ class People:
                 people = await repo.people_and_open_conversations(session, channel, ids)
                 for external_id, (person, conversation) in people.items():
                     state = conversation.state if conversation else STATE_BOT
-                    found[(channel, external_id)] = Known(person.chosen_lang, person.detected_lang, state, 0.0)
+                    dialog = conversation is not None and conversation.dialog is not None
+                    found[(channel, external_id)] = Known(person.chosen_lang, person.detected_lang, state, 0.0, dialog)
         return [found.get(key) or Known(None, None, STATE_BOT, 0.0) for key in keys]
 
     async def lang_of(self, channel: str, external_id: str, lang_hint: str | None) -> str:
@@ -150,5 +157,5 @@ class People:
             session.add_all(new_conversations)
             await session.flush()
         for person, conversation in loaded.values():
-            self.remember(person, conversation.state)
+            self.remember(person, conversation.state, conversation.dialog is not None)
         return loaded

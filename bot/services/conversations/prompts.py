@@ -120,7 +120,7 @@ class Prompts:
                     created_at=utcnow(),
                 )
             )
-            keyboard = buttons.answer_keyboard(lang) if reply.action == "answer" else None
+            keyboard = buttons.answer_keyboard(lang, topic) if reply.action == "answer" else None
             await self.speaker.say(session, batch, person, conversation, reply.html, keyboard, reply=reply)
         await self.speaker.finish(batch)
         return None
