@@ -276,11 +276,23 @@ async def _delete(request: Request, sid: str, hint: str | None) -> str | None:
     return None
 
 
+async def _deadline(request: Request, sid: str, hint: str | None) -> str | None:
+    await runtime(request).conversations.calculator(CHANNEL, sid, hint)  # the guided calculators' menu
+    return None
+
+
 async def _export(request: Request, sid: str, hint: str | None) -> str | None:
     return t("webchat_export_hint", hint or "en")
 
 
-COMMANDS = {"/privacy": _privacy, "/datenschutz": _privacy, "/delete": _delete, "/export": _export}
+COMMANDS = {
+    "/privacy": _privacy,
+    "/datenschutz": _privacy,
+    "/delete": _delete,
+    "/export": _export,
+    "/deadline": _deadline,
+    "/frist": _deadline,
+}
 
 
 @router.get("/chat/export")

@@ -110,9 +110,9 @@ async def test_from_an_answer_to_a_result_the_advisor_sees(db: Database, answers
     assert packet is not None and [c["calculator"] for c in packet["calculations"]] == ["dismissal"]
 
 
-async def test_typed_deadline_command_and_cancel(db: Database, answers: Any) -> None:
+async def test_deadline_menu_and_cancel(db: Database, answers: Any) -> None:
     svc = make(db, answers)
-    await svc.handle_incoming("web", "p2", "/deadline", "ru")
+    await svc.calculator("web", "p2", "ru")  # /deadline
     menu = last(svc)
     assert "Что вы хотите рассчитать?" in menu.html
     await svc.handle_action("web", "p2", data_of(menu, "Минимальная зарплата"), "ru")

@@ -160,3 +160,14 @@ def test_a_stale_button_or_typed_text_on_a_button_question_is_asked_again() -> N
     again = say(turn, "de", choice="yesterday")  # a button of an earlier question
     assert again.text.startswith("Bitte tippen Sie") and again.state == turn.state
     assert say(turn, "de", text="nein").result is not None  # the label typed counts like the button
+
+
+def test_every_calculator_button_packs_into_telegrams_64_bytes_and_parses_back() -> None:
+    from bot.services.conversations import buttons
+
+    values = {CANCEL, *(f"{dialog.MENU_PREFIX}{kind}" for kind in dialog.KINDS)}
+    values |= {value for steps in dialog.STEPS.values() for step in steps for _, value in step.buttons}
+    for value in values:
+        packed = buttons.Calculator(value=value).pack()
+        assert len(packed.encode()) <= 64 and buttons.parse(packed) == buttons.Calculator(value=value), value
+    assert buttons.parse("calc:k:evil") is None and buttons.parse("calc:" + "x" * 30) is None

@@ -86,8 +86,6 @@ class Answering:
                 outcome = ("media", "media_unsupported" if inbound.kind != "empty" else "empty_message")
             if outcome is not None:
                 return await self._store_unanswered(inbound, *outcome)
-            if self.calculators is not None and (opened := await self.calculators.typed_command(inbound)):
-                return opened
 
             reply = await self.replies.respond(text, known.detected or inbound.lang_hint, known.chosen)
             if known.dialog and self.calculators is not None:  # the answer to a calculator's question?

@@ -29,7 +29,6 @@ from bot.storage import repositories as repo
 from bot.storage.db import Database
 from bot.storage.models import STATE_HUMAN, STATE_WAITING, Conversation, Message, Person, utcnow
 
-COMMAND = "/deadline"  # typed in the web chat (Telegram has it as a bot command too)
 MIN_WORDS_OF_A_QUESTION = 3  # an unreadable answer this long that retrieval can answer is a new question
 
 
@@ -91,23 +90,6 @@ class CalculatorDialogs:
                 return None
             message_id = await repo.add_message(session, **incoming_row(conversation, inbound.text, CALCULATOR_ACTION))
             await self._say(session, batch, person, conversation, turn, lang)
-        await self.speaker.finish(batch)
-        return Incoming(conversation.id, message_id, conversation.state, CALCULATOR_ACTION, 1)
-
-    async def typed_command(self, inbound: Inbound) -> Incoming | None:
-        """ "/deadline" typed (the web chat has no command menu) opens the calculators; None for other text."""
-        if inbound.text.strip().lower() != COMMAND:
-            return None
-        batch = Batch()
-        async with self.db.transaction() as session:
-            person, conversation = await self.people.load(
-                session, inbound.channel, inbound.external_id, inbound.region, inbound.lang_hint
-            )
-            if conversation.state in (STATE_WAITING, STATE_HUMAN):
-                return None  # relayed to the advisor like any text
-            message_id = await repo.add_message(session, **incoming_row(conversation, inbound.text, CALCULATOR_ACTION))
-            lang = ui_lang(person, inbound.lang_hint)
-            await self._say(session, batch, person, conversation, dialog.menu(lang), lang)
         await self.speaker.finish(batch)
         return Incoming(conversation.id, message_id, conversation.state, CALCULATOR_ACTION, 1)
 
