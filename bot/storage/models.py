@@ -114,7 +114,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSONType}
 
 
-# Conversation states (the state machine lives in bot/services/conversations.py).
+# Conversation states (the state machine lives in bot/services/conversations/).
 STATE_BOT = "bot"
 STATE_WAITING = "waiting"
 STATE_HUMAN = "human"

@@ -13,15 +13,12 @@ from aiogram.types import BufferedInputFile, Message
 from bot.locales import t
 from bot.services import data_export
 from bot.services.conversations import ConversationService
-from bot.telegram.context import CHANNEL
+from bot.telegram.context import CHANNEL, Sender
 
 
-async def export(message: Message, conversations: ConversationService) -> None:
-    user = message.from_user
-    if user is None or user.is_bot or message.chat.type != "private":
-        return
-    lang = (user.language_code or "").split("-")[0].lower() or "en"
-    data = await data_export.export_person(conversations.db, channel=CHANNEL, external_id=str(user.id))
+async def export(message: Message, sender: Sender, conversations: ConversationService) -> None:
+    lang = sender.lang_hint or "en"
+    data = await data_export.export_person(conversations.db, channel=CHANNEL, external_id=sender.external_id)
     if data is None:
         await message.answer(t("webchat_export_nothing", lang))
         return

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -83,7 +82,7 @@ class IdempotencyMiddleware(BaseMiddleware):
                     pass
             return result
         except DuplicateUpdate:
-            log.info(json.dumps({"event": "update_duplicate", "update_id": event.update_id}))
+            log.info("update_duplicate", extra={"event": "update_duplicate", "update_id": event.update_id})
             return None
         finally:
             pending_update.reset(token)
@@ -111,4 +110,4 @@ class ToastMiddleware(CallbackAnswerMiddleware):
         text = callback_answer.text
         with contextlib.suppress(TelegramAPIError, OSError, TimeoutError):
             await event.answer(text=text[:190] if text else None)
-        log.debug(json.dumps({"event": "button", "kind": (event.data or "").split(":", 1)[0]}))
+        log.debug("button", extra={"event": "button", "kind": (event.data or "").split(":", 1)[0]})

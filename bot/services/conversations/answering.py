@@ -104,7 +104,7 @@ class Answering:
         try:
             result = await self._grouped.submit(_AnswerJob(inbound, reply, claim))
         except Exception:  # the shared transaction failed: retried alone, so one bad message fails no other
-            log.warning('{"event": "grouped_write_failed"}', exc_info=True)
+            log.warning("grouped_write_failed", extra={"event": "grouped_write_failed"}, exc_info=True)
             return None
         if isinstance(result, DuplicateUpdate):
             raise result

@@ -9,7 +9,6 @@ console follows (in that order: the console re-reads what is committed).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,8 +28,8 @@ CALCULATOR_ACTION = "calculator"  # the stored action of a calculator question o
 
 
 def log_event(event: str, **fields: Any) -> None:
-    """One INFO line per state change: ids and decisions only, never message text."""
-    log.info(json.dumps({"event": event, **fields}, default=str))
+    """One INFO line per state change, fields as data (see bot/logs.py): ids and decisions only, never text."""
+    log.info(event, extra={"event": event, **fields})
 
 
 class Batch:
