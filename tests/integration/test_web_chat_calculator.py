@@ -35,8 +35,8 @@ async def test_the_sick_pay_dialog_in_the_web_chat(app: Any) -> None:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 40000))
     headers = {"accept-language": "uk"}  # the browser says Ukrainian
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as visitor:
-        page = await visitor.get("/chat?lang=uk")
-        found = CSRF.search(page.text)
+        opened = await visitor.get("/chat?lang=uk")
+        found = CSRF.search(opened.text)
         assert found is not None
         form = {"csrf_token": found.group(1) or found.group(2)}
 
@@ -44,8 +44,8 @@ async def test_the_sick_pay_dialog_in_the_web_chat(app: Any) -> None:
         menu = _buttons((await visitor.get("/chat?lang=uk")).text)
         assert "🤒 Оплата під час хвороби" in menu and "✖️ Скасувати" in menu
         await visitor.post("/chat/action", data={**form, "data": menu["🤒 Оплата під час хвороби"]})
-        page = await visitor.get("/chat?lang=uk")
-        assert "Який був ваш перший день хвороби?" in page.text
+        asked = await visitor.get("/chat?lang=uk")
+        assert "Який був ваш перший день хвороби?" in asked.text
 
         ill = today_in_berlin() - dt.timedelta(days=1)
         await visitor.post("/chat/send", data={**form, "text": f"{ill.day}.{ill.month}.{ill.year}"})
