@@ -61,7 +61,9 @@ def count_commits(db: Database) -> list[int]:
 async def _messages(db: Database, conversation_id: int) -> list[tuple[str, str | None]]:
     async with db.session() as session:
         rows = await session.execute(
-            select(Message.direction, Message.action).where(Message.conversation_id == conversation_id)
+            select(Message.direction, Message.action)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id)
         )
         return [(direction, action) for direction, action in rows]
 
