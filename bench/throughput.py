@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -105,11 +106,19 @@ def serve_bot() -> None:
         signal.signal(signal.SIGTERM, dump)
         atexit.register(dump)
     app = create_app(settings)
-    uvicorn.run(app, host="127.0.0.1", port=settings.fairbot_port, log_level="warning", access_log=False, lifespan="on")
     stats_path = os.environ.get("FAIRBOT_BENCH_STATS")
-    answers = getattr(getattr(app.state, "runtime", None), "answers", None)
-    if stats_path and answers is not None and hasattr(answers, "batch_stats"):
-        Path(stats_path).write_text(json.dumps(answers.batch_stats()))
+    if stats_path:  # uvicorn ends the process by re-raising SIGTERM: the figures are written as they change
+
+        def write_stats() -> None:
+            while True:
+                time.sleep(0.5)
+                answers = getattr(getattr(app.state, "runtime", None), "answers", None)
+                if answers is not None and hasattr(answers, "batch_stats"):
+                    Path(stats_path + ".tmp").write_text(json.dumps(answers.batch_stats()))
+                    os.replace(stats_path + ".tmp", stats_path)
+
+        threading.Thread(target=write_stats, name="bench-stats", daemon=True).start()
+    uvicorn.run(app, host="127.0.0.1", port=settings.fairbot_port, log_level="warning", access_log=False, lifespan="on")
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -62,7 +62,7 @@ def index_group() -> None:
 )
 def index_build(force: bool, encoder_name: EncoderName | None) -> None:
     """Embed changed entries and switch running bots to the new index version."""
-    from bot.services.answers import build_index
+    from bot.services.index_builds import build_index
     from knowledge.loader import EntryErrors
 
     settings = _settings()

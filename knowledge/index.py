@@ -392,7 +392,14 @@ class LoadedIndex:
         return not any(e.replaces == entry.id and e.is_valid_on(day) for e in self.entries.values())
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
+        return self.search_many(np.asarray(vector).reshape(1, -1), k)[0]
+
+    def search_many(self, vectors: np.ndarray, k: int) -> list[list[tuple[Row, float]]]:
+        """The k nearest rows of each vector: one pass over the index for all of them (far cheaper per vector)."""
         if self.index.ntotal == 0:
-            return []
-        scores, ids = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), min(k, self.index.ntotal))
-        return [(self.rows[i], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+            return [[] for _ in range(len(vectors))]
+        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
+        return [
+            [(self.rows[i], float(s)) for s, i in zip(row_scores, row_ids, strict=True) if i >= 0]
+            for row_scores, row_ids in zip(scores, ids, strict=True)
+        ]

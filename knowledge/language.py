@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
@@ -66,6 +66,7 @@ class Detection:
     script: str
 
 
+@lru_cache(maxsize=8192)  # a name lookup per letter of every message otherwise
 def _script(char: str) -> str:
     try:
         name = unicodedata.name(char)

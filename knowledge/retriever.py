@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import faiss
@@ -19,6 +20,10 @@ from knowledge.encoders import Encoder
 from knowledge.index import IndexStore, LoadedIndex, Row
 from knowledge.intents import IntentScores
 from knowledge.schema import Entry
+
+# Queries per faiss search: below faiss's BLAS threshold (20), every score comes from the same kernel whatever
+# the batch size, so a message's result does not depend on which others it was batched with.
+SEARCH_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -116,15 +121,54 @@ class Retriever:
     def search(
         self, text: str, *, today: dt.date | None = None, region: str | None = None, vector: np.ndarray | None = None
     ) -> SearchResult:
+        vectors = None if vector is None else np.asarray(vector).reshape(1, -1)
+        return self.search_many([text], today=today, region=region, vectors=vectors)[0]
+
+    def search_many(
+        self,
+        texts: Sequence[str],
+        *,
+        today: dt.date | None = None,
+        region: str | None = None,
+        vectors: np.ndarray | None = None,
+    ) -> list[SearchResult]:
+        """`search` for several texts: one encoder call and one pass over each flat index for all of them.
+
+        Each text's result is the one `search` gives it alone (tests/integration/test_microbatch.py).
+        """
         self.reload_if_changed()
         index = self.index
         today = today or dt.date.today()
-        query = self.embed(text) if vector is None else vector
-        neighbours = index.search(query, self.search_k)
+        if not texts:
+            return []
+        queries = self.encoder.encode_queries(list(texts)) if vectors is None else vectors
+        neighbours: list[list[tuple[Row, float]]] = []
+        shares: list[float | None] = []
+        for start in range(0, len(texts), SEARCH_CHUNK):
+            chunk = queries[start : start + SEARCH_CHUNK]
+            neighbours.extend(index.search_many(chunk, self.search_k))
+            if index.intent_model is not None and index.intent_neighbours is not None:
+                shares.extend(float(s) for s in index.intent_neighbours.shares(chunk))
+            else:
+                shares.extend([None] * len(chunk))
+        return [
+            self._result(index, text, query, found, share, today, region)
+            for text, query, found, share in zip(texts, queries, neighbours, shares, strict=True)
+        ]
+
+    def _result(
+        self,
+        index: LoadedIndex,
+        text: str,
+        query: np.ndarray,
+        neighbours: list[tuple[Row, float]],
+        share: float | None,
+        today: dt.date,
+        region: str | None,
+    ) -> SearchResult:
         best: dict[str, tuple[float, Row]] = {}
         intents = None
         if index.intent_model is not None:
-            share = index.intent_neighbours.share(query) if index.intent_neighbours is not None else None
             intents = IntentScores(index.intent_model.probabilities(query), share)
         for row, score in neighbours:
             if row.entry_id not in best or score > best[row.entry_id][0]:

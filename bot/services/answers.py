@@ -1,7 +1,9 @@
 """Retrieve, decide, compose: the one code path from a message to the bot's reply.
 
-The live bot, the web chat, `fairbot ask` and `fairbot eval` all call
-`AnswerService.respond`, so what is measured is what users get.
+The live bot, the web chat, `fairbot ask` and `fairbot eval` all go through
+`AnswerService.respond_many` (one message: `respond`; from the event loop:
+`respond_async`, which gathers messages that arrive together into one batch),
+so what is measured is what users get.
 """
 
 from __future__ import annotations
@@ -9,25 +11,23 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import logging
-import os
-import subprocess
-import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.locales import t
 from bot.services.helplines import danger_note, emergency_reply
+from bot.services.index_builds import build_in_child_process
 from bot.services.service_profile import ServiceProfileStore
 from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
 from knowledge.encoders import load_encoder
-from knowledge.index import BuildReport, IndexStore
-from knowledge.intents import IntentRules, load_corpus, load_rules
+from knowledge.index import IndexStore
+from knowledge.intents import IntentRules, load_rules
 from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
-from knowledge.loader import load_entries
+from knowledge.microbatch import MicroBatcher
 from knowledge.retriever import EntryHit, Retriever, SearchResult
 from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
 from knowledge.service_fields import render as render_fields
-from knowledge.settings import EncoderName
 from knowledge.topics import load_topics
 
 __all__ = ["Action", "AnswerService", "Assessment", "RankedTopic", "Reply", "Thresholds"]
@@ -64,73 +64,21 @@ class Reply:
     danger: str | None = None
 
 
+@dataclass(frozen=True)
+class Question:
+    """One message to answer, with what the channel knows of the person's language."""
+
+    text: str
+    lang_hint: str | None = None
+    chosen_lang: str | None = None
+
+
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000  # the model reads ~512 tokens; longer messages are cut for retrieval only
-
-
-def build_index(settings: Settings, *, force: bool = False, encoder_name: EncoderName | None = None) -> BuildReport:
-    """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
-    encoder = load_encoder(settings.knowledge, encoder_name or settings.fairbot_index_encoder)
-    return IndexStore(settings.index_dir).build(
-        lambda: served_entries(settings),
-        encoder,
-        intents=load_corpus(),
-        force=force,
-    )
-
-
-def served_entries(settings: Settings) -> list[Entry]:
-    """What the bot serves: the YAML files, each replaced by its newest revision published in the console.
-
-    Every build goes through here, so a build from the command line never drops what editors published.
-    Without a database yet (a fresh install) the YAML files are all there is.
-    """
-    import asyncio
-
-    from bot.services.editorial import Editorial
-    from bot.storage.db import Database
-
-    entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
-    url = settings.effective_database_url
-    if (
-        url.startswith("sqlite")
-        and not (settings.fairbot_data_dir / "fairbot.db").exists()
-        and not settings.database_url
-    ):
-        return entries
-
-    async def overlay() -> list[Entry]:
-        db = Database(url)
-        try:
-            async with db.session() as session:
-                return await Editorial(settings).served_entries(session)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(overlay())
-    except Exception as exc:  # an unmigrated or unreachable database: the YAML files still make a valid index
-        log.warning("published_revisions_unavailable", extra={"error": type(exc).__name__})
-        return entries
-
-
-def _build_in_child_process(settings: Settings) -> None:
-    """The first build embeds every text with the index encoder; doing it in a child process keeps that
-    encoder's memory out of the long-running server."""
-    log.info("index_build_started", extra={"index_dir": str(settings.index_dir)})
-    env = {
-        **os.environ,
-        "FAIRBOT_DATA_DIR": str(settings.fairbot_data_dir),
-        "FAIRBOT_ENTRIES_DIR": str(settings.fairbot_entries_dir),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "indexer", "build"], env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise FileNotFoundError(
-            f"could not build the index in {settings.index_dir}: {result.stderr.strip()[-500:]} "
-            "(run `fairbot kb check` and `fairbot index build` to see why)"
-        )
+# Messages arriving within BATCH_WINDOW of each other share one encoder call and one index pass (at most
+# BATCH_MAX; the cap also keeps each faiss search on one kernel, see knowledge.retriever.SEARCH_CHUNK).
+BATCH_WINDOW = 0.003
+BATCH_MAX = 16
 
 
 class AnswerService:
@@ -151,12 +99,17 @@ class AnswerService:
         self.region = region
         self._detector_version: str | None = None
         self._detector = LanguageDetector()
+        self._titles: dict[tuple[str, str, _dt.date], list[tuple[str, str]]] = {}
+        self._hashes: dict[int, tuple[Entry, str]] = {}
+        self._batcher: MicroBatcher[Question, Reply] = MicroBatcher(
+            self.respond_many, window=BATCH_WINDOW, max_batch=BATCH_MAX, name="answers"
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, *, build_if_missing: bool = True) -> AnswerService:
         store = IndexStore(settings.index_dir)
         if store.current_version() is None and build_if_missing:
-            _build_in_child_process(settings)
+            build_in_child_process(settings)
         thresholds = Thresholds.load()
         encoder = load_encoder(settings.knowledge)
         retriever = Retriever(
@@ -182,16 +135,60 @@ class AnswerService:
 
         Not cached here: the conversation core keeps a reply cache in front of this call.
         """
+        return self.respond_many([Question(text, lang_hint, chosen_lang)], today=today)[0]
+
+    def respond_many(self, questions: Sequence[Question], *, today: _dt.date | None = None) -> list[Reply]:
+        """`respond` for several messages at once: one encoder call and one index pass for all of them.
+
+        Each reply is the one the message gets alone (tests/integration/test_microbatch.py).
+        """
         self.retriever.reload_if_changed()
-        return self._respond(text, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today or _dt.date.today())
+        today = today or _dt.date.today()
+        replies: list[Reply | None] = [None] * len(questions)
+        asked: list[tuple[int, str, Question]] = []
+        for i, question in enumerate(questions):
+            query = question.text.strip()[:MAX_QUERY_CHARS]
+            if query:
+                asked.append((i, query, question))
+            else:
+                lang = question.chosen_lang or question.lang_hint or FALLBACK_LANGUAGE
+                replies[i] = self._reply(Decision("greeting"), lang, [])
+        assessments = self.assess_many([(query, q.lang_hint, q.chosen_lang) for _, query, q in asked], today=today)
+        for (i, _, _), assessment in zip(asked, assessments, strict=True):
+            replies[i] = self._reply(self.decide(assessment), assessment.lang, assessment.ranked)
+        return [reply for reply in replies if reply is not None]
+
+    async def respond_async(self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None) -> Reply:
+        """`respond` from the event loop: off the loop, in one worker thread, batched with messages that arrive
+        within a few milliseconds of this one."""
+        return await self._batcher.run(Question(text, lang_hint, chosen_lang))
+
+    def batch_stats(self) -> dict[str, object]:
+        """Batch sizes and waits of `respond_async` so far (for the bench and metrics)."""
+        return {"window_ms": BATCH_WINDOW * 1000, "max_batch": BATCH_MAX, **self._batcher.stats.summary()}
+
+    def close(self) -> None:
+        """Ends the batch worker after the messages already submitted."""
+        self._batcher.close()
 
     def sounds_dangerous(self, text: str) -> bool:
         """The cheap check (patterns only, no embedding) that lets an emergency through the rate limit."""
         return any(m.intent == "emergency" for m in self.rules.match(text[:MAX_QUERY_CHARS]))
 
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
-        """Topics that have at least one servable entry, with their title in `lang` (for browsing)."""
-        lang = self._content_lang(lang)
+        """Topics that have at least one servable entry, with their title in `lang` (for browsing).
+
+        Every fallback reply lists some: kept per index version, language and day (~5 ms each otherwise).
+        """
+        key = (self.retriever.index.version, self._content_lang(lang), _dt.date.today())
+        titles = self._titles.get(key)
+        if titles is None:
+            if len(self._titles) > 64:
+                self._titles.clear()
+            titles = self._titles[key] = self._topic_titles(key[1])
+        return list(titles)
+
+    def _topic_titles(self, lang: str) -> list[tuple[str, str]]:
         served = {e.topic for e in self._entries() if self.retriever.index.is_served(e, _dt.date.today())}
         titles = []
         for topic in load_topics():
@@ -213,7 +210,7 @@ class AnswerService:
             html=self.compose_entry(entry, lang),
             topics=[RankedTopic(topic, entry.id, 1.0)],
             entry_id=entry.id,
-            entry_version=entry.content_hash(),
+            entry_version=self._content_hash(entry),
             score=1.0,
         )
 
@@ -240,25 +237,28 @@ class AnswerService:
 
     # ------------------------------------------------------------------ decision
 
-    def _respond(self, text: str, *, lang_hint: str | None, chosen_lang: str | None, today: _dt.date) -> Reply:
-        query = text.strip()[:MAX_QUERY_CHARS]
-        if not query:
-            lang = chosen_lang or lang_hint or FALLBACK_LANGUAGE
-            return self._reply(Decision("greeting"), lang, [])
-        assessment = self.assess(query, lang_hint=lang_hint, chosen_lang=chosen_lang, today=today)
-        return self._reply(self.decide(assessment), assessment.lang, assessment.ranked)
-
     def assess(
         self, query: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, today: _dt.date | None = None
     ) -> Assessment:
         """Everything the decision looks at; separate from `decide` so calibration can replay decisions."""
+        return self.assess_many([(query, lang_hint, chosen_lang)], today=today)[0]
+
+    def assess_many(
+        self, queries: Sequence[tuple[str, str | None, str | None]], *, today: _dt.date | None = None
+    ) -> list[Assessment]:
+        """`assess` for (query, lang_hint, chosen_lang) triples: the searches batched, the rest per message."""
         self._refresh_detector()
-        result = self.retriever.search(query, today=today or _dt.date.today(), region=self.region)
-        detection = self._detector.detect(query, prior=chosen_lang or lang_hint)
-        matches = self.rules.match(query)
-        lang = self._language(query, detection, result, matches, chosen_lang)
-        greeting_rest = self.rules.greeting_rest_words(query)
-        return Assessment(query, result, result.by_topic(), matches, lang, greeting_rest)
+        results = self.retriever.search_many(
+            [query for query, _, _ in queries], today=today or _dt.date.today(), region=self.region
+        )
+        assessments = []
+        for (query, lang_hint, chosen_lang), result in zip(queries, results, strict=True):
+            detection = self._detector.detect(query, prior=chosen_lang or lang_hint)
+            matches = self.rules.match(query)
+            lang = self._language(query, detection, result, matches, chosen_lang)
+            greeting_rest = self.rules.greeting_rest_words(query)
+            assessments.append(Assessment(query, result, result.by_topic(), matches, lang, greeting_rest))
+        return assessments
 
     def decide(self, a: Assessment, thresholds: Thresholds | None = None) -> Decision:
         return decide(a, thresholds or self.thresholds)
@@ -315,7 +315,7 @@ class AnswerService:
                 self._with_danger(self.compose_entry(best.entry, lang), danger, answer_lang),
                 topics,
                 best.entry.id,
-                best.entry.content_hash(),
+                self._content_hash(best.entry),
                 round(best.score, 4),
                 danger=danger,
             )
@@ -371,6 +371,15 @@ class AnswerService:
             key=lambda e: e.id,
         )
         return candidates[0] if candidates else None
+
+    def _content_hash(self, entry: Entry) -> str:
+        """An entry's hash (a JSON dump, ~1 ms) once per loaded entry: loaded entries do not change."""
+        found = self._hashes.get(id(entry))
+        if found is None or found[0] is not entry:  # the entry is held, so its id is not reused meanwhile
+            if len(self._hashes) > 4096:
+                self._hashes.clear()
+            found = self._hashes[id(entry)] = (entry, entry.content_hash())
+        return found[1]
 
     def _refresh_detector(self) -> None:
         """The loanword list comes from the index's entries; rebuilt only when a new version is served."""

@@ -34,8 +34,12 @@ class EmergencyNeighbours:
         self.index.add(self.vectors)
 
     def share(self, vector: np.ndarray) -> float:
-        sims, ids = self.index.search(np.asarray(vector, np.float32).reshape(1, -1), min(K, self.index.ntotal))
-        return float(_shares(sims, ids, self.is_emergency)[0])
+        return float(self.shares(np.asarray(vector).reshape(1, -1))[0])
+
+    def shares(self, vectors: np.ndarray) -> np.ndarray:
+        """One share per vector, from one search for all of them."""
+        sims, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(K, self.index.ntotal))
+        return _shares(sims, ids, self.is_emergency)
 
     def save(self, path: Path) -> None:
         np.savez(path, vectors=self.vectors.astype(np.float16), is_emergency=self.is_emergency)

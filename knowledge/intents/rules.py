@@ -36,12 +36,14 @@ _FOLD = str.maketrans(
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1024)  # one message is normalised for the patterns, the greeting rest and the word index
 def normalise(text: str) -> str:
     """Lower case; Latin accents dropped; Arabic/Persian letter variants unified."""
     folded = "".join(_fold_char(ch) for ch in text.casefold().translate(_FOLD))
     return _SPACES.sub(" ", _ARABIC_MARKS.sub("", folded)).strip()
 
 
+@lru_cache(maxsize=8192)  # two Unicode normalisations per character otherwise: most of `normalise`'s time
 def _fold_char(ch: str) -> str:
     """Drops accents from Latin letters only: in Cyrillic, й and ї are letters of their own."""
     decomposed = unicodedata.normalize("NFKD", ch)

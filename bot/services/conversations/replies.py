@@ -1,4 +1,4 @@
-"""The answer service as the core sees it: retrieval off the event loop, a reply cache, topic titles.
+"""The answer service as the core sees it: retrieval off the event loop (batched), a reply cache, topic titles.
 
 `Replies` is the only part that calls the answer service; a published index
 clears what it cached (`index_changed`), so a cached reply is never older than
@@ -22,7 +22,9 @@ MAX_RETRIEVAL_TEXT = 1000
 class Answerer(Protocol):
     """The part of `bot.services.answers.AnswerService` the conversation core uses."""
 
-    def respond(self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None) -> Reply: ...
+    async def respond_async(
+        self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None
+    ) -> Reply: ...
 
     def sounds_dangerous(self, text: str) -> bool: ...
 
@@ -94,8 +96,9 @@ class Replies:
         key = (ReplyCache.normalise(text), lang_hint, chosen_lang)
         reply = self.cache.get(key)
         if reply is None:
-            reply = await asyncio.to_thread(
-                self.answers.respond, text[:MAX_RETRIEVAL_TEXT], lang_hint=lang_hint, chosen_lang=chosen_lang
+            # Off the event loop, in one encoder call with the messages that arrive within milliseconds of it.
+            reply = await self.answers.respond_async(
+                text[:MAX_RETRIEVAL_TEXT], lang_hint=lang_hint, chosen_lang=chosen_lang
             )
             self.cache.put(key, reply)
         return reply

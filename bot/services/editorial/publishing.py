@@ -88,7 +88,7 @@ class IndexBuilder:
         from knowledge.intents import load_corpus
 
         store = IndexStore(self.settings.index_dir)
-        # the same build call as `bot.services.answers.build_index`, but with the console's entries
+        # the same build call as `bot.services.index_builds.build_index`, but with the console's entries
         return store.build(entries, self.encoder(answers), intents=load_corpus())
 
     async def reindex(self, read: Callable[[], Coroutine[Any, Any, list[Entry]]], answers: Any = None) -> Any:
