@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -99,7 +98,7 @@ async def _purge_periodically(db: Database, bus: events.EventBus, retention_days
         try:
             await retention.purge(db, retention_days, bus=bus)
         except Exception:  # a failed purge is retried next round; it must not stop the bot
-            log.exception(json.dumps({"event": "retention_purge_failed"}))
+            log.exception("retention_purge_failed")
         await asyncio.sleep(every)
 
 

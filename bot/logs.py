@@ -86,14 +86,9 @@ class JsonFormatter(logging.Formatter):
         }
         fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")}
         event = fields.pop("event", None)
-        if event is None and message.startswith("{"):
-            event, fields = _legacy_json(message, fields)
-        if event is None:
-            payload["event"] = message
-        else:
-            payload["event"] = event
-            if message != event and not message.startswith("{"):
-                payload["message"] = message
+        payload["event"] = message if event is None else event
+        if event is not None and message != event:
+            payload["message"] = message
         payload.update(fields)
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
@@ -102,17 +97,6 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             payload["stack"] = self.formatStack(record.stack_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
-
-
-def _legacy_json(message: str, fields: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """A message that is already a JSON object (older call sites) is unpacked rather than nested as a string."""
-    try:
-        data = json.loads(message)
-    except ValueError:
-        return None, fields
-    if not isinstance(data, dict) or "event" not in data:
-        return None, fields
-    return str(data.pop("event")), {**data, **fields}
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:

@@ -10,7 +10,6 @@ the chat id, which the purge removes once it is sent.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable, Mapping
 
@@ -72,7 +71,7 @@ class PrivacyService:
                 f"conversation:{conversation_id}", {"type": "erased", "conversation_id": conversation_id}
             )
         await self.bus.publish("queue", {"type": "erased"})
-        log.info(json.dumps({"event": "person_erased", "conversations": list(conversation_ids)}))
+        log.info("person_erased", extra={"conversations": list(conversation_ids)})
         return True
 
     async def purge(self, retention_days: int, now: dt.datetime | None = None) -> dict[str, int]:

@@ -82,7 +82,7 @@ class IdempotencyMiddleware(BaseMiddleware):
                     pass
             return result
         except DuplicateUpdate:
-            log.info("update_duplicate", extra={"event": "update_duplicate", "update_id": event.update_id})
+            log.info("update_duplicate", extra={"update_id": event.update_id})
             return None
         finally:
             pending_update.reset(token)
@@ -110,4 +110,4 @@ class ToastMiddleware(CallbackAnswerMiddleware):
         text = callback_answer.text
         with contextlib.suppress(TelegramAPIError, OSError, TimeoutError):
             await event.answer(text=text[:190] if text else None)
-        log.debug("button", extra={"event": "button", "kind": (event.data or "").split(":", 1)[0]})
+        log.debug("button", extra={"kind": (event.data or "").split(":", 1)[0]})

@@ -74,7 +74,8 @@ async def _on_error(event: ErrorEvent, conversations: ConversationService) -> bo
     """Log with ids only; tell the person something went wrong instead of leaving them without an answer."""
     update = event.update
     log.error(
-        json.dumps({"event": "update_failed", "update_id": update.update_id, "error": type(event.exception).__name__}),
+        "update_failed",
+        extra={"update_id": update.update_id, "error": type(event.exception).__name__},
         exc_info=event.exception,
     )
     source = update.message or update.callback_query
@@ -124,7 +125,7 @@ class TelegramRuntime:
                 allowed_updates=self.dp.resolve_used_update_types(),
                 max_connections=self.settings.telegram_max_concurrent_updates,
             )
-            log.info(json.dumps({"event": "webhook_set"}))
+            log.info("webhook_set")
         else:
             await self.bot.delete_webhook(drop_pending_updates=False)
             # Every replica runs a leader; only the one holding the lock polls.
@@ -198,20 +199,20 @@ def webhook_router(get_runtime: Any, settings: Settings) -> APIRouter:
     async def telegram_webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
-            log.warning(json.dumps({"event": "webhook_bad_secret"}))
+            log.warning("webhook_bad_secret")
             return Response(status_code=401)
         runtime = get_runtime()
         if runtime is None:
             return Response(status_code=503)
         raw = await _read_capped(request, MAX_UPDATE_BYTES)
         if raw is None:
-            log.warning(json.dumps({"event": "webhook_update_too_large"}))
+            log.warning("webhook_update_too_large")
             return Response(status_code=413)
         try:
             await runtime.feed_webhook(json.loads(raw))
         except (ValueError, ValidationError):
             # A broken update can never succeed: acknowledge it so Telegram does not retry it forever.
-            log.warning(json.dumps({"event": "webhook_bad_update"}))
+            log.warning("webhook_bad_update")
             return Response(status_code=200)
         return Response(status_code=200)
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
+import logging
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT, Settings
+from bot.logs import ConversationFilter, JsonFormatter
+from bot.services.channels import WebChatSender
+from bot.storage.db import Database
+from bot.storage.models import Handoff
+from tests.e2e.harness import answer_service, web_conversations
 
 # A word no reply, log template or entry contains: if it shows up in the log, message text leaked.
 QUESTION = "Mein Arbeitgeber zahlt seit zwei Monaten keinen Lohn, was kann ich tun? Zitronenfalterwiese"
@@ -99,3 +111,72 @@ def test_fairbot_run_logs_the_answered_event_as_json_without_the_message(tmp_pat
     assert any(e["logger"].startswith("uvicorn") and e["event"].startswith("Uvicorn running") for e in events)
     unstructured = [line for line in text.splitlines() if line.strip() and not line.startswith("{")]
     assert unstructured == [], unstructured
+
+
+class _Lines(logging.Handler):
+    """The JSON lines the process would write, kept in a list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addFilter(ConversationFilter())
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+class _FlushLogging(WebChatSender):
+    """The real web-chat sender, plus a line written by code that does not know the conversation."""
+
+    async def flush(self, staged: Sequence[Any]) -> None:
+        logging.getLogger("bot.test.sender").info("flushed", extra={"count": len(staged)})
+        await super().flush(staged)
+
+
+@pytest.fixture
+def lines() -> Iterator[_Lines]:
+    handler, bot_logger = _Lines(), logging.getLogger("bot")
+    level = bot_logger.level
+    bot_logger.addHandler(handler)
+    bot_logger.setLevel(logging.INFO)
+    yield handler
+    bot_logger.removeHandler(handler)
+    bot_logger.setLevel(level)
+
+
+async def test_lines_carry_the_conversation_in_hand_also_when_the_code_does_not_know_it(
+    db: Database, lines: _Lines
+) -> None:
+    service = web_conversations(db, answer_service(), sender=_FlushLogging)
+    after = logging.getLogger("bot.test.turn")
+
+    async def turn(person: str, question: str) -> int:
+        incoming = await service.handle_incoming("web", person, question, "de")
+        after.info("turn_done")  # same task, after the core returned: the conversation stays bound
+        return incoming.conversation_id
+
+    # two people at once, each in their own task (as two updates or two requests are)
+    first, second = await asyncio.gather(
+        turn("anna", "Mein Chef zahlt meinen Lohn nicht " + MARKER), turn("ben", "Wie lange habe ich Urlaub?")
+    )
+    assert first != second
+    done = sorted(line["conversation_id"] for line in lines.lines if line["event"] == "turn_done")
+    assert done == sorted([first, second])
+    answered = {line["conversation_id"] for line in lines.lines if line["event"] == "answered"}
+    assert answered == {first, second}
+
+    # the advisor side: a claim and a reply, logged inside the core by the sender that knows no conversation
+    await service.handle_action("web", "anna", "adv:request", "de")
+    async with db.session() as session:
+        handoff = await session.scalar(select(Handoff).where(Handoff.conversation_id == first))
+    assert handoff is not None
+    await service.handle_action("web", "anna", f"consent:{handoff.id}:y", "de")
+    await service.claim(first, 7)
+    lines.lines.clear()
+    # the console's request is its own task, which has seen no person's message
+    reply = service.advisor_reply(first, 7, "Guten Tag, ich schaue mir das an.")
+    await asyncio.create_task(reply, context=contextvars.Context())
+    flushed = [line for line in lines.lines if line["event"] == "flushed"]
+    assert flushed and all(line.get("conversation_id") == first for line in flushed)
+    assert MARKER not in json.dumps(lines.lines)

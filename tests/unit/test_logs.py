@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import logging
 import sys
+from pathlib import Path
 
 from bot.logs import AccessFilter, ConversationFilter, JsonFormatter, conversation_scope
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _line(record: logging.LogRecord) -> dict:
@@ -56,11 +60,6 @@ async def test_conversation_scope_stays_in_its_task() -> None:
     assert seen == {"a": 1, "b": 2}
 
 
-def test_older_json_string_messages_are_unpacked_not_nested() -> None:
-    line = _line(_record(json.dumps({"event": "person_erased", "conversations": [1, 2]})))
-    assert line["event"] == "person_erased" and line["conversations"] == [1, 2] and "message" not in line
-
-
 def test_exceptions_are_one_field() -> None:
     try:
         raise ValueError("boom")
@@ -86,3 +85,35 @@ def test_access_lines_lose_the_client_address_and_query() -> None:
     line = _line(record)
     assert line == {**line, "event": "request", "method": "GET", "path": "/chat", "status": 200}
     assert "203.0.113.9" not in json.dumps(line) and "my+name" not in json.dumps(line)
+
+
+LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
+
+
+def _pre_rendered(node: ast.expr) -> bool:
+    """json.dumps(...), an f-string or a literal JSON object: data baked into the message instead of extra=."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps":
+        return True
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lstrip().startswith("{")
+    )
+
+
+def test_every_log_call_names_its_event_and_passes_fields_as_data() -> None:
+    calls, wrong = 0, []
+    for root in ("bot", "knowledge", "indexer"):
+        for path in sorted((PROJECT_ROOT / root).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in LEVELS
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in {"log", "logger", "logging"}
+                    and node.args
+                ):
+                    calls += 1
+                    if _pre_rendered(node.args[0]):
+                        wrong.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert calls > 20, "the scan found too few log calls to mean anything"
+    assert wrong == [], f"log the event name with extra={{...}} fields (docs/CONTRIBUTING.md): {wrong}"

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot import events
 from bot.locales import t
+from bot.logs import conversation_scope
 from bot.services.channels import ChannelSender
 from bot.services.conversations import buttons
 from bot.services.conversations.advisor_desk import AdvisorDesk
@@ -209,26 +210,31 @@ class ConversationService:
 
     async def claim(self, conversation_id: int, advisor_id: int) -> Conversation:
         """Take a waiting conversation. Atomic: of two advisors claiming at once, exactly one wins."""
-        return await self.desk.claim(conversation_id, advisor_id)
+        with conversation_scope(conversation_id):
+            return await self.desk.claim(conversation_id, advisor_id)
 
     async def advisor_reply(
         self, conversation_id: int, advisor_id: int, text: str, *, wait_delivery: float = 0.0
     ) -> Message:
         """Send an advisor's text through the person's channel; returns the stored message."""
-        return await self.desk.reply(conversation_id, advisor_id, text, wait_delivery=wait_delivery)
+        with conversation_scope(conversation_id):
+            return await self.desk.reply(conversation_id, advisor_id, text, wait_delivery=wait_delivery)
 
     async def add_note(self, conversation_id: int, advisor_id: int, text: str) -> Note:
-        return await self.desk.add_note(conversation_id, advisor_id, text)
+        with conversation_scope(conversation_id):
+            return await self.desk.add_note(conversation_id, advisor_id, text)
 
     async def notes(self, conversation_id: int) -> Sequence[Note]:
         return await self.desk.notes(conversation_id)
 
     async def transfer(self, conversation_id: int, from_advisor: int, to_advisor: int) -> Conversation:
-        return await self.desk.transfer(conversation_id, from_advisor, to_advisor)
+        with conversation_scope(conversation_id):
+            return await self.desk.transfer(conversation_id, from_advisor, to_advisor)
 
     async def close(self, conversation_id: int, advisor_id: int, outcome: str | None = None) -> Conversation:
         """End the human part: the bot resumes and asks the person for a 1–5 rating."""
-        return await self.desk.close(conversation_id, advisor_id, outcome)
+        with conversation_scope(conversation_id):
+            return await self.desk.close(conversation_id, advisor_id, outcome)
 
     async def transcript(self, conversation_id: int) -> list[Message]:
         return await self.desk.transcript(conversation_id)

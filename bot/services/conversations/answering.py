@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot import metrics
 from bot.locales import t
+from bot.logs import bind_conversation
 from bot.services.answers import Reply
 from bot.services.channels import Outgoing
 from bot.services.conversations import buttons
@@ -95,6 +96,7 @@ class Answering:
             if not inbound.too_long and reply.action in GROUPED_ACTIONS and not reply.danger:
                 grouped = await self._answer_grouped(inbound, reply)
                 if grouped is not None:
+                    bind_conversation(grouped.conversation_id)  # written by the batch; the rest of this task is its
                     return grouped
             return await self._answer(inbound, reply)
 
@@ -104,7 +106,7 @@ class Answering:
         try:
             result = await self._grouped.submit(_AnswerJob(inbound, reply, claim))
         except Exception:  # the shared transaction failed: retried alone, so one bad message fails no other
-            log.warning("grouped_write_failed", extra={"event": "grouped_write_failed"}, exc_info=True)
+            log.warning("grouped_write_failed", exc_info=True)
             return None
         if isinstance(result, DuplicateUpdate):
             raise result

@@ -28,8 +28,8 @@ CALCULATOR_ACTION = "calculator"  # the stored action of a calculator question o
 
 
 def log_event(event: str, **fields: Any) -> None:
-    """One INFO line per state change, fields as data (see bot/logs.py): ids and decisions only, never text."""
-    log.info(event, extra={"event": event, **fields})
+    """One INFO line per state change: ids and decisions only, never message text."""
+    log.info(event, extra=fields)
 
 
 class Batch:

@@ -18,6 +18,7 @@ from typing import Literal, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.logs import bind_conversation
 from bot.services.grouping import Batcher
 from bot.storage import repositories as repo
 from bot.storage.db import Database
@@ -123,7 +124,9 @@ class People:
         region: str | None = None,
         lang_hint: str | None = None,
     ) -> tuple[Person, Conversation]:
-        return (await self.load_many(session, channel, [(external_id, region, lang_hint)]))[external_id]
+        person, conversation = (await self.load_many(session, channel, [(external_id, region, lang_hint)]))[external_id]
+        bind_conversation(conversation.id)  # the rest of this task (an update, a request) logs with its id
+        return person, conversation
 
     async def load_many(
         self, session: AsyncSession, channel: str, wanted: Sequence[tuple[str, str | None, str | None]]
