@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings, get_settings
+from knowledge.embedding_cache import embed_cached
 from knowledge.encoders import load_encoder
-from knowledge.index import embed_cached
 from knowledge.intents import load_corpus
 from knowledge.intents.neighbours import blend, leave_one_out_shares
 from knowledge.intents.training import DEFAULT_SPEC, ModelSpec, TrainingSet, cross_validate, training_set

@@ -3,8 +3,8 @@
 Each build writes a complete new version directory and then swaps the
 `CURRENT` pointer with an atomic rename, so a reader never sees half an index
 and a running process can switch to the new version between two requests.
-Embeddings are cached by (model, side, text) hash, so editing one entry only
-re-embeds that entry's changed texts.
+Embeddings are cached by (model, side, text) hash (knowledge/embedding_cache.py),
+so editing one entry only re-embeds that entry's changed texts.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from knowledge.classifier import SoftmaxClassifier
+from knowledge.embedding_cache import CACHE_FILE, EmbeddingCache, embed
 from knowledge.encoders import Encoder
 from knowledge.index_models import (
     INTENT_MODEL_FILE,
@@ -42,7 +43,6 @@ from knowledge.schema import Entry
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
-CACHE_FILE = "embedding-cache.npz"
 KEEP_VERSIONS = 3
 FORMAT = 2  # 2: intent examples left the vector index for a classifier of their own
 
@@ -73,48 +73,6 @@ class BuildReport:
     unchanged: bool = False
 
 
-def _text_key(model_id: str, query_side: bool, text: str) -> str:
-    side = "q" if query_side else "p"
-    return hashlib.sha1(f"{model_id}\x00{side}\x00{text}".encode(), usedforsecurity=False).hexdigest()
-
-
-class EmbeddingCache:
-    """Vectors by text hash, one file per index root; rewritten atomically after a build."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._vectors: dict[str, np.ndarray] = {}
-        if path.exists():
-            try:
-                with np.load(path) as data:
-                    keys, matrix = data["keys"], data["vectors"]
-                self._vectors = {str(k): matrix[i] for i, k in enumerate(keys)}
-            except (OSError, ValueError, KeyError):
-                self._vectors = {}  # a damaged cache only costs a full re-embed
-
-    def get(self, key: str) -> np.ndarray | None:
-        return self._vectors.get(key)
-
-    def require(self, key: str) -> np.ndarray:
-        vector = self._vectors.get(key)
-        if vector is None:
-            raise KeyError(f"{key} was never embedded")
-        return vector
-
-    def put(self, key: str, vector: np.ndarray) -> None:
-        self._vectors[key] = vector
-
-    def keys(self) -> set[str]:
-        return set(self._vectors)
-
-    def save(self, keep: set[str]) -> None:
-        keys = sorted(k for k in self._vectors if k in keep)
-        matrix = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(keys), vectors=matrix)
-        tmp.replace(self.path)
-
-
 NON_LATIN_LANGUAGES = frozenset({"ar", "fa", "ru", "uk"})
 
 
@@ -136,38 +94,6 @@ def _rows_and_texts(entries: Sequence[Entry]) -> tuple[list[Row], list[str]]:
                 rows.append(Row(entry.id, lang, "question", lang in NON_LATIN_LANGUAGES and _is_latin(question)))
                 texts.append(question)
     return rows, texts
-
-
-def _embed(
-    encoder: Encoder, cache: EmbeddingCache, rows: list[Row], texts: list[str]
-) -> tuple[np.ndarray, int, set[str]]:
-    keys = [_text_key(encoder.model_id, r.is_query_side, t) for r, t in zip(rows, texts, strict=True)]
-    missing: dict[bool, list[int]] = {True: [], False: []}
-    for i, key in enumerate(keys):
-        if cache.get(key) is None:
-            missing[rows[i].is_query_side].append(i)
-    for query_side, idx in missing.items():
-        if not idx:
-            continue
-        batch = [texts[i] for i in idx]
-        vectors = encoder.encode_queries(batch) if query_side else encoder.encode_passages(batch)
-        for i, vector in zip(idx, vectors, strict=True):
-            cache.put(keys[i], np.asarray(vector, dtype=np.float32))
-    matrix = (
-        np.stack([cache.require(k) for k in keys]).astype(np.float32)
-        if keys
-        else np.zeros((0, encoder.dim), np.float32)
-    )
-    return matrix, len(missing[True]) + len(missing[False]), set(keys)
-
-
-def embed_cached(encoder: Encoder, root: Path, texts: list[str]) -> np.ndarray:
-    """Query-side vectors through the index's embedding cache (benchmarks and calibration reuse the build's work)."""
-    cache = EmbeddingCache(root / CACHE_FILE)
-    matrix, embedded, _ = _embed(encoder, cache, [Row("", "", "question")] * len(texts), texts)
-    if embedded:
-        cache.save(cache.keys())
-    return matrix
 
 
 def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], intents: IntentCorpus | None) -> dict:
@@ -264,15 +190,13 @@ class IndexStore:
                     unchanged=True,
                 )
             cache = EmbeddingCache(self.root / CACHE_FILE)
-            matrix, embedded, used_keys = _embed(encoder, cache, rows, texts)
+            matrix, embedded, used_keys = embed(encoder, cache, texts, [r.is_query_side for r in rows])
             previous_dir = self.version_path(current) if current else None
             questions = [i for i, r in enumerate(rows) if r.kind == "question"]
             intent_model = neighbours = None
             if intents is not None and intents.examples:
                 corpus_texts = [e.text for e in intents.examples]
-                corpus_matrix, _, intent_keys = _embed(
-                    encoder, cache, [Row("", "", "question")] * len(corpus_texts), corpus_texts
-                )
+                corpus_matrix, _, intent_keys = embed(encoder, cache, corpus_texts, [True] * len(corpus_texts))
                 used_keys |= intent_keys
                 intent_model, neighbours = train_intents(
                     intents,
