@@ -41,6 +41,13 @@ class AlreadyClaimed(InvalidState):
     code = "already_claimed"
 
 
+class NeverClaimed(InvalidState):
+    """Closing as "answered" a conversation no advisor ever took: an emergency would vanish from the queue
+    unanswered, so it may only be closed with an outcome that says what happened."""
+
+    code = "never_claimed"
+
+
 class NotAssigned(InvalidState):
     """The advisor acts on a conversation that is assigned to somebody else."""
 

@@ -148,7 +148,10 @@ class Inbox:
             "canned": canned,
             "colleagues": colleagues,
             "advisor_names": names,
-            "outcomes": OUTCOMES,
+            # "answered" only once somebody took the conversation (the core refuses it otherwise)
+            "outcomes": OUTCOMES
+            if conversation.state == STATE_HUMAN
+            else tuple(o for o in OUTCOMES if o != "answered"),
             "is_mine": conversation.advisor_id == account.id and conversation.state == STATE_HUMAN,
             "today": today,
         }

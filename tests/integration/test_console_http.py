@@ -207,3 +207,26 @@ async def test_editor_draft_is_validated_saved_and_audited(app: Any) -> None:
     workspace = await editor.get("/console/editor?state=draft")
     assert "entry-link-dismissal-written-form" in workspace.text
     await editor.client.aclose()
+
+
+async def test_a_conversation_nobody_claimed_cannot_be_closed_as_answered(app: Any) -> None:
+    """Issue 15, blocker 3: an emergency nobody took must not disappear from the queue as "answered"."""
+    db: Database = app.state.runtime.db
+    bea = await _advisor(app, "bea")
+    conversation_id = await _waiting_conversation(db)
+    page = f"/console/conversations/{conversation_id}"
+
+    opened = await bea.get(page)
+    assert 'data-testid="close-form"' in opened.text
+    assert 'value="answered"' not in opened.text  # not even offered while nobody has answered
+    refused = await bea.post(f"{page}/close", {"outcome": "answered"})
+    assert refused.status_code == 303 and refused.headers["location"] == f"{page}?error=never_claimed"
+    assert (await _conversation(db, conversation_id)).state == "waiting"
+    explained = await bea.get(refused.headers["location"])
+    assert "Niemand hat dieses Gespräch bisher beantwortet" in explained.text  # the console speaks German here
+
+    closed = await bea.post(f"{page}/close", {"outcome": "no_response"})  # any other outcome is honest
+    assert closed.status_code == 303 and closed.headers["location"] == "/console/inbox"
+    conversation = await _conversation(db, conversation_id)
+    assert (conversation.state, conversation.outcome) == ("closed", "no_response")
+    await bea.client.aclose()

@@ -15,7 +15,15 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, metrics
-from bot.errors import AlreadyClaimed, ConversationNotFound, InvalidInput, InvalidState, NotAssigned, PersonNotFound
+from bot.errors import (
+    AlreadyClaimed,
+    ConversationNotFound,
+    InvalidInput,
+    InvalidState,
+    NeverClaimed,
+    NotAssigned,
+    PersonNotFound,
+)
 from bot.locales import t
 from bot.services.conversations import buttons
 from bot.services.conversations.incoming import MAX_STORED_TEXT
@@ -34,6 +42,8 @@ from bot.storage.models import (
     Person,
     utcnow,
 )
+
+ANSWERED = "answered"  # the outcome that claims a person was counselled
 
 
 class AdvisorDesk:
@@ -196,7 +206,10 @@ class AdvisorDesk:
         return conversation
 
     async def close(self, conversation_id: int, advisor_id: int, outcome: str | None = None) -> Conversation:
-        """End the human part: the bot resumes and asks the person for a 1–5 rating."""
+        """End the human part: the bot resumes and asks the person for a 1–5 rating.
+
+        A conversation nobody claimed cannot be closed as "answered" (`NeverClaimed`): nobody answered it.
+        """
         batch = Batch()
         async with self.db.transaction() as session:
             conversation = await session.get(Conversation, conversation_id)
@@ -207,6 +220,8 @@ class AdvisorDesk:
             if conversation.state == STATE_HUMAN and conversation.advisor_id != advisor_id:
                 raise NotAssigned("this conversation is assigned to another advisor")
             was_human = conversation.state == STATE_HUMAN
+            if not was_human and (outcome or "").strip() == ANSWERED:
+                raise NeverClaimed("nobody has answered this conversation: claim it first, or choose another outcome")
             now = utcnow()
             conversation.state = STATE_CLOSED
             conversation.closed_at = now
