@@ -9,6 +9,7 @@ is re-escaped, so even a bug upstream cannot turn into script.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -19,6 +20,7 @@ ALLOWED_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "br"}
 )
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_TEL_TARGET = re.compile(r'(<a href="tel:[^"]*") target="_blank"')
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "svg", "math"})
 
 
@@ -50,4 +52,6 @@ def sanitize_telegram_html(html: str | None) -> Markup:
         set_tag_attribute_values={"a": {"target": "_blank"}},
         strip_comments=True,
     )
+    # A phone number is dialled, not opened in a new tab (an empty tab would stay behind on a phone).
+    clean = _TEL_TARGET.sub(r"\1", clean)
     return Markup(clean.replace("\n", "<br>\n"))  # noqa: S704 - nh3's allow-list output

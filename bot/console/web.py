@@ -18,6 +18,7 @@ from starlette.requests import Request
 from bot.console.csrf import csrf_token
 from bot.console.i18n import translate, ui_lang
 from bot.console.sanitizer import sanitize_telegram_html
+from bot.services.helplines import dialable
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -66,6 +67,7 @@ def topic_title(topic: str | None, lang: str) -> str:
 
 templates.env.globals["topic_title"] = topic_title
 templates.env.filters["tg_html"] = sanitize_telegram_html
+templates.env.filters["dialable"] = dialable  # help-line numbers as tel: links (the web chat)
 templates.env.filters["berlin"] = berlin
 templates.env.filters["waited"] = waited
 

@@ -21,9 +21,12 @@ from bot.services.conversations import buttons
 from bot.services.conversations.outgoing import Batch, Speaker, log_event
 from bot.services.conversations.people import People, ui_lang
 from bot.services.handoff import URGENCY, OpeningHours, build_packet, expected_wait_minutes
+from bot.services.helplines import waiting_numbers
 from bot.storage import repositories as repo
 from bot.storage.db import Database
 from bot.storage.models import STATE_BOT, STATE_HUMAN, STATE_WAITING, Conversation, Handoff, Person, utcnow
+
+URGENT = ("emergency", "danger")  # handover reasons whose waiting message repeats the emergency numbers
 
 
 @dataclass
@@ -176,8 +179,9 @@ class Handover:
             nxt = self.opening_hours.next_opening(now)
             when = nxt.strftime("%d.%m. %H:%M") if nxt else "-"
             text = t("handoff_queued_closed", lang, hours=html.escape(self.opening_hours.spec), next=when)
-        if handoff.reason == "emergency":
-            text = t("handoff_emergency_note", lang) + "\n\n" + text
+        if handoff.reason in URGENT:  # the numbers are repeated: nobody may answer before tomorrow morning
+            subtype = ((handoff.packet or {}).get("danger") or {}).get("subtype")
+            text = "\n\n".join((t("handoff_emergency_note", lang), text, waiting_numbers(subtype, lang)))
         await self.speaker.say(session, batch, person, conversation, text, action="handoff")
         batch.events.append(
             (
