@@ -19,6 +19,8 @@ from functools import cached_property, lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
+from knowledge.translit import TranslitModel
+
 # Languages lingua may answer, by script. Beyond the eight with content, the
 # ones migrant workers in Germany often write, so that they get a correct
 # "we answer in English, advisors speak more languages" instead of a wrong guess.
@@ -29,7 +31,8 @@ CYRILLIC = ("ru", "uk", "bg", "mk", "sr")
 MARKER_LETTERS = {
     "CYRILLIC": (("uk", set("іїєґІЇЄҐ")), ("ru", set("ыэъёЫЭЪЁ"))),
     "LATIN": (("tr", set("ığİĞ")),),
-    "ARABIC": (("ur", set("ٹڈڑںےھ")), ("fa", set("پچژگ\u06cc\u06a9"))),
+    # Not چ and گ: Iraqi and Gulf Arabic write them too ("احچي", "يكول/يگول").
+    "ARABIC": (("ur", set("ٹڈڑںےھ")), ("fa", set("پژ\u06cc\u06a9"))),
 }
 # Arabizi: Arabic written in Latin letters uses digits for sounds Latin lacks (3 = ع, 7 = ح, 2 = ء, 5 = خ, 8/9 = غ/ق).
 ARABIZI = re.compile(r"\b(?=\w*[23578])(?=(?:\w*[a-z]){2})[a-z0-9']{3,}\b", re.IGNORECASE)
@@ -84,8 +87,9 @@ def script_counts(text: str) -> Counter[str]:
 class LanguageDetector:
     """Cheap to call (~0.2 ms); build once per process (~50 MB in low-accuracy mode)."""
 
-    def __init__(self, loanwords: Iterable[str] = ()) -> None:
+    def __init__(self, loanwords: Iterable[str] = (), translit: TranslitModel | None = None) -> None:
         self.loanwords = {w.casefold() for w in loanwords}
+        self.translit = translit  # Arabic, Persian, Russian, Ukrainian in Latin letters (knowledge/translit.py)
 
     @cached_property
     def _detectors(self) -> dict[str, object]:
@@ -124,7 +128,12 @@ class LanguageDetector:
                         if letters & set(own):
                             return Detection(lang, 0.95, script)
                     return self._pick(self._lingua(script, own), prior, script)
-        if any(not NOT_ARABIZI.match(w) and w.casefold() not in _NOT_WORDS for w in ARABIZI.findall(text)):
+        if self.translit is not None:
+            # The model knows Arabizi too, and does not take "55hrs" for it.
+            transliterated = self.translit.transliterated(text)
+            if transliterated:
+                return Detection(transliterated, 0.85, "LATIN")
+        elif any(not NOT_ARABIZI.match(w) and w.casefold() not in _NOT_WORDS for w in ARABIZI.findall(text)):
             return Detection("ar", 0.8, "LATIN")
         if "LATIN" in counts:
             for lang, letters in MARKER_LETTERS["LATIN"]:

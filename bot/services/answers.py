@@ -22,13 +22,14 @@ from bot.services.service_profile import ServiceProfileStore
 from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
 from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
-from knowledge.intents import IntentRules, load_rules
+from knowledge.intents import IntentRules, load_corpus, load_rules
 from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
 from knowledge.microbatch import MicroBatcher
 from knowledge.retriever import EntryHit, Retriever, SearchResult
 from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
 from knowledge.service_fields import render as render_fields
 from knowledge.topics import load_topics
+from knowledge.translit import TRANSLITERATED, TranslitModel, translit_model
 
 __all__ = ["Action", "AnswerService", "Assessment", "RankedTopic", "Reply", "Thresholds"]
 
@@ -91,14 +92,16 @@ class AnswerService:
         thresholds: Thresholds,
         region: str = "ni",
         profile: ServiceProfileStore | None = None,
+        translit: TranslitModel | None = None,
     ) -> None:
         self.retriever = retriever
+        self.translit = translit
         self.profile = profile  # fills {service.…} fields in answers; None leaves those lines out
         self.rules = rules
         self.thresholds = thresholds
         self.region = region
         self._detector_version: str | None = None
-        self._detector = LanguageDetector()
+        self._detector = LanguageDetector((), translit)
         self._titles: dict[tuple[str, str, _dt.date], list[tuple[str, str]]] = {}
         self._hashes: dict[int, tuple[Entry, str]] = {}
         self._batcher: MicroBatcher[Question, Reply] = MicroBatcher(
@@ -120,7 +123,11 @@ class AnswerService:
             lexical_saturation=thresholds.lexical_saturation,
             topic_weight=thresholds.topic_weight,
         )
-        return cls(retriever, load_rules(), thresholds, settings.fairbot_region, ServiceProfileStore(settings))
+        corpus = load_corpus()
+        translit = translit_model(corpus.fingerprint(), ((e.lang, e.text) for e in corpus.examples))
+        return cls(
+            retriever, load_rules(), thresholds, settings.fairbot_region, ServiceProfileStore(settings), translit
+        )
 
     # ------------------------------------------------------------------ public API
 
@@ -273,7 +280,8 @@ class AnswerService:
             return greeting_langs.pop()
         # Only when lingua does not see one of our Latin-script languages: it mistakes
         # transliterated Russian for Albanian or Tagalog, but rarely for Turkish or French.
-        if detection.script == "LATIN" and detection.lang not in ("ar", "de", "en", "fr", "tr"):
+        # The transliteration model (knowledge/translit.py) already claimed ar/fa/ru/uk where it was sure.
+        if detection.script == "LATIN" and detection.lang not in ("ar", "de", "en", "fr", "tr", *TRANSLITERATED):
             voted = self._translit_vote(result)
             if voted:
                 return voted
@@ -391,5 +399,5 @@ class AnswerService:
                 for lang, tx in e.texts.items()
                 for text in (tx.title, tx.answer)
             )
-            self._detector = LanguageDetector(words)
+            self._detector = LanguageDetector(words, self.translit)
             self._detector_version = index.version
