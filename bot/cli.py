@@ -243,7 +243,8 @@ def purge(as_of: dt.datetime | None, dry_run: bool) -> None:
     verb = "would delete" if dry_run else "deleted"
     click.echo(
         f"{verb} {counts.conversations} conversations ({counts.closed_first} closed first, still with an advisor), "
-        f"{counts.messages} messages, {counts.people} people; retention {settings.retention_days} days"
+        f"{counts.messages} messages, {counts.people} people, {counts.reminders} reminders; "
+        f"retention {settings.retention_days} days"
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Feedback, Handoff, Message, Note, Person, utcnow
+from bot.storage.models import Conversation, Feedback, Handoff, Message, Note, Person, Reminder, utcnow
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -28,6 +28,9 @@ async def _conversation(session: AsyncSession, conversation: Conversation) -> di
     messages = (await session.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.id))).all()
     handoffs = (await session.scalars(select(Handoff).where(Handoff.conversation_id == cid).order_by(Handoff.id))).all()
     notes = (await session.scalars(select(Note).where(Note.conversation_id == cid).order_by(Note.id))).all()
+    planned = (
+        await session.scalars(select(Reminder).where(Reminder.conversation_id == cid).order_by(Reminder.id))
+    ).all()
     feedback = (
         await session.scalars(select(Feedback).where(Feedback.conversation_id == cid).order_by(Feedback.id))
     ).all()
@@ -59,6 +62,10 @@ async def _conversation(session: AsyncSession, conversation: Conversation) -> di
         "feedback": [
             {"time": _time(f.created_at), "helpful": f.helpful, "question": f.question, "answer_entry": f.entry_id}
             for f in feedback
+        ],
+        "deadline_reminders": [
+            {"agreed": _time(r.created_at), "deadline": r.deadline.isoformat(), "kind": r.kind, "language": r.lang}
+            for r in planned
         ],
     }
 

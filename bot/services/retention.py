@@ -5,8 +5,10 @@ is older than the retention period, whatever its state: most conversations stay 
 bot and never close. One still with an advisor (waiting or claimed) is closed first, with
 the outcome `retention`, so the inbox drops it. A person with nothing left and not seen
 since the cutoff goes too: the person row is the last link between a chat id and us.
-Everything that came from a conversation (messages, notes, handover packets, feedback)
-cascades with it. Each run logs its counts and the cutoff, never an id or a text.
+Everything that came from a conversation (messages, notes, handover packets, feedback, deadline
+reminders) cascades with it. Reminders whose deadline has passed go in any case: their work is
+done, and their outbox rows still name the chat. Each run logs its counts and the cutoff, never an
+id or a text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, exists, func, select, update
 
 from bot import events
+from bot.services.handoff import BERLIN
 from bot.storage.db import Database
 from bot.storage.models import (
     STATE_CLOSED,
@@ -30,6 +33,7 @@ from bot.storage.models import (
     OutboxItem,
     Person,
     ProcessedUpdate,
+    Reminder,
     utcnow,
 )
 
@@ -49,6 +53,7 @@ class PurgeCounts:
     people: int = 0
     outbox: int = 0
     processed_updates: int = 0
+    reminders: int = 0  # past their deadline, or gone with their conversation
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -94,14 +99,20 @@ async def purge(
                     .where(Conversation.id.in_(chunk))
                     .values(state=STATE_CLOSED, outcome=OUTCOME, closed_at=now, updated_at=now)
                 )
-            messages = 0
+            messages = reminders = 0
             for chunk in _chunks(ids):
                 messages += (
                     await session.scalar(select(func.count(Message.id)).where(Message.conversation_id.in_(chunk))) or 0
                 )
+                reminders += (
+                    await session.scalar(select(func.count(Reminder.id)).where(Reminder.conversation_id.in_(chunk)))
+                    or 0
+                )
                 await session.execute(delete(Conversation).where(Conversation.id.in_(chunk)))
             has_conversation = exists().where(Conversation.person_id == Person.id)
             people = await session.execute(delete(Person).where(~has_conversation, Person.last_seen_at < cutoff))
+            passed = await session.execute(delete(Reminder).where(Reminder.deadline < now.astimezone(BERLIN).date()))
+            reminders += passed.rowcount  # type: ignore[attr-defined]
             outbox = await session.execute(
                 delete(OutboxItem).where(
                     (OutboxItem.created_at < cutoff)
@@ -118,6 +129,7 @@ async def purge(
                 people=people.rowcount,  # type: ignore[attr-defined]
                 outbox=outbox.rowcount,  # type: ignore[attr-defined]
                 processed_updates=updates.rowcount,  # type: ignore[attr-defined]
+                reminders=reminders,
             )
             if dry_run:
                 raise _DryRun

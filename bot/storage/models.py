@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -272,6 +273,28 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # a deadline reminder this row delivers (staged at consent, due days later): it goes when the reminder goes
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminder.id", ondelete="CASCADE"), index=True)
+
+
+class Reminder(Base):
+    """Reminders of one computed deadline the person agreed to (one tap), delivered as future outbox rows.
+
+    Only the date and the language are kept: the texts are in the outbox rows, which cascade with this
+    row when the person stops the reminders, is erased, or the retention purge removes it.
+    """
+
+    __tablename__ = "reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    # the calculator result the reminders are about; one set of reminders per result
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # e.g. dismissal_claim
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 # ------------------------------------------------------------ console: accounts, audit, editorial, canned replies

@@ -9,7 +9,8 @@ One service decides and stores; channels only carry text in and out. Its rooms:
 - `handover`: consent, queue, urgency, packet;
 - `advisor_desk`: claim, reply, note, transfer, close;
 - `outgoing`: what is sent and stored, in one transaction with the channel's outbox;
-- `prompts` (command replies), `feedback` (helpful, ratings) and `buttons` (what buttons carry).
+- `prompts` (command replies), `feedback` (helpful, ratings) and `buttons` (what buttons carry);
+- `calculators` (the guided calculators) and `reminders` (deadline reminders, agreed and stopped with one tap).
 
 The route of one message: the channel builds an `Inbound` and calls `receive` →
 `answering` takes the person's lock, reads their state (`people`), retrieves
@@ -38,6 +39,7 @@ from bot.services.conversations.outgoing import Speaker, log_event
 from bot.services.conversations.people import UI_LANGUAGES, People
 from bot.services.conversations.prompts import Prompts
 from bot.services.conversations.relay import Relay
+from bot.services.conversations.reminders import DeadlineReminders
 from bot.services.conversations.replies import Answerer, Replies, ReplyCache
 from bot.services.handoff import OpeningHours
 from bot.services.privacy import PrivacyService
@@ -93,6 +95,7 @@ class ConversationService:
         self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person)
         relay = Relay(db, self.people, self.speaker)
         self.calculators = CalculatorDialogs(db, self.people, self.speaker)
+        self.reminders = DeadlineReminders(db, self.people, self.speaker)
         self.answering = Answering(
             db, self.people, self.speaker, self.replies, relay, self.handover, throttle, self.calculators
         )
@@ -191,6 +194,10 @@ class ConversationService:
                     return await self.feedback.rate(channel, external_id, conversation_id, rating, lang_hint)
                 case buttons.Calculator(value=value):
                     return await self.calculators.press(channel, external_id, value, lang_hint)
+                case buttons.Remind(action="on", id=message_id):
+                    return await self.reminders.agree(channel, external_id, message_id, lang_hint)
+                case buttons.Remind(action="off", id=reminder_id):
+                    return await self.reminders.stop(channel, external_id, reminder_id, lang_hint)
                 case buttons.Delete(answer=answer):
                     lang = await self.people.lang_of(channel, external_id, lang_hint)
                     return await self.privacy_service.answer_delete(channel, external_id, answer == "y", lang)

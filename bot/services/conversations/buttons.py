@@ -90,9 +90,17 @@ class Calculator(CallbackData, prefix="calc"):
     value: Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[a-z0-9_-]+$")]
 
 
-Press = Language | Topics | Topic | Helpful | Advisor | Consent | Rate | Delete | Calculator
+class Remind(CallbackData, prefix="rem"):
+    """Deadline reminders: "on" under a calculator result (`id`: its message), "off" to stop them (`id`: the reminder)."""
+
+    action: Literal["on", "off"]
+    id: RowId
+
+
+Press = Language | Topics | Topic | Helpful | Advisor | Consent | Rate | Delete | Calculator | Remind
 PRESSES: dict[str, type[Press]] = {
-    cls.__prefix__: cls for cls in (Language, Topics, Topic, Helpful, Advisor, Consent, Rate, Delete, Calculator)
+    cls.__prefix__: cls
+    for cls in (Language, Topics, Topic, Helpful, Advisor, Consent, Rate, Delete, Calculator, Remind)
 }
 
 
@@ -176,6 +184,16 @@ def consent_keyboard(handoff_id: int, lang: str) -> Keyboard:
 def delete_keyboard(lang: str) -> Keyboard:
     yes, no = Delete(answer="y").pack(), Delete(answer="n").pack()
     return [[Button(t("btn_delete_yes", lang), yes), Button(t("btn_delete_no", lang), no)]]
+
+
+def remind(lang: str, message_id: int) -> Button:
+    """The one tap that agrees to reminders of the deadline in the calculator result `message_id`."""
+    return Button(t("remind_btn", lang), Remind(action="on", id=message_id).pack())
+
+
+def stop_reminders_keyboard(lang: str, reminder_id: int) -> Keyboard:
+    """Under the confirmation and under every reminder: stop them (one tap), or talk to a human."""
+    return [[Button(t("remind_btn_stop", lang), Remind(action="off", id=reminder_id).pack())], [advisor(lang)]]
 
 
 def rating_keyboard(conversation_id: int) -> Keyboard:

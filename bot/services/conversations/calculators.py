@@ -21,7 +21,7 @@ from bot.services.calculators import CalculatorResult, dialog
 from bot.services.calculators.render import render
 from bot.services.calculators.working_days import today_in_berlin
 from bot.services.channels import Button, Keyboard
-from bot.services.conversations import buttons
+from bot.services.conversations import buttons, reminders
 from bot.services.conversations.incoming import Inbound, Incoming, incoming_row
 from bot.services.conversations.outgoing import CALCULATOR_ACTION, Batch, Speaker, log_event
 from bot.services.conversations.people import People, ui_lang
@@ -114,6 +114,10 @@ class CalculatorDialogs:
         ]
         if turn.offer_advisor:
             keyboard.append([buttons.advisor(lang)])
+
+        def with_reminders(message_id: int) -> Keyboard:  # the result's own id goes into the reminder button
+            return [*reminders.offer(person.channel, turn.result, lang, message_id), *keyboard]
+
         kind, attachment = "text", None
         if turn.result is not None:
             kind, attachment = "calculation", {"calculation": for_advisor(turn.result)}
@@ -124,7 +128,7 @@ class CalculatorDialogs:
             person,
             conversation,
             turn.text,
-            keyboard or None,
+            with_reminders if turn.result is not None else keyboard or None,
             action=CALCULATOR_ACTION,
             kind=kind,
             attachment=attachment,
