@@ -204,6 +204,10 @@ class AnswerService:
                 titles.append((topic.id, entry.text(lang).title if entry else topic.title_in(lang)))
         return titles
 
+    def topic_of(self, entry_id: str) -> str | None:
+        """The topic of an entry of the served index (the advisor queue's triage reads answered topics)."""
+        return getattr(self.retriever.index.entries.get(entry_id), "topic", None)
+
     def entry_for_topic(self, topic: str, lang: str) -> Reply:
         """The answer shown when a person taps a topic button."""
         entry = self._best_entry_of(topic)

@@ -6,6 +6,7 @@ requests carrying real browser sessions); elements are found by data-testid.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.locales import t
+from bot.services.calculators.working_days import today_in_berlin
 from tests.browser.conftest import PASSWORD, LiveServer, login, screenshot
 
 pytestmark = pytest.mark.browser
@@ -373,3 +375,48 @@ def test_right_to_left_web_chat_fits_a_phone(new_page: Any, locale: str) -> None
         box = locator.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     screenshot(person, f"chat-rtl-{locale}")
+
+
+def test_a_running_deadline_is_marked_and_comes_first_in_the_queue(new_page: Any) -> None:
+    """A person computes a dismissal deadline in the web chat and asks for an advisor: the inbox marks the
+    conversation with the days left and lists it before every conversation without a mark."""
+    advisor = new_page()
+    login(advisor, "berater1")
+    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
+    before = queue_ids(advisor)
+
+    plain = new_page(viewport=PHONE)
+    hand_over(plain, "Ich möchte mit einer Beraterin über meinen Arbeitsvertrag sprechen")
+    wait_new_queue_item(advisor, before)
+    before = queue_ids(advisor)
+
+    person = new_page(viewport=PHONE)
+    person.goto("/chat")
+    expect(person.get_by_test_id("chat-msg-bot").first).to_be_visible()
+    chat_send(person, "/frist")
+    person.locator("[data-testid=chat-button][data-action='calc:k-dismissal']").last.click()
+    expect(person.get_by_test_id("chat-msg-bot").last).to_contain_text("Kündigungsschreiben")
+    received = today_in_berlin() - dt.timedelta(days=20)
+    chat_send(person, f"{received:%d.%m.%Y}")
+    expect(person.get_by_test_id("chat-msg-bot").last).to_contain_text("Seit wann arbeiten Sie dort?")
+    person.locator("[data-testid=chat-button][data-action='calc:skip']").last.click()
+    expect(person.get_by_test_id("chat-msg-bot").last).to_contain_text("Enddatum")
+    person.locator("[data-testid=chat-button][data-action='calc:skip']").last.click()
+    expect(person.get_by_test_id("chat-msg-bot").last).to_contain_text("erste Einschätzung")
+    person.locator("[data-testid=chat-button][data-action^='adv:']").last.click()
+    consent = person.locator("[data-testid=chat-button][data-action^='consent:'][data-action$=':y']").last
+    consent.click()
+    expect(person.locator("[data-testid=chat-button][data-action^='consent:']")).to_have_count(0)
+
+    conversation_id = wait_new_queue_item(advisor, before)
+    mark = advisor.get_by_test_id(f"triage-{conversation_id}")
+    expect(mark).to_contain_text(
+        re.compile(r"Frist läuft: noch \d+ Tage? \(Kündigungsschutzklage bis \d\d\.\d\d\.\d{4}\)")
+    )
+    rows = advisor.locator("[data-testid=queue-item]").evaluate_all(
+        "rows => rows.map(r => [Number(r.dataset.conversationId), r.dataset.triage])"
+    )
+    ours = next(i for i, (cid, _) in enumerate(rows) if cid == conversation_id)
+    unmarked = [i for i, (_, kind) in enumerate(rows) if not kind]
+    assert unmarked and ours < min(unmarked), rows
+    screenshot(advisor, "inbox-triage")

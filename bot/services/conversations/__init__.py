@@ -206,8 +206,9 @@ class ConversationService:
 
     # ================================================================ advisor side
     async def queue(self, region: str, advisor_id: int | None = None) -> QueueView:
-        """Waiting conversations of a region (most urgent, longest waiting first) and the advisor's own."""
-        return await self.handover.queue(region, advisor_id)
+        """Waiting conversations of a region (triaged: marked ones first, then most urgent, longest waiting)
+        and the advisor's own."""
+        return await self.handover.queue(region, advisor_id, self.replies.topic_of)
 
     async def handoff_packet(self, conversation_id: int) -> dict[str, Any] | None:
         return await self.handover.packet(conversation_id)

@@ -7,8 +7,9 @@ urgent and the packet names the danger sub-type and the message that raised it.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, metrics
 from bot.locales import t
+from bot.services import triage
+from bot.services.calculators.working_days import today_in_berlin
 from bot.services.conversations import buttons
 from bot.services.conversations.outgoing import Batch, Speaker, log_event
 from bot.services.conversations.people import People, ui_lang
@@ -42,6 +45,7 @@ class QueueItem:
     advisor_id: int | None
     waiting_since: Any
     updated_at: Any
+    marks: list[triage.Mark] = field(default_factory=list)  # why first: emergency, deadline, exploitation
 
 
 @dataclass
@@ -198,8 +202,12 @@ class Handover:
         log_event("handoff_queued", conversation_id=conversation.id, reason=handoff.reason, urgency=handoff.urgency)
         metrics.HANDOVERS.labels(reason=handoff.reason).inc()
 
-    async def queue(self, region: str, advisor_id: int | None = None) -> QueueView:
-        """Waiting conversations of a region (most urgent, longest waiting first) and the advisor's own."""
+    async def queue(
+        self, region: str, advisor_id: int | None = None, topic_of: Callable[[str], str | None] | None = None
+    ) -> QueueView:
+        """Waiting conversations of a region and the advisor's own, each with its triage marks (bot/services/
+        triage.py): marked ones first (emergency, a deadline about to run out, exploitation, other deadlines),
+        then the most urgent, longest waiting. `topic_of` names the topic of an entry the bot answered with."""
         async with self.db.session() as session:
             waiting = await repo.waiting_conversations(session, region)
             mine: Sequence[Conversation] = []
@@ -211,19 +219,11 @@ class Handover:
                         .order_by(Conversation.updated_at)
                     )
                 ).all()
-            reasons = {}
-            ids = [c.id for c in [*waiting, *mine]]
-            if ids:
-                rows = await session.execute(
-                    select(Handoff.conversation_id, Handoff.reason)
-                    .where(Handoff.conversation_id.in_(ids), Handoff.status.in_(("queued", "done")))
-                    .order_by(Handoff.id)
-                )
-                reasons = {cid: reason for cid, reason in rows.all()}
-        return QueueView(
-            waiting=[_queue_item(c, reasons.get(c.id)) for c in waiting],
-            mine=[_queue_item(c, reasons.get(c.id)) for c in mine],
-        )
+            facts = await triage.gather(session, [*waiting, *mine], topic_of or (lambda entry_id: None))
+        today = today_in_berlin()
+        items = [_queue_item(c, facts[c.id], today) for c in waiting]
+        items.sort(key=lambda item: triage.order(item.marks))  # stable: the database's order within a rank
+        return QueueView(waiting=items, mine=[_queue_item(c, facts[c.id], today) for c in mine])
 
     async def packet(self, conversation_id: int) -> dict[str, Any] | None:
         async with self.db.session() as session:
@@ -231,7 +231,7 @@ class Handover:
         return dict(handoff.packet) if handoff and handoff.packet else None
 
 
-def _queue_item(c: Conversation, reason: str | None) -> QueueItem:
+def _queue_item(c: Conversation, facts: triage.Facts, today: dt.date) -> QueueItem:
     return QueueItem(
         conversation_id=c.id,
         person_id=c.person_id,
@@ -240,8 +240,9 @@ def _queue_item(c: Conversation, reason: str | None) -> QueueItem:
         language=c.language,
         topic=c.topic,
         urgency=c.urgency,
-        reason=reason,
+        reason=facts.reason,
         advisor_id=c.advisor_id,
         waiting_since=c.waiting_since,
         updated_at=c.updated_at,
+        marks=triage.marks(facts, today),
     )

@@ -32,6 +32,8 @@ class Answerer(Protocol):
 
     def entry_for_topic(self, topic: str, lang: str) -> Reply: ...
 
+    def topic_of(self, entry_id: str) -> str | None: ...
+
 
 CacheKey = tuple[str, str | None, str | None]
 
@@ -111,6 +113,10 @@ class Replies:
 
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
         return self.answers.topic_titles(lang) if self.answers is not None else []
+
+    def topic_of(self, entry_id: str) -> str | None:
+        """The topic of an entry the bot answered with (None when the index no longer has it)."""
+        return self.answers.topic_of(entry_id) if self.answers is not None else None
 
     def topic_title(self, topic: str, lang: str) -> str:
         titles = self._titles.get(lang)
