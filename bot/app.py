@@ -31,8 +31,11 @@ from bot.services.channels import ChannelSender, WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.handoff import OpeningHours
 from bot.services.logins import Logins
+from bot.services.oncall import OnCallAlert
 from bot.services.outbox import TelegramHttpSender, TelegramOutbox
+from bot.services.outbox.mail import mail_outbox
 from bot.services.privacy import PrivacyService
+from bot.services.service_profile import ServiceProfileStore
 from bot.services.throttling import create_throttle
 from bot.storage.db import Database, private_dir
 
@@ -49,6 +52,7 @@ class Runtime:
     conversations: ConversationService
     outbox: TelegramOutbox
     answers: Answerer | None
+    mail_outbox: TelegramOutbox | None = None  # e-mail alerts (bot/services/outbox/mail.py)
     telegram: Any = None  # bot.telegram.runtime.TelegramRuntime when a token is set
     logins: Any = None  # bot.services.logins.Logins: the console's password checks and their brakes
     web_limits: Any = None  # bot.services.brakes.WebChatLimits: new chats and messages per client address
@@ -138,7 +142,9 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         bus = events.create_event_bus(settings.redis_url)
         service = answers if answers is not None else await asyncio.to_thread(load_answer_service, settings)
         outbox = TelegramOutbox(db, bus=bus, lease_seconds=settings.fairbot_outbox_lease_seconds)
+        mail = mail_outbox(db, settings)
         senders: dict[str, ChannelSender] = {"telegram": outbox, "web": WebChatSender(bus)}
+        oncall = OnCallAlert(ServiceProfileStore(settings).profile, settings.console_url)
         privacy = PrivacyService(db, bus, senders)
         conversations = ConversationService(
             db,
@@ -152,6 +158,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             reply_cache=ReplyCache(),
             privacy=privacy,
             retention_days=settings.retention_days,
+            oncall=oncall,
         )
         web_limits = WebChatLimits.create(
             settings.redis_url, settings.web_chat_new_per_address, settings.web_chat_messages_per_address
@@ -165,6 +172,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             service,
             logins=Logins.from_settings(db, settings),
             web_limits=web_limits,
+            mail_outbox=mail,
         )
         app.state.runtime = runtime
         http_sender: TelegramHttpSender | None = None
@@ -182,6 +190,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             dp = create_dispatcher(conversations, db, bot.id)
             runtime.telegram = TelegramRuntime(settings, bot, dp)
         await outbox.start()
+        await mail.start()
         if runtime.telegram is not None:
             await runtime.telegram.start()
         log.info("started", extra={"telegram": runtime.telegram is not None})
@@ -198,6 +207,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             if runtime.telegram is not None:
                 await runtime.telegram.stop()
             await outbox.stop()
+            await mail.stop()
             if http_sender is not None:
                 await http_sender.close()
             for task in (follower, purger):

@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     throttle_window_seconds: float = Field(default=60.0, gt=0)
     telegram_webhook_path: str = "/telegram/webhook"
 
+    # On-call alert (bot/services/oncall.py): an emergency waiting outside opening hours is reported to the
+    # Telegram group and/or e-mail address of the service profile. The alert links to the console here
+    # (default http://FAIRBOT_HOST:FAIRBOT_PORT); e-mail goes through this SMTP server (unset = no e-mail).
+    fairbot_public_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"  # tls = implicit TLS (port 465)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None  # default: fairbot@<SMTP_HOST>
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+
     # Privacy
     retention_days: int = Field(default=180, ge=1)  # the purge's period, also quoted in the privacy answer
 
@@ -135,6 +147,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.knowledge.index_dir
+
+    @property
+    def console_url(self) -> str:
+        """Where people reach the console from outside: links in alerts point here."""
+        return (self.fairbot_public_url or f"http://{self.fairbot_host}:{self.fairbot_port}").rstrip("/")
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -72,6 +72,8 @@ async def profile_save(
     languages: Annotated[str, Form()] = "",
     opening_hours: Annotated[str, Form()] = "",
     privacy_controller: Annotated[str, Form()] = "",
+    oncall_telegram_chat_id: Annotated[str, Form()] = "",
+    oncall_email: Annotated[str, Form()] = "",
 ) -> Response:
     store = ServiceProfileStore(settings)
     submitted = {
@@ -83,6 +85,8 @@ async def profile_save(
         "languages": languages,
         "opening_hours": opening_hours,
         "privacy_controller": privacy_controller,
+        "oncall_telegram_chat_id": oncall_telegram_chat_id,
+        "oncall_email": oncall_email,
     }
     try:
         profile = store.parse(submitted)

@@ -35,6 +35,10 @@ MAX_CHARS = 300
 PLACEHOLDER = re.compile(r"\[|\]|\bTODO\b|\bTBD\b|\bXXX\b|\{|\}", re.IGNORECASE)
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.\-]{4,28}[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TELEGRAM_CHAT = re.compile(r"^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+# Who is alerted when an emergency waits outside opening hours (bot/services/oncall.py): settings of the
+# deployment, never shown to people, so they are not fields of the answers either.
+ONCALL_FIELDS = ("oncall_telegram_chat_id", "oncall_email")
 
 Text = Annotated[str | None, Field(default=None, max_length=MAX_CHARS)]
 
@@ -52,9 +56,21 @@ class ServiceProfile(BaseModel):
     languages: Annotated[list[str], NoDecode] = Field(default_factory=list, max_length=30)
     opening_hours: Text = None  # as people should read it; the waiting queue's clock is FAIRBOT_OPENING_HOURS
     privacy_controller: Text = None  # name and address of the controller under GDPR Art. 4(7)
+    # The on-call alert: the Telegram group of the on-call advisors (its chat id, e.g. -1001234567890; the
+    # bot must be a member) and/or an e-mail address (sent through SMTP_HOST). Either, both or none.
+    oncall_telegram_chat_id: Text = None
+    oncall_email: Text = None
 
     @field_validator(
-        "operator", "address", "phone", "email", "messenger", "opening_hours", "privacy_controller", mode="before"
+        "operator",
+        "address",
+        "phone",
+        "email",
+        "messenger",
+        "opening_hours",
+        "privacy_controller",
+        *ONCALL_FIELDS,
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
@@ -96,7 +112,14 @@ class ServiceProfile(BaseModel):
             raise ValueError("a phone number of digits, spaces, +, (), / or - (e.g. +49 511 1234567)")
         return value
 
-    @field_validator("email")
+    @field_validator("oncall_telegram_chat_id")
+    @classmethod
+    def _telegram_chat(cls, value: str | None) -> str | None:
+        if value is not None and not TELEGRAM_CHAT.match(value):
+            raise ValueError("a Telegram chat id such as -1001234567890 (or @channelname)")
+        return value
+
+    @field_validator("email", "oncall_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not EMAIL.match(value):
@@ -195,7 +218,11 @@ class ServiceProfileStore:
         if cached is not None and cached[0] == self._stamp:
             return dict(cached[1])
         profile = self.profile()
-        values = {name: value for name, value in profile.model_dump().items() if isinstance(value, str) and value}
+        values = {
+            name: value
+            for name, value in profile.model_dump().items()
+            if isinstance(value, str) and value and name not in ONCALL_FIELDS
+        }
         if profile.languages:
             values["languages"] = ", ".join(profile.languages)
         values["retention_days"] = str(self.retention_days)

@@ -4,7 +4,7 @@ from .chats import BotMessage, CallbackAnswer
 from .emulator import DEFAULT_TOKEN, ApiCall, Emulator
 from .errors import ApiError
 from .faults import Fault, FaultKind
-from .users import SimulatedUser
+from .users import SimulatedGroup, SimulatedUser
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -15,5 +15,6 @@ __all__ = [
     "Emulator",
     "Fault",
     "FaultKind",
+    "SimulatedGroup",
     "SimulatedUser",
 ]

@@ -18,7 +18,7 @@ from .methods import BotApi
 from .signals import Changed
 from .spec import load_spec
 from .updates import UpdateQueue
-from .users import SimulatedUser
+from .users import SimulatedGroup, SimulatedUser
 from .validation import Validator
 
 T = TypeVar("T")
@@ -125,6 +125,14 @@ class Emulator:
         if username:
             self._usernames[username.lower()] = user
         return user
+
+    def add_group(self, title: str = "Group", *, chat_id: int = -1001000000001) -> SimulatedGroup:
+        """A supergroup the bot belongs to; its `messages` are what the bot posted there."""
+        if chat_id >= 0 or chat_id in self.users:
+            raise ValueError(f"group {chat_id} exists or is not a negative chat id")
+        group = SimulatedGroup(self, chat_id, title)
+        self.users[chat_id] = group
+        return group
 
     def find_user(self, chat_id: int | str) -> SimulatedUser | None:
         if isinstance(chat_id, str):

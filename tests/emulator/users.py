@@ -246,3 +246,14 @@ class SimulatedUser:
             "chat_actions": list(self.chat.chat_actions),
             "events": [{"kind": e.kind, "payload": e.payload} for e in self.chat.events],
         }
+
+
+class SimulatedGroup(SimulatedUser):
+    """A group chat the bot is a member of (e.g. the on-call advisors'): it receives the bot's messages."""
+
+    def __init__(self, emulator: Emulator, chat_id: int, title: str) -> None:
+        super().__init__(emulator, chat_id, title, None)
+        self.title = title
+
+    def as_chat(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "supergroup", "title": self.title}

@@ -42,6 +42,7 @@ from bot.services.conversations.relay import Relay
 from bot.services.conversations.reminders import DeadlineReminders
 from bot.services.conversations.replies import Answerer, Replies, ReplyCache
 from bot.services.handoff import OpeningHours
+from bot.services.oncall import OnCallAlert
 from bot.services.privacy import PrivacyService
 from bot.services.throttling import Throttle
 from bot.storage.db import Database
@@ -78,6 +79,7 @@ class ConversationService:
         reply_cache: ReplyCache | None = None,
         privacy: PrivacyService | None = None,
         retention_days: int = 180,
+        oncall: OnCallAlert | None = None,
     ) -> None:
         """`privacy` (erasure on request) is injected; by default one on the same database, bus and senders."""
         self.db = db
@@ -92,7 +94,7 @@ class ConversationService:
         self.people = People(db, region)
         self.speaker = Speaker(senders, bus)
         self.replies = Replies(answers, self.cache)
-        self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person)
+        self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person, oncall)
         relay = Relay(db, self.people, self.speaker)
         self.calculators = CalculatorDialogs(db, self.people, self.speaker)
         self.reminders = DeadlineReminders(db, self.people, self.speaker)

@@ -25,6 +25,7 @@ from bot.services.conversations.outgoing import Batch, Speaker, log_event
 from bot.services.conversations.people import People, ui_lang
 from bot.services.handoff import URGENCY, OpeningHours, build_packet, expected_wait_minutes
 from bot.services.helplines import waiting_numbers
+from bot.services.oncall import OnCallAlert
 from bot.storage import repositories as repo
 from bot.storage.db import Database
 from bot.storage.models import STATE_BOT, STATE_HUMAN, STATE_WAITING, Conversation, Handoff, Person, utcnow
@@ -62,7 +63,9 @@ class Handover:
         speaker: Speaker,
         opening_hours: OpeningHours,
         minutes_per_person: int,
+        oncall: OnCallAlert | None = None,
     ) -> None:
+        self.oncall = oncall  # who is told when an emergency waits outside opening hours
         self.db = db
         self.people = people
         self.speaker = speaker
@@ -176,7 +179,9 @@ class Handover:
             )
             or 0
         )
-        if self.opening_hours.is_open(now):
+        subtype = ((handoff.packet or {}).get("danger") or {}).get("subtype")
+        is_open = self.opening_hours.is_open(now)
+        if is_open:
             minutes = expected_wait_minutes(ahead + 1, self.minutes_per_person)
             text = t("handoff_queued_open", lang, minutes=minutes, hours=html.escape(self.opening_hours.spec))
         else:
@@ -184,9 +189,11 @@ class Handover:
             when = nxt.strftime("%d.%m. %H:%M") if nxt else "-"
             text = t("handoff_queued_closed", lang, hours=html.escape(self.opening_hours.spec), next=when)
         if handoff.reason in URGENT:  # the numbers are repeated: nobody may answer before tomorrow morning
-            subtype = ((handoff.packet or {}).get("danger") or {}).get("subtype")
             text = "\n\n".join((t("handoff_emergency_note", lang), text, waiting_numbers(subtype, lang)))
         await self.speaker.say(session, batch, person, conversation, text, action="handoff")
+        if handoff.reason in URGENT and not is_open and self.oncall is not None:
+            alerted = await self.oncall.stage(session, subtype)
+            log_event("oncall_alerted", conversation_id=conversation.id, subtype=subtype, channels=alerted)
         batch.events.append(
             (
                 events.QUEUE,

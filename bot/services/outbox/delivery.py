@@ -51,7 +51,9 @@ class TelegramOutbox:
         lease_seconds: float = 120.0,
         sweep_interval: float = 2.0,
         concurrency: int = 64,
+        channel: str = "telegram",
     ) -> None:
+        self.channel = channel  # the rows this loop takes from the table (e-mail alerts: bot/services/outbox/mail.py)
         self.db = db
         self.send = send
         self.bus = bus
@@ -163,7 +165,7 @@ class TelegramOutbox:
     async def _deliver(self, item: Item) -> bool:
         """Send with retries; True when handed back to the table for a later attempt."""
         if self.send is None:
-            self._record(item, "pending", "no bot configured", release=True, delay=60.0)
+            self._record(item, "pending", f"no {self.channel} sender configured", release=True, delay=60.0)
             return True
         while True:
             item.attempts += 1
@@ -271,7 +273,7 @@ class TelegramOutbox:
 
     async def sweep(self, limit: int = 500) -> int:
         """Take over due rows whose lease expired (restart, another replica died, handed-back retries)."""
-        taken = await store.take_due(self.db, self.lease, self._known, limit)
+        taken = await store.take_due(self.db, self.lease, self._known, limit, self.channel)
         for item in taken:
             self._enqueue(item)
         return len(taken)

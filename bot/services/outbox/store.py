@@ -72,6 +72,28 @@ def _payloads(outgoing: Outgoing) -> list[dict[str, Any]]:
     return payloads
 
 
+async def stage_call(session: AsyncSession, channel: str, chat_id: str, method: str, payload: dict[str, Any]) -> None:
+    """One call that delivers no stored message (an alert to the on-call advisors), in the caller's transaction.
+
+    Not leased: the sweeper of whichever process holds the channel takes it after the commit, exactly once.
+    """
+    now = utcnow()
+    row = {
+        "channel": channel,
+        "chat_id": chat_id,
+        "method": method,
+        "payload": payload,
+        "message_id": None,
+        "person_id": None,
+        "lease_until": None,
+        "next_attempt_at": now,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    await session.execute(_INSERT_OUTBOX, row)
+
+
 async def stage(session: AsyncSession, outgoings: Sequence[Outgoing], lease: dt.timedelta) -> list[list[Item]]:
     """Insert the rows of `outgoings` in the caller's transaction, leased to this process; one item list each."""
     now = utcnow()
@@ -164,12 +186,14 @@ async def write_results(db: Database, batch: Sequence[dict[str, Any]]) -> None:
             await session.execute(_RECORD_DELIVERY, list(messages.values()))
 
 
-async def take_due(db: Database, lease: dt.timedelta, skip: set[int], limit: int = 500) -> list[Item]:
-    """Lease due rows whose lease expired (restart, another replica died, handed-back retries) to this process."""
+async def take_due(
+    db: Database, lease: dt.timedelta, skip: set[int], limit: int = 500, channel: str = "telegram"
+) -> list[Item]:
+    """Lease due rows of `channel` whose lease expired (restart, another replica died, handed-back retries)."""
     now = utcnow()
     due = and_(
         OutboxItem.status == "pending",
-        OutboxItem.channel == "telegram",
+        OutboxItem.channel == channel,
         OutboxItem.next_attempt_at <= now,
         or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now),
     )
