@@ -29,7 +29,6 @@ from bot.operations import operations_router
 from bot.services.brakes import WebChatLimits
 from bot.services.channels import ChannelSender, WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
-from bot.services.handoff import OpeningHours
 from bot.services.logins import Logins
 from bot.services.oncall import OnCallAlert
 from bot.services.outbox import TelegramHttpSender, TelegramOutbox
@@ -139,12 +138,14 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.effective_database_url)
         await db.migrate()
+        profile = ServiceProfileStore(settings)
+        profile.opening_hours()  # the source (and an unreadable deprecated setting) is known at start
         bus = events.create_event_bus(settings.redis_url)
         service = answers if answers is not None else await asyncio.to_thread(load_answer_service, settings)
         outbox = TelegramOutbox(db, bus=bus, lease_seconds=settings.fairbot_outbox_lease_seconds)
         mail = mail_outbox(db, settings)
         senders: dict[str, ChannelSender] = {"telegram": outbox, "web": WebChatSender(bus)}
-        oncall = OnCallAlert(ServiceProfileStore(settings).profile, settings.console_url)
+        oncall = OnCallAlert(profile.profile, settings.console_url)
         privacy = PrivacyService(db, bus, senders)
         conversations = ConversationService(
             db,
@@ -152,7 +153,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             bus,
             senders,
             region=settings.fairbot_region,
-            opening_hours=OpeningHours.parse(settings.fairbot_opening_hours),
+            opening_hours=profile.opening_hours,
             minutes_per_person=settings.handoff_minutes_per_person,
             throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
             reply_cache=ReplyCache(),

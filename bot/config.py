@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     fairbot_index_encoder: EncoderName = "onnx"
 
     # Conversations and handover
-    fairbot_opening_hours: str = "Mo-Fr 09:00-17:00"  # placeholder; Berlin time, "Mo-Fr 09:00-17:00; Sa 10:00-12:00"
+    # Deprecated: the service profile's opening_hours are the single source (bot/services/service_profile.py);
+    # this is read only while the profile has none, with a warning.
+    fairbot_opening_hours: str | None = None
     handoff_minutes_per_person: int = Field(default=15, ge=1)  # expected wait = people ahead x this
     throttle_messages: int = Field(default=20, ge=1)  # per person and window; more get one polite notice
     throttle_window_seconds: float = Field(default=60.0, gt=0)

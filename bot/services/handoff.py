@@ -1,8 +1,8 @@
 """What a handover needs besides the state change: opening hours, the expected wait, the advisor's packet.
 
-Opening hours are a setting (`FAIRBOT_OPENING_HOURS`, e.g. "Mo-Fr 09:00-17:00"),
-read in Europe/Berlin, because the person must hear honestly whether somebody
-will answer today.
+Opening hours are the service profile's field `opening_hours` (bot/services/service_profile.py,
+e.g. "Mo-Fr 09:00-17:00"; the deprecated FAIRBOT_OPENING_HOURS only as a fallback), read in
+Europe/Berlin, because the person must hear honestly whether somebody will answer today.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.storage.models import Message
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+GERMAN_DAYS = {"di": "tu", "mi": "we", "do": "th", "so": "su"}  # operators in Germany write "Mo-Do", "Sa-So"
 _RULE = re.compile(r"^\s*([a-z]{2})(?:\s*-\s*([a-z]{2}))?\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 URGENCY = {
@@ -37,14 +38,18 @@ class OpeningHours:
 
     @classmethod
     def parse(cls, spec: str) -> OpeningHours:
-        """Parse "Mo-Fr 09:00-17:00; Sa 10:00-12:00"; an unreadable spec fails at start-up, not later."""
+        """Parse "Mo-Fr 09:00-17:00; Sa 10:00-12:00" (";" or "," between rules); unreadable raises ValueError.
+
+        The same text is shown to people and drives the queue's clock, so it must be readable here.
+        """
         slots: list[tuple[int, dt.time, dt.time]] = []
-        for part in filter(None, (p.strip() for p in spec.lower().split(";"))):
+        for part in filter(None, (p.strip() for p in re.split(r"[;,]", spec.lower()))):
             match = _RULE.match(part)
-            if not match or match.group(1) not in DAYS or (match.group(2) and match.group(2) not in DAYS):
-                raise ValueError(f"opening hours: cannot read {part!r}; write e.g. 'Mo-Fr 09:00-17:00'")
-            first = DAYS.index(match.group(1))
-            last = DAYS.index(match.group(2)) if match.group(2) else first
+            names = [GERMAN_DAYS.get(d, d) for d in (match.groups()[:2] if match else ()) if d]
+            if not match or any(d not in DAYS for d in names):
+                raise ValueError(f"opening hours: cannot read {part!r}; write e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'")
+            first = DAYS.index(names[0])
+            last = DAYS.index(names[-1])
             start = dt.time(int(match.group(3)), int(match.group(4)))
             end = dt.time(int(match.group(5)), int(match.group(6)))
             for day in range(first, last + 1):

@@ -9,6 +9,12 @@ which admins edit in the console (bot/console/profile.py); an environment
 variable FAIRBOT_SERVICE_<FIELD> overrides a single field. The retention period
 is not stored here: it is the purge's own setting (RETENTION_DAYS), so the
 privacy answer can never promise another period than the one the code applies.
+
+The opening hours are the single source for both what people read and the
+handover queue's clock ("somebody answers from Monday 09:00"), so they must be
+in the form the clock reads ("Mo-Fr 09:00-17:00; Sa 10:00-12:00"). The older
+FAIRBOT_OPENING_HOURS is a deprecated fallback, used (with a warning) only while
+the profile has no opening hours.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.config import Settings
+from bot.services.handoff import OpeningHours
 
 log = logging.getLogger(__name__)
 
 PROFILE_FILE = "service-profile.yaml"
+DEFAULT_HOURS = "Mo-Fr 09:00-17:00"  # the clock when nothing is configured (logged at start)
 ENV_PREFIX = "FAIRBOT_SERVICE_"
 MAX_CHARS = 300
 PLACEHOLDER = re.compile(r"\[|\]|\bTODO\b|\bTBD\b|\bXXX\b|\{|\}", re.IGNORECASE)
@@ -54,7 +62,7 @@ class ServiceProfile(BaseModel):
     email: Text = None
     messenger: Text = None  # e.g. "WhatsApp and Signal: +49 511 1234567"
     languages: Annotated[list[str], NoDecode] = Field(default_factory=list, max_length=30)
-    opening_hours: Text = None  # as people should read it; the waiting queue's clock is FAIRBOT_OPENING_HOURS
+    opening_hours: Text = None  # shown to people and read by the waiting queue's clock (bot/services/handoff.py)
     privacy_controller: Text = None  # name and address of the controller under GDPR Art. 4(7)
     # The on-call alert: the Telegram group of the on-call advisors (its chat id, e.g. -1001234567890; the
     # bot must be a member) and/or an e-mail address (sent through SMTP_HOST). Either, both or none.
@@ -112,6 +120,15 @@ class ServiceProfile(BaseModel):
             raise ValueError("a phone number of digits, spaces, +, (), / or - (e.g. +49 511 1234567)")
         return value
 
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            hours = OpeningHours.parse(value)  # ValueError names the part it cannot read
+            if not hours.slots:
+                raise ValueError("opening hours like 'Mo-Fr 09:00-17:00; Sa 10:00-12:00' (Berlin time)")
+        return value
+
     @field_validator("oncall_telegram_chat_id")
     @classmethod
     def _telegram_chat(cls, value: str | None) -> str | None:
@@ -152,6 +169,9 @@ class ServiceProfileStore:
     def __init__(self, settings: Settings) -> None:
         self.path = settings.fairbot_service_profile or settings.fairbot_data_dir / PROFILE_FILE
         self.retention_days = settings.retention_days
+        self._legacy_hours = settings.fairbot_opening_hours  # deprecated FAIRBOT_OPENING_HOURS
+        self._hours: tuple[str, OpeningHours] | None = None
+        self._hours_source: str | None = None
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._file: dict[str, Any] = {}
@@ -228,6 +248,38 @@ class ServiceProfileStore:
         values["retention_days"] = str(self.retention_days)
         self._values = (self._stamp, values)
         return dict(values)
+
+    def opening_hours(self) -> OpeningHours:
+        """The hours the handover queue runs on, read at each handover so a console edit applies at once.
+
+        The profile's field (file or FAIRBOT_SERVICE_OPENING_HOURS) first; else the deprecated
+        FAIRBOT_OPENING_HOURS; else the built-in default. A change of source is logged once.
+        """
+        spec = self.values().get("opening_hours")
+        source = "service_profile"
+        if spec is None and self._legacy_hours:
+            spec, source = self._legacy_hours, "FAIRBOT_OPENING_HOURS"
+        elif spec is None:
+            spec, source = DEFAULT_HOURS, "default"
+        if source != self._hours_source:
+            self._hours_source = source
+            if source == "FAIRBOT_OPENING_HOURS":
+                log.warning(
+                    "opening_hours_deprecated_setting",
+                    extra={"hint": "FAIRBOT_OPENING_HOURS is deprecated: set opening_hours in the service profile"},
+                )
+            elif source == "default":
+                log.warning("opening_hours_unset", extra={"default": DEFAULT_HOURS})
+            elif self._legacy_hours:
+                log.warning(
+                    "opening_hours_setting_ignored",
+                    extra={"hint": "FAIRBOT_OPENING_HOURS is ignored: the service profile's opening_hours apply"},
+                )
+        cached = self._hours
+        if cached is None or cached[0] != spec:
+            cached = (spec, OpeningHours.parse(spec))
+            self._hours = cached
+        return cached[1]
 
     def save(self, profile: ServiceProfile) -> None:
         """Write the file atomically (a reader never sees half of it); environment-set fields are not written."""

@@ -43,7 +43,7 @@ def replica_env(database_url: str, redis_url: str | None, **extra: str) -> dict[
             "FAIRBOT_DATA_DIR": str(suite_data_dir()),
             "FAIRBOT_SECRET_KEY": SECRET_KEY,
             "FAIRBOT_METRICS_TOKEN": METRICS_TOKEN,
-            "FAIRBOT_OPENING_HOURS": "Mo-Su 00:00-23:59",
+            "FAIRBOT_SERVICE_OPENING_HOURS": "Mo-Su 00:00-23:59",
             "FAIRBOT_LOG_LEVEL": "INFO",
             # Every test person writes from 127.0.0.1, and the counters live in the Redis other suites use.
             "WEB_CHAT_NEW_PER_ADDRESS": "100000",

@@ -20,7 +20,7 @@ and the channel's outbox) → after the commit the sender delivers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import events
@@ -73,7 +73,7 @@ class ConversationService:
         senders: dict[str, ChannelSender],
         *,
         region: str = "ni",
-        opening_hours: OpeningHours | None = None,
+        opening_hours: OpeningHours | Callable[[], OpeningHours] | None = None,
         minutes_per_person: int = 15,
         throttle: Throttle | None = None,
         reply_cache: ReplyCache | None = None,
@@ -81,7 +81,10 @@ class ConversationService:
         retention_days: int = 180,
         oncall: OnCallAlert | None = None,
     ) -> None:
-        """`privacy` (erasure on request) is injected; by default one on the same database, bus and senders."""
+        """`privacy` (erasure on request) is injected; by default one on the same database, bus and senders.
+
+        `opening_hours` is normally the service profile's `ServiceProfileStore.opening_hours` (one source).
+        """
         self.db = db
         self.answers = answers
         self.bus = bus

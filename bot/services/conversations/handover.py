@@ -61,15 +61,16 @@ class Handover:
         db: Database,
         people: People,
         speaker: Speaker,
-        opening_hours: OpeningHours,
+        opening_hours: OpeningHours | Callable[[], OpeningHours],
         minutes_per_person: int,
         oncall: OnCallAlert | None = None,
     ) -> None:
+        """`opening_hours` may be a function (the service profile's, re-read at each handover)."""
         self.oncall = oncall  # who is told when an emergency waits outside opening hours
         self.db = db
         self.people = people
         self.speaker = speaker
-        self.opening_hours = opening_hours
+        self._hours = opening_hours
         self.minutes_per_person = minutes_per_person
 
     async def request(self, channel: str, external_id: str, lang_hint: str | None, reason: str) -> None:
@@ -180,14 +181,15 @@ class Handover:
             or 0
         )
         subtype = ((handoff.packet or {}).get("danger") or {}).get("subtype")
-        is_open = self.opening_hours.is_open(now)
+        hours = self._hours() if callable(self._hours) else self._hours
+        is_open = hours.is_open(now)
         if is_open:
             minutes = expected_wait_minutes(ahead + 1, self.minutes_per_person)
-            text = t("handoff_queued_open", lang, minutes=minutes, hours=html.escape(self.opening_hours.spec))
+            text = t("handoff_queued_open", lang, minutes=minutes, hours=html.escape(hours.spec))
         else:
-            nxt = self.opening_hours.next_opening(now)
+            nxt = hours.next_opening(now)
             when = nxt.strftime("%d.%m. %H:%M") if nxt else "-"
-            text = t("handoff_queued_closed", lang, hours=html.escape(self.opening_hours.spec), next=when)
+            text = t("handoff_queued_closed", lang, hours=html.escape(hours.spec), next=when)
         if handoff.reason in URGENT:  # the numbers are repeated: nobody may answer before tomorrow morning
             text = "\n\n".join((t("handoff_emergency_note", lang), text, waiting_numbers(subtype, lang)))
         await self.speaker.say(session, batch, person, conversation, text, action="handoff")
