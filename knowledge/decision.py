@@ -3,7 +3,9 @@
 Order matters and encodes the policy: danger first (a pattern or the
 classifier may each raise it, neither can veto it), then a request for a
 person, then a bare greeting, then off-topic, then the answer thresholds.
-Between "emergency" and "no danger" lies a middle band: the bot still answers
+An answer whose best entry is nearly tied with the best entry of another topic
+still answers the best, and names the other (`Decision.alternative`) so the
+person can switch with one tap. Between "emergency" and "no danger" lies a middle band: the bot still answers
 the question, but puts the emergency numbers first and marks the
 conversation urgent, because a missed emergency costs more than a false one.
 The figures and the reasons for them are in knowledge/thresholds.yaml.
@@ -29,6 +31,7 @@ class Thresholds:
     answer_min_score: float
     answer_min_margin: float
     answer_sure_score: float
+    near_tie_margin: float
     emergency_min: float
     danger_min: float
     handoff_min: float
@@ -73,6 +76,8 @@ class Decision:
     action: Action
     danger: str | None = None  # emergency sub-type, for an emergency and for the middle band
     why: str = ""  # pattern | classifier | retrieval: for logs and the evaluation, never shown
+    # An answer nearly tied with another topic's best entry: that entry, offered as "Or is your question about …?"
+    alternative: EntryHit | None = None
 
 
 def _pattern_subtype(matches: list[IntentMatch], scores: IntentScores | None) -> str:
@@ -112,5 +117,7 @@ def decide(a: Assessment, th: Thresholds) -> Decision:
     best = a.ranked[0]
     margin = best.score - a.ranked[1].score if len(a.ranked) > 1 else 1.0
     if best.score >= th.answer_sure_score or (best.score >= th.answer_min_score and margin >= th.answer_min_margin):
-        return Decision("answer", danger, "retrieval")
+        # `ranked` holds one entry per topic, so the runner-up is always another topic
+        near_tie = a.ranked[1] if len(a.ranked) > 1 and margin < th.near_tie_margin else None
+        return Decision("answer", danger, "retrieval", near_tie)
     return Decision("fallback", danger, "retrieval")

@@ -63,6 +63,9 @@ class Reply:
     # Emergency sub-type (violence, trafficking, medical, suicide, sexual, child) of an emergency, or of a
     # message in the middle band: answered, but with the emergency numbers first and marked urgent.
     danger: str | None = None
+    # A near-tie: the best entry of another topic scored almost as high; offered under the answer as one tap
+    # ("Or is your question about …?") and logged for the editors. The action stays "answer".
+    alternative: RankedTopic | None = None
 
 
 @dataclass(frozen=True)
@@ -213,17 +216,19 @@ class AnswerService:
         entry = self._best_entry_of(topic)
         if entry is None:
             raise KeyError(f"no servable entry for topic {topic!r}")
-        answer_lang = self._content_lang(lang)
-        return Reply(
-            action="answer",
-            lang=lang,
-            answer_lang=answer_lang,
-            html=self.compose_entry(entry, lang),
-            topics=[RankedTopic(topic, entry.id, 1.0)],
-            entry_id=entry.id,
-            entry_version=self._content_hash(entry),
-            score=1.0,
-        )
+        return self._entry_reply(entry, lang)
+
+    def entry_reply(self, entry_id: str, lang: str) -> Reply:
+        """The answer shown when a person taps "Or is your question about …?" under a near-tie."""
+        entry = self.retriever.index.entries.get(entry_id)
+        if entry is None or not self.retriever.index.is_served(entry, _dt.date.today()):
+            raise KeyError(f"no servable entry {entry_id!r}")
+        return self._entry_reply(entry, lang)
+
+    def _entry_reply(self, entry: Entry, lang: str) -> Reply:
+        html_text, version = self.compose_entry(entry, lang), self._content_hash(entry)
+        topics = [RankedTopic(entry.topic, entry.id, 1.0)]
+        return Reply("answer", lang, self._content_lang(lang), html_text, topics, entry.id, version, 1.0)
 
     def compose_entry(self, entry: Entry, lang: str) -> str:
         """Telegram HTML for an entry: title, answer, sources and review date. Everything from content is escaped."""
@@ -330,6 +335,7 @@ class AnswerService:
                 self._content_hash(best.entry),
                 round(best.score, 4),
                 danger=danger,
+                alternative=_ranked(decision.alternative),
             )
         suggestions = topics[:3] if action == "fallback" else []
         score = topics[0].score if topics else None
@@ -405,3 +411,7 @@ class AnswerService:
             )
             self._detector = LanguageDetector(words, self.translit)
             self._detector_version = index.version
+
+
+def _ranked(hit: EntryHit | None) -> RankedTopic | None:
+    return RankedTopic(hit.topic, hit.entry.id, round(hit.score, 4)) if hit is not None else None

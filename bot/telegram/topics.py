@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.conversations import ConversationService
-from bot.services.conversations.buttons import Topic, Topics
+from bot.services.conversations.buttons import Alternative, Topic, Topics
 from bot.telegram.context import CHANNEL, Sender
 
 
@@ -28,7 +28,7 @@ async def topics_button(
 
 async def topic(
     query: CallbackQuery,
-    callback_data: Topic,
+    callback_data: Topic | Alternative,
     sender: Sender,
     conversations: ConversationService,
     callback_answer: CallbackAnswer,
@@ -42,4 +42,5 @@ def create_router() -> Router:
     router.message.register(topics, Command("topics"))
     router.callback_query.register(topics_button, Topics.filter())
     router.callback_query.register(topic, Topic.filter())
+    router.callback_query.register(topic, Alternative.filter())  # "Or is your question about …?" under a near-tie
     return router

@@ -79,3 +79,15 @@ def test_keyboards_carry_packed_typed_data_within_telegrams_limit() -> None:
         Helpful(message_id=41, helpful=True),
         Helpful(message_id=41, helpful=False),
     ]
+
+
+def test_the_near_tie_button_packs_every_entry_id_within_telegrams_limit() -> None:
+    """ "Or is your question about …?" carries the other entry's id: every id of the knowledge base fits."""
+    from bot.config import PROJECT_ROOT
+
+    ids = [path.stem for path in (PROJECT_ROOT / "knowledge" / "entries").glob("*/*.yaml")]
+    assert ids
+    for entry_id in ids:
+        packed = buttons.Alternative(entry=entry_id).pack()
+        assert len(packed.encode()) <= 64 and buttons.parse(packed) == buttons.Alternative(entry=entry_id)
+    assert buttons.parse("alt:../etc") is None and buttons.parse("alt:") is None

@@ -91,3 +91,21 @@ def test_a_short_greeting_is_a_greeting_and_a_long_message_is_not() -> None:
 def test_without_a_trained_model_the_patterns_and_retrieval_still_decide() -> None:
     assert decide(assess(None), TH).action == "answer"
     assert decide(assess(None, [IntentMatch("handoff", "x")]), TH).action == "handoff"
+
+
+def _near(second_score: float) -> Assessment:
+    hits = [
+        EntryHit(_entry("wage-unpaid-claim", "wage-unpaid"), 0.95, "de", "question", 0.95),
+        EntryHit(_entry("payslip-right", "payslip"), second_score, "de", "question", second_score),
+    ]
+    result = SearchResult(hits, scores(), "v1")
+    return Assessment("a b c d e f g h i j", result, result.by_topic(), [], "de", 9)
+
+
+def test_a_near_tie_answers_the_best_and_names_the_other_topic() -> None:
+    """Issue 15, major 4: nearly tied topics are no reason to stay silent, but the other one is offered."""
+    tied = decide(_near(0.95 - TH.near_tie_margin / 2), TH)
+    assert tied.action == "answer" and tied.alternative is not None
+    assert (tied.alternative.entry.id, tied.alternative.topic) == ("payslip-right", "payslip")
+    clear = decide(_near(0.95 - TH.near_tie_margin * 2), TH)
+    assert clear.action == "answer" and clear.alternative is None

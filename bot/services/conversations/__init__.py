@@ -184,6 +184,8 @@ class ConversationService:
                     return await self.prompts.set_language(channel, external_id, code)
                 case buttons.Topic(topic=topic):
                     return await self.prompts.topic_answer(channel, external_id, topic, lang_hint)
+                case buttons.Alternative(entry=entry_id):
+                    return await self.prompts.alternative_answer(channel, external_id, entry_id, lang_hint)
                 case buttons.Topics():
                     await self.prompts.topics(channel, external_id, lang_hint)
                     return None

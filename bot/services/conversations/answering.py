@@ -158,7 +158,7 @@ class Answering:
             keyboard = buttons.reply_keyboard(reply, lang, self.replies.topic_title)
             await self.speaker.say(session, batch, person, conversation, reply.html, keyboard, reply=reply)
             replies += 1
-            if reply.action == "fallback":
+            if reply.action == "fallback" or reply.alternative is not None:
                 session.add(_unanswered(conversation, incoming_id, text, reply))
             if reply.action in ("handoff", "emergency") or reply.danger:
                 reason = "emergency" if reply.action == "emergency" else "danger" if reply.danger else "request"
@@ -221,7 +221,7 @@ class Answering:
                 by_channel.setdefault(job.inbound.channel, []).append(
                     outgoing(person, conversation, job.reply.html, keyboard, outgoing_id)
                 )
-                if job.reply.action == "fallback":
+                if job.reply.action == "fallback" or job.reply.alternative is not None:
                     session.add(_unanswered(conversation, incoming_id, job.inbound.text, job.reply))
                 results[i] = Incoming(conversation.id, incoming_id, conversation.state, job.reply.action, 1)
                 answered.append((conversation, job.reply))
@@ -244,9 +244,18 @@ class Answering:
 
 
 def _unanswered(conversation: Conversation, message_id: int, question: str, reply: Reply) -> Feedback:
-    """A fallback: the question goes to the editors' report of what the knowledge base lacks."""
+    """A fallback or a near-tie: the question goes to the editors' report of what the knowledge base lacks.
+
+    A near-tie keeps the entry it was answered with (a fallback has none): two topics were nearly equal,
+    so an entry may need clearer questions, or a new one may be missing.
+    """
     return Feedback(
-        conversation_id=conversation.id, message_id=message_id, helpful=None, question=question, lang=reply.lang
+        conversation_id=conversation.id,
+        message_id=message_id,
+        helpful=None,
+        question=question,
+        lang=reply.lang,
+        entry_id=reply.entry_id if reply.alternative is not None else None,
     )
 
 

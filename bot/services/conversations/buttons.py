@@ -51,6 +51,12 @@ class Topic(CallbackData, prefix="topic"):
     topic: Annotated[str, Field(min_length=1)]
 
 
+class Alternative(CallbackData, prefix="alt"):
+    """Under a near-tie: answer with this entry of the other topic instead ("Or is your question about …?")."""
+
+    entry: Annotated[str, Field(min_length=1, max_length=58, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
 class Helpful(CallbackData, prefix="fb"):
     """Helpful / not helpful under the answer `message_id`."""
 
@@ -97,10 +103,10 @@ class Remind(CallbackData, prefix="rem"):
     id: RowId
 
 
-Press = Language | Topics | Topic | Helpful | Advisor | Consent | Rate | Delete | Calculator | Remind
+Press = Language | Topics | Topic | Alternative | Helpful | Advisor | Consent | Rate | Delete | Calculator | Remind
 PRESSES: dict[str, type[Press]] = {
     cls.__prefix__: cls
-    for cls in (Language, Topics, Topic, Helpful, Advisor, Consent, Rate, Delete, Calculator, Remind)
+    for cls in (Language, Topics, Topic, Alternative, Helpful, Advisor, Consent, Rate, Delete, Calculator, Remind)
 }
 
 
@@ -157,7 +163,14 @@ def answer_keyboard(lang: str, topic_id: str | None = None) -> KeyboardFor:
 def reply_keyboard(reply: Reply, lang: str, title_of: Callable[[str, str], str]) -> Keyboard | KeyboardFor | None:
     """The buttons of a retrieval reply: feedback under an answer, topics and a human under a fallback."""
     if reply.action == "answer":
-        return answer_keyboard(lang, reply.topics[0].topic if reply.topics else None)
+        keyboard = answer_keyboard(lang, reply.topics[0].topic if reply.topics else None)
+        other = reply.alternative
+        if other is None or len(Alternative(entry=other.entry_id).pack()) > 64:  # 64 bytes: Telegram's limit
+            return keyboard
+        switch = Button(
+            t("btn_or_about", lang, title=title_of(other.topic, lang)), Alternative(entry=other.entry_id).pack()
+        )
+        return lambda message_id: [[switch], *keyboard(message_id)]
     if reply.action == "fallback":
         rows = [[topic(title_of(s.topic, lang), s.topic)] for s in reply.suggestions[:3]]
         rows.append([advisor(lang, "fallback")])

@@ -6,10 +6,11 @@ button answers with the best entry of that topic.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.errors import InvalidState
 from bot.locales import t
+from bot.services.answers import Reply
 from bot.services.channels import Keyboard
 from bot.services.conversations import buttons
 from bot.services.conversations.outgoing import Batch, Speaker
@@ -96,13 +97,30 @@ class Prompts:
 
     async def topic_answer(self, channel: str, external_id: str, topic: str, lang_hint: str | None) -> str | None:
         """A topic button: the best entry of the topic, unless a human has the chat."""
+        return await self._tapped_answer(
+            channel, external_id, lang_hint, lambda lang: self.replies.entry_for_topic(topic, lang)
+        )
+
+    async def alternative_answer(
+        self, channel: str, external_id: str, entry_id: str, lang_hint: str | None
+    ) -> str | None:
+        """ "Or is your question about …?" under a near-tie: that entry, unless a human has the chat."""
+        return await self._tapped_answer(
+            channel, external_id, lang_hint, lambda lang: self.replies.entry_reply(entry_id, lang)
+        )
+
+    async def _tapped_answer(
+        self, channel: str, external_id: str, lang_hint: str | None, fetch: Callable[[str], Awaitable[Reply]]
+    ) -> str | None:
+        """The answer a button asked for, stored with the button's title as the person's message."""
         if self.replies.answers is None:
             raise InvalidState("the answer service is not loaded")
         lang = await self.people.lang_of(channel, external_id, lang_hint)
         try:
-            reply = await self.replies.entry_for_topic(topic, lang)
+            reply = await fetch(lang)
         except (KeyError, LookupError, ValueError):
             return t("unknown_button", lang)
+        topic = reply.topics[0].topic
         batch = Batch()
         async with self.db.transaction() as session:
             person, conversation = await self.people.load(session, channel, external_id)

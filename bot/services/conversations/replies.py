@@ -32,6 +32,8 @@ class Answerer(Protocol):
 
     def entry_for_topic(self, topic: str, lang: str) -> Reply: ...
 
+    def entry_reply(self, entry_id: str, lang: str) -> Reply: ...
+
     def topic_of(self, entry_id: str) -> str | None: ...
 
 
@@ -110,6 +112,12 @@ class Replies:
         if self.answers is None:
             raise InvalidState("the answer service is not loaded")
         return await asyncio.to_thread(self.answers.entry_for_topic, topic, lang)
+
+    async def entry_reply(self, entry_id: str, lang: str) -> Reply:
+        """One entry by id (a near-tie's other topic); KeyError when it is no longer served."""
+        if self.answers is None:
+            raise InvalidState("the answer service is not loaded")
+        return await asyncio.to_thread(self.answers.entry_reply, entry_id, lang)
 
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
         return self.answers.topic_titles(lang) if self.answers is not None else []
