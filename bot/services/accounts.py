@@ -11,6 +11,7 @@ There is no default password: the first admin is created with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,3 +248,29 @@ async def audit_log(session: AsyncSession, *, action: str | None = None, limit: 
     if action:
         query = query.where(AuditEvent.action == action)
     return list((await session.scalars(query)).all())
+
+
+REASON_ERASED = "[erased with the conversation]"
+
+
+async def forget_reasons(session: AsyncSession, conversation_ids: Sequence[int]) -> int:
+    """Blank the free-text reasons of audit events about these conversations; how many were blanked.
+
+    Why: an admin's reason for opening a conversation without consent ("she wrote her boss Mr X hits
+    her, phone …") may describe the person, and the audit log outlives the conversation on purpose. On
+    erasure and in the retention purge the fact of the access stays (who, when, which conversation id,
+    `without_consent`), the text goes. Called in the deleting transaction, so both commit together.
+    """
+    blanked = 0
+    keys = [str(i) for i in conversation_ids]
+    for start in range(0, len(keys), 500):
+        events = await session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.target_type == "conversation", AuditEvent.target_id.in_(keys[start : start + 500])
+            )
+        )
+        for event in events:
+            if event.detail and "reason" in event.detail and event.detail["reason"] != REASON_ERASED:
+                event.detail = {**event.detail, "reason": REASON_ERASED}  # a new dict: the JSON column is rewritten
+                blanked += 1
+    return blanked

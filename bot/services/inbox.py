@@ -17,6 +17,7 @@ from bot.errors import FairbotError, InvalidInput, NotFound
 from bot.services import accounts
 from bot.services.deadlines import BERLIN, deadlines_for
 from bot.services.editorial.canned import canned_for_conversation
+from bot.services.redaction import redact
 from bot.storage.db import Database
 from bot.storage.models import STATE_HUMAN, STATE_WAITING, Account, Conversation
 
@@ -96,7 +97,8 @@ class Inbox:
             reason = (reason or "").strip()
             if len(reason) < MIN_REASON:
                 raise ReasonRequired("this conversation was never handed over: say why you open it")
-            detail = {"without_consent": True, "reason": reason[:500]}
+            # redacted on the way in, and blanked when the conversation is erased (accounts.forget_reasons)
+            detail = {"without_consent": True, "reason": redact(reason)[:500]}
         elif not can_see(account, conversation) and not (account.role == "admin" and reasoned):
             raise NotVisible("this conversation does not exist or is not yours to see")
         async with self.db.transaction() as session:

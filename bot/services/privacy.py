@@ -2,7 +2,8 @@
 
 Deleting a person removes every row that came from them in one transaction
 (conversations, messages, notes, handover packets, feedback, pending outbox
-rows: all cascade from `person`). The confirmation that follows is sent without
+rows: all cascade from `person`), and the free-text reasons of audit events about
+the person's conversations are blanked (bot.services.accounts.forget_reasons). The confirmation that follows is sent without
 being stored, so nothing of the person stays behind except an outbox row with
 the chat id, which the purge removes once it is sent.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import delete, select
 from bot.errors import InvalidInput
 from bot.events import EventBus
 from bot.locales import t
-from bot.services import retention
+from bot.services import accounts, retention
 from bot.services.channels import ChannelSender, Outgoing
 from bot.storage import repositories as repo
 from bot.storage.db import Database
@@ -58,6 +59,7 @@ class PrivacyService:
                 await session.scalars(select(Conversation.id).where(Conversation.person_id == person_id))
             ).all()
             await session.execute(delete(OutboxItem).where(OutboxItem.person_id == person_id))
+            await accounts.forget_reasons(session, conversation_ids)  # the access stays audited, not its free text
             await session.execute(delete(Person).where(Person.id == person_id))
             # person_id 0: the row must not point at the person it outlives
             outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))

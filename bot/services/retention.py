@@ -6,7 +6,7 @@ bot and never close. One still with an advisor (waiting or claimed) is closed fi
 the outcome `retention`, so the inbox drops it. A person with nothing left and not seen
 since the cutoff goes too: the person row is the last link between a chat id and us.
 Everything that came from a conversation (messages, notes, handover packets, feedback, deadline
-reminders) cascades with it. Reminders whose deadline has passed go in any case: their work is
+reminders) cascades with it; an admin's free-text reason in the audit log about it is blanked. Reminders whose deadline has passed go in any case: their work is
 done, and their outbox rows still name the chat. Each run logs its counts and the cutoff, never an
 id or a text.
 """
@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, exists, func, select, update
 
 from bot import events
+from bot.services import accounts
 from bot.services.handoff import BERLIN
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -109,6 +110,7 @@ async def purge(
                     or 0
                 )
                 await session.execute(delete(Conversation).where(Conversation.id.in_(chunk)))
+            await accounts.forget_reasons(session, ids)  # audit events stay; an admin's reason text about them goes
             has_conversation = exists().where(Conversation.person_id == Person.id)
             people = await session.execute(delete(Person).where(~has_conversation, Person.last_seen_at < cutoff))
             passed = await session.execute(delete(Reminder).where(Reminder.deadline < now.astimezone(BERLIN).date()))

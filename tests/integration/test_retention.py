@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from bot.logs import JsonFormatter
-from bot.services import retention
+from bot.services import accounts, retention
 from bot.services.conversations import ConversationService
 from bot.storage.db import Database
-from bot.storage.models import Base, Conversation, Handoff, Message, Person
+from bot.storage.models import AuditEvent, Base, Conversation, Handoff, Message, Person
 from tests.e2e.harness import answer_service, web_conversations
 
 NAME_AND_PHONE = "Ich heiße Maria Schmidt, meine Nummer ist 0151 2345 6789. Mein Chef zahlt meinen Lohn nicht."
@@ -127,3 +127,28 @@ def test_cli_purge_as_of_and_dry_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert done.exit_code == 0 and "4 people" in done.output, done.output
     bad = runner.invoke(main, ["purge", "--as-of", "next week"])
     assert bad.exit_code == 2 and "--as-of" in bad.output
+
+
+async def test_a_purged_conversation_leaves_its_audit_events_without_their_reason_text(
+    service: ConversationService,
+) -> None:
+    """The access stays accountable (who, when, which id); an admin's free text about the person goes."""
+    first = await service.handle_incoming("web", "audited", NAME_AND_PHONE, "de")
+    async with service.db.transaction() as session:
+        await accounts.audit(
+            session,
+            None,
+            "transcript.open",
+            "conversation",
+            first.conversation_id,
+            without_consent=True,
+            reason="Maria Schmidt hat angerufen",
+        )
+    ten_years = dt.datetime.now(dt.UTC) + dt.timedelta(days=3650)
+    assert (await retention.purge(service.db, 180, now=ten_years, dry_run=True)).conversations >= 1
+    async with service.db.session() as session:  # a dry run changes nothing
+        assert "Schmidt" in str((await session.scalars(select(AuditEvent.detail))).all())
+    await retention.purge(service.db, 180, now=ten_years)
+    async with service.db.session() as session:
+        details = (await session.scalars(select(AuditEvent.detail))).all()
+    assert details == [{"without_consent": True, "reason": accounts.REASON_ERASED}]

@@ -89,3 +89,25 @@ async def test_a_transfer_goes_only_to_an_active_advisor_of_the_region(site: Sit
     assert response.status_code == 303 and response.headers["location"] == "/console/inbox"
     async with site.runtime.db.session() as session:
         assert (await session.get(Conversation, conversation_id)).advisor_id == colleague  # type: ignore[union-attr]
+
+
+async def test_an_admin_s_reason_is_redacted_and_does_not_outlive_the_person_s_erasure(site: Site) -> None:
+    """Open point of issue 13: the audit log keeps the access, not free text that may describe the person."""
+    await site.add_account("ada", "admin")
+    admin = site.client()
+    assert (await site.login(admin, "ada")).status_code == 303
+    private = await _bot_only(site, "p-erased")
+    reason = "Frau Yılmaz rief an (0151 2345 6789, ayse.yilmaz@example.org): sie sagt, ihr Chef zahlt nicht"
+    assert (await admin.get(f"/console/conversations/{private}", params={"reason": reason})).status_code == 200
+    stored = {int(e.target_id): e.detail for e in await _audit(site, "transcript.open")}[private]
+    assert stored["without_consent"] is True and "Chef zahlt nicht" in stored["reason"]
+    for personal in ("Yılmaz", "0151", "2345", "ayse", "example.org"):
+        assert personal not in stored["reason"], personal
+
+    assert await site.runtime.conversations.privacy_service.erase("web", "p-erased", "de")  # the person sent /delete
+
+    events = [e for e in await _audit(site, "transcript.open") if int(e.target_id) == private]
+    assert [e.detail for e in events] == [{"without_consent": True, "reason": "[erased with the conversation]"}]
+    async with site.runtime.db.session() as session:
+        rows = (await session.scalars(select(AuditEvent))).all()
+    assert "zahlt nicht" not in str([e.detail for e in rows])
