@@ -39,6 +39,11 @@ RUN python -m knowledge.model /data/models/multilingual-e5-small \
     && python -m knowledge.model --onnx /data/models/multilingual-e5-small
 
 FROM ${PYTHON_IMAGE} AS runtime
+# Debian's Tesseract with German and English reads the letters people send (bot/services/letters); offline.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 fairbot \
     && useradd --system --uid 10001 --gid fairbot --home-dir /app --no-create-home --shell /usr/sbin/nologin fairbot
 COPY --from=app /opt/venv /opt/venv

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bot.config import get_settings, settings_error
 from bot.logs import configure_logging
 from bot.services.calculators.cli import deadline_group
+from bot.services.letters.cli import read_letter_command
 from bot.storage.cli import db_group
 from indexer.cli import index_group, kb_group
 
@@ -64,6 +65,7 @@ def main() -> None:
 main.add_command(index_group)
 main.add_command(kb_group)
 main.add_command(deadline_group)
+main.add_command(read_letter_command)
 main.add_command(db_group)
 
 

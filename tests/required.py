@@ -1,8 +1,8 @@
 """The outside services the suite needs: a missing one skips its tests locally and fails them under CI=true.
 
-A green CI must prove what it says, so in CI (`CI=true`) a missing Chromium, PostgreSQL or Redis (or the
+A green CI must prove what it says, so in CI (`CI=true`) a missing Chromium, PostgreSQL, Redis or Tesseract (or the
 ../shared folder that CI lays beside the clone) is an error, not a skip. On a developer's machine the tests skip with the reason, which `-ra` (pyproject
-addopts) lists at the end of every run. Tests marked `postgres`, `redis` or `browser` are checked by
+addopts) lists at the end of every run. Tests marked `postgres`, `redis`, `browser` or `tesseract` are checked by
 tests/conftest.py before they run; fixtures that reach a service call these helpers directly too.
 """
 
@@ -33,6 +33,8 @@ _HINTS = {
     "postgres": "PostgreSQL is not reachable at {}:{} (start it, or point FAIRBOT_TEST_PG at one)".format(*PG_ADDRESS),
     "redis": "Redis is not reachable at {}:{} (start it, or point FAIRBOT_TEST_REDIS at one)".format(*REDIS_ADDRESS),
     "browser": "the Debian package chromium is not installed (apt-get install -y chromium)",
+    "tesseract": "Tesseract is not installed (apt-get install -y tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng, "
+    "or scripts/install --test)",
     "shared": "the project's shared folder is not beside the checkout (../shared: eval sets, topics, api.json)",
 }
 
@@ -85,6 +87,15 @@ def require_chromium() -> str:
     return executable
 
 
+def require_tesseract() -> None:
+    """Debian's Tesseract with the German model, which the letter reader runs (bot/services/letters/ocr.py)."""
+    if shutil.which("tesseract") is None or not any(Path(p, "deu.traineddata").exists() for p in _TESSDATA):
+        missing("tesseract")
+
+
+_TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
+
+
 def require_shared(path: Path) -> Path:
     """A file of the read-only ../shared folder, which CI lays beside every clone."""
     if not path.exists():
@@ -92,7 +103,12 @@ def require_shared(path: Path) -> Path:
     return path
 
 
-REQUIREMENTS = {"postgres": require_postgres, "redis": require_redis, "browser": require_chromium}
+REQUIREMENTS = {
+    "postgres": require_postgres,
+    "redis": require_redis,
+    "browser": require_chromium,
+    "tesseract": require_tesseract,
+}
 
 
 def require_marked(item: pytest.Item) -> None:

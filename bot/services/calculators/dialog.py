@@ -25,11 +25,12 @@ from bot.services.calculators import (
     calculate_sick_pay,
     calculate_vacation,
 )
+from bot.services.calculators.objection import calculate_objection
 from bot.services.calculators.periods import add_months, completed_after
 from bot.services.calculators.person_input import read_amount, read_date, read_month
 from bot.services.calculators.render import Formatter, render
 
-KINDS = ("dismissal", "minimum_wage", "vacation", "sick_pay")
+KINDS = ("dismissal", "minimum_wage", "vacation", "sick_pay", "objection")
 # the calculator offered under an answer of these topics (knowledge/topics.yaml)
 TOPIC_CALCULATORS = {
     "dismissal": "dismissal",
@@ -41,6 +42,8 @@ TOPIC_CALCULATORS = {
     "sick-leave": "sick_pay",
 }
 CANCEL = "cancel"
+LETTER_DATE = "letter"  # the button that answers "when did you receive it?" with the letter's own date
+AUTHORITIES = ("jobcenter", "employment_agency", "family_benefits", "immigration_office")
 MENU_PREFIX = "k-"  # no colon: values travel inside packed callback data ("calc:k-vacation")
 
 
@@ -137,6 +140,15 @@ STEPS: dict[str, tuple[Step, ...]] = {
         ),
         Step("during_work", "calc_ask_during_work", "choice", (("calc_btn_yes", "yes"), ("calc_btn_no", "no"))),
     ),
+    "objection": (
+        Step("authority", "calc_ask_authority", "choice", tuple((f"calc_btn_auth_{a}", a) for a in AUTHORITIES)),
+        Step(
+            "received",
+            "calc_ask_received_bescheid",
+            "date_past",
+            (("calc_btn_today", "today"), ("calc_btn_yesterday", "yesterday")),
+        ),
+    ),
 }
 
 # which question to ask again when the calculator refuses the answers (CalculatorInputError.reason)
@@ -163,6 +175,9 @@ def _question(kind: str, step: Step, answers: dict[str, Any], lang: str, today: 
     text = escape(t(step.prompt, lang, year=year), quote=False)
     lead = escape(lead, quote=False)
     buttons = [Choice(_label(key, lang), value) for key, value in step.buttons]
+    if step.name == "received" and answers.get("suggested"):  # from a letter the person sent: its date first
+        day = Formatter(lang).date(dt.date.fromisoformat(answers["suggested"]))
+        buttons.insert(0, Choice(t("calc_btn_letter_date", lang, date=day), LETTER_DATE))
     rows = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)] if buttons else []
     rows.append((Choice(t("calc_btn_cancel", lang), CANCEL),))
     state = {"kind": kind, "step": step.name, "answers": answers}
@@ -224,7 +239,10 @@ def answer(
     step = next((s for s in STEPS[kind] if s.name == state.get("step")), None)
     if step is None:
         return start(kind, lang, today, answers)
-    value, problem = _read(step, lang, today, text, choice)
+    if choice == LETTER_DATE and answers.get("suggested") and step.name == "received":
+        value, problem = answers["suggested"], None
+    else:
+        value, problem = _read(step, lang, today, text, choice)
     if problem:
         again = _question(kind, step, answers, lang, today, t(problem, lang))
         return Turn(text=again.text, choices=again.choices, state=again.state, unreadable=True)
@@ -239,6 +257,9 @@ def label_of(state: dict[str, Any] | None, value: str, lang: str) -> str:
     if value.startswith(MENU_PREFIX) and value.removeprefix(MENU_PREFIX) in KINDS:
         return t(f"calc_btn_{value.removeprefix(MENU_PREFIX)}", lang)
     kind = (state or {}).get("kind")
+    suggested = ((state or {}).get("answers") or {}).get("suggested")
+    if value == LETTER_DATE and suggested:
+        return t("calc_btn_letter_date", lang, date=Formatter(lang).date(dt.date.fromisoformat(suggested)))
     for step in STEPS.get(kind or "", ()):
         if step.name == (state or {}).get("step"):
             return next((_label(key, lang) for key, v in step.buttons if v == value), value)
@@ -317,6 +338,16 @@ def compute(kind: str, answers: dict[str, Any], today: dt.date) -> CalculatorRes
             employed_until=end_day,
             days_taken=Decimal(answers.get("days_taken") or 0),
             monthly_pay=Decimal(pay) if pay else None,
+        )
+    if kind == "objection":
+        received = _date(answers, "received")
+        assert received is not None
+        return calculate_objection(
+            received,
+            today=today,
+            authority=answers.get("authority") or AUTHORITIES[0],
+            remedy=answers.get("remedy"),
+            instructions_missing=bool(answers.get("instructions_missing")),
         )
     first = _date(answers, "first_day_ill")
     assert first is not None

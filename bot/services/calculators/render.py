@@ -23,6 +23,7 @@ from bot.services.calculators.dismissal import (
     DismissalResult,
 )
 from bot.services.calculators.minimum_wage import MinimumWageResult
+from bot.services.calculators.objection import ObjectionResult
 from bot.services.calculators.result import CalculatorResult
 from bot.services.calculators.sick_pay import SickPayResult
 from bot.services.calculators.vacation import FULL, VacationResult
@@ -151,11 +152,24 @@ def _sick_pay(r: SickPayResult, f: Formatter) -> list[str]:
     return lines
 
 
+def _objection(r: ObjectionResult, f: Formatter) -> list[str]:
+    lang = f.lang
+    what = t(f"calc_remedy_{r.remedy}", lang)
+    if r.days_left >= 0:
+        lines = [t("calc_objection_deadline", lang, what=what, date=f.date(r.deadline), days=r.days_left)]
+    else:
+        lines = [t("calc_objection_passed", lang, what=what, date=f.date(r.deadline))]
+    if r.deadline_moved_from:
+        lines.append(t("calc_objection_moved", lang, date=f.date(r.deadline_moved_from)))
+    return lines
+
+
 _BODIES: dict[str, Callable] = {
     "dismissal": _dismissal,
     "minimum_wage": _minimum_wage,
     "vacation": _vacation,
     "sick_pay": _sick_pay,
+    "objection": _objection,
 }
 
 

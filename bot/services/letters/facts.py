@@ -1,0 +1,121 @@
+"""What a letter says in figures: its date, the other dates it names, euro amounts, and the remedy it offers.
+
+Dates are found where German letters write them (03.11.2026, 3. November 2026) and each
+candidate is read by dateparser in German, day first; words alone ("Mai", "heute") are never
+taken for dates, so nothing is invented from ordinary text. The letter's own date is the one
+its layout marks: after "Datum", after a place ("Hannover, den 03.11.2026"), or else the first
+date in the letterhead; a birth date is never the letter's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import dateparser
+
+_MONTHS = "januar|februar|m(?:ä|ae|a)rz|april|mai|juni|juli|august|september|oktober|november|dezember"
+_DATE = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})\s?\.\s?(\d{{1,2}})\s?\.\s?((?:19|20)\d{{2}}|\d{{2}})(?![\d])"
+    rf"|(?<!\d)(\d{{1,2}})\.?\s+({_MONTHS})\s+((?:19|20)\d{{2}})",
+    re.I,
+)
+_AMOUNT = re.compile(r"(?:(?:EUR|€)\s?)?(?<![\d.,])(\d{1,3}(?:[.\s]\d{3})*,\d{2})(?![\d,])\s?(?:€|EUR|Euro)?", re.I)
+_LABELLED_DATE = re.compile(r"(?:datum|,\s*den|[a-zäöüß)],)\s*:?\s*$", re.I)
+_BIRTH = re.compile(r"geb(?:oren|\.|urtsdatum)", re.I)
+_END = re.compile(r"(?:zum|mit\s+ablauf\s+des|endet\s+am|mit\s+wirkung\s+(?:zum|vom))\s*$", re.I)
+HEADER_LINES = 14
+PARSER_SETTINGS = {"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]}
+
+WIDERSPRUCH = "widerspruch"
+EINSPRUCH = "einspruch"
+KLAGE = "klage"
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    day: dt.date
+    line: int  # 0-based line of the text it stands on
+    before: str  # the words before it on that line (its label, e.g. "Datum:" or "zum")
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal
+    label: str  # the words before it on its line, e.g. "Auszahlungsbetrag"
+
+
+@dataclass(frozen=True)
+class Facts:
+    letter_date: dt.date | None
+    dates: tuple[dt.date, ...]  # every date named, in order of appearance, without repeats
+    end_date: dt.date | None  # "zum 30.11.2026", "mit Ablauf des 31.12.2026": the end a letter names
+    amounts: tuple[Amount, ...]
+    remedy: str | None  # widerspruch, einspruch or klage, from the instructions on remedies
+    has_remedy_instructions: bool  # a "Rechtsbehelfsbelehrung": without one the deadline is a year
+
+
+def parse_date(text: str) -> dt.date | None:
+    """One date as a German letter writes it, read by dateparser; None if it is no real date."""
+    parsed = dateparser.parse(text, languages=["de"], settings=PARSER_SETTINGS)
+    return parsed.date() if parsed else None
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    found = []
+    for number, line in enumerate(text.splitlines()):
+        for match in _DATE.finditer(line):
+            day = parse_date(re.sub(r"\s*\.\s*", ".", match.group(0)) if match.group(1) else match.group(0))
+            if day is None or not 1900 < day.year < 2100:
+                continue
+            found.append(FoundDate(day, number, line[: match.start()]))
+    return found
+
+
+def _letter_date(found: list[FoundDate]) -> dt.date | None:
+    usable = [f for f in found if not _BIRTH.search(f.before)]
+    for candidate in usable:
+        if _LABELLED_DATE.search(candidate.before):
+            return candidate.day
+    header = [f for f in usable if f.line < HEADER_LINES and not _END.search(f.before)]
+    return header[0].day if header else None
+
+
+def find_amounts(text: str) -> list[Amount]:
+    amounts = []
+    for line in text.splitlines():
+        for match in _AMOUNT.finditer(line):
+            digits = re.sub(r"[.\s]", "", match.group(1)).replace(",", ".")
+            try:
+                value = Decimal(digits)
+            except InvalidOperation:
+                continue
+            label = re.sub(r"[\d.,€]+", " ", line[: match.start()]).strip(" :-\t")
+            amounts.append(Amount(value, " ".join(label.split()[-3:])))
+    return amounts
+
+
+def _remedy(flat: str) -> str | None:
+    instructions = flat[flat.find("rechtsbehelfsbelehrung") :] if "rechtsbehelfsbelehrung" in flat else flat
+    for word, remedy in (("einspruch", EINSPRUCH), ("widerspruch", WIDERSPRUCH), ("klage", KLAGE)):
+        if word in instructions:
+            return remedy
+    return None
+
+
+def extract(text: str) -> Facts:
+    """The figures of a letter's text (see the module docstring)."""
+    found = find_dates(text)
+    dates = tuple(dict.fromkeys(f.day for f in found))
+    end = next((f.day for f in found if _END.search(f.before)), None)
+    flat = " ".join(text.split()).lower()
+    return Facts(
+        letter_date=_letter_date(found),
+        dates=dates,
+        end_date=end,
+        amounts=tuple(find_amounts(text)),
+        remedy=_remedy(flat),
+        has_remedy_instructions="rechtsbehelfsbelehrung" in flat,
+    )

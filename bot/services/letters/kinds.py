@@ -1,0 +1,145 @@
+"""Which letter this is: weighted German signal phrases per kind, and "I could not tell" when none is clear.
+
+Letters of these kinds are formulaic (a Kündigung says "hiermit kündigen wir", a Bescheid names
+its authority and ends with a Rechtsbehelfsbelehrung), so a handful of phrases per kind separates
+them, and every decision can be explained by the phrases it matched. Words that stand in many
+kinds ("Kündigung" in a contract's clauses or a warning's last line, "Agentur für Arbeit" in a
+dismissal's reminder to register) carry little weight alone; the subject line near the top counts
+double. A kind wins only with enough evidence and a margin over the next one: a wrong kind would
+name a wrong deadline, so "I could not tell" is the safer answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DISMISSAL = "dismissal"
+TERMINATION_AGREEMENT = "termination_agreement"
+WARNING = "warning"
+PAYSLIP = "payslip"
+EMPLOYMENT_CONTRACT = "employment_contract"
+JOBCENTER = "jobcenter"
+EMPLOYMENT_AGENCY = "employment_agency"
+FAMILY_BENEFITS = "family_benefits"
+IMMIGRATION_OFFICE = "immigration_office"
+UNKNOWN = "unknown"
+
+BESCHEIDE = (JOBCENTER, EMPLOYMENT_AGENCY, FAMILY_BENEFITS, IMMIGRATION_OFFICE)
+KINDS = (DISMISSAL, TERMINATION_AGREEMENT, WARNING, PAYSLIP, EMPLOYMENT_CONTRACT, *BESCHEIDE)
+
+MIN_SCORE = 4.0
+MIN_MARGIN = 1.5
+HEADER_LINES = 14  # letterhead, address window, date and subject
+UE = "(?:ü|ue|u)"  # OCR and typing lose umlauts
+AE = "(?:ä|ae|a)"
+OE = "(?:ö|oe|o)"
+
+_BESCHEID = (r"\bbescheid\b", 2.0)
+_REMEDY = (r"rechtsbehelfsbelehrung|widerspruch|einspruch", 1.0)
+
+SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
+    DISMISSAL: (
+        (rf"hiermit\s+k{UE}ndig", 4.0),
+        (rf"k{UE}ndigung\s+(?:ihres|des)\s+arbeitsverh", 4.0),
+        (rf"\bk{UE}ndigen\s+wir\b", 3.0),
+        (rf"(?:ordentlich|au(?:ß|ss)erordentlich|fristlos)\w*\s+(?:und\s+\w+\s+)?(?:zum|k{UE}ndig)", 2.0),
+        (r"\bfristgerecht\b", 1.5),
+        (r"n(?:ä|ae|a)chstm(?:ö|oe|o)glichen", 1.5),
+        (rf"\bk{UE}ndigung\b", 1.0),
+    ),
+    TERMINATION_AGREEMENT: (
+        (r"aufhebungsvertrag|aufl(?:ö|oe|o)sungsvertrag|aufhebungsvereinbarung", 5.0),
+        (r"gegenseitigen\s+einvernehmen|einvernehmlich", 3.0),
+        (r"\babfindung\b", 1.5),
+        (r"die\s+parteien\s+sind\s+sich\s+einig", 2.0),
+    ),
+    WARNING: (
+        (r"\babmahnung\b", 5.0),
+        (r"mahnen\s+sie\s+(?:hiermit\s+)?ab", 4.0),
+        (r"im\s+wiederholungsfall", 2.0),
+        (r"arbeitsrechtliche\w*\s+konsequenzen", 1.5),
+        (r"pflichten\s+aus\s+dem\s+arbeitsvertrag", 1.0),
+    ),
+    PAYSLIP: (
+        (r"(?:lohn|gehalts|entgelt|verdienst)abrechnung|abrechnung\s+der\s+brutto", 5.0),
+        (r"auszahlungsbetrag|netto(?:verdienst|betrag|bez(?:ü|ue|u)ge)", 2.0),
+        (r"gesamtbrutto|brutto(?:lohn|verdienst|bez(?:ü|ue|u)ge)", 2.0),
+        (r"lohnsteuer", 1.5),
+        (r"rentenversicherung|krankenversicherung|pflegeversicherung", 1.0),
+        (r"steuerklasse|personal-?\s?nr", 1.0),
+    ),
+    EMPLOYMENT_CONTRACT: (
+        (r"\barbeitsvertrag\b", 3.0),
+        (r"nachfolgend\s+(?:\W\s*)?arbeit(?:geber|nehmer)", 2.0),
+        (r"arbeitsverh(?:ä|ae|a)ltnis\s+beginnt", 3.0),
+        (r"\bprobezeit\b", 1.5),
+        (r"\bverg(?:ü|ue|u)tung\b|stundenlohn", 1.0),
+        (r"\barbeitszeit\b", 1.0),
+        (r"\bzwischen\b.{0,120}\bund\b", 0.5),
+    ),
+    JOBCENTER: (
+        (r"\bjobcenter\b", 4.0),
+        (r"b(?:ü|ue|u)rgergeld|sgb\s*ii\b|zweiten\s+buch\s+sozialgesetzbuch", 2.0),
+        (r"sicherung\s+des\s+lebensunterhalts|bedarfsgemeinschaft|bg-nummer", 2.0),
+        _BESCHEID,
+        _REMEDY,
+    ),
+    EMPLOYMENT_AGENCY: (
+        (r"agentur\s+f(?:ü|ue|u)r\s+arbeit", 2.0),
+        (r"arbeitslosengeld(?!\s+ii)|sgb\s*iii|dritten\s+buch\s+sozialgesetzbuch", 2.0),
+        (r"sperrzeit|leistungsbetrag|kundennummer", 1.0),
+        _BESCHEID,
+        _REMEDY,
+    ),
+    FAMILY_BENEFITS: (
+        (r"familienkasse", 4.0),
+        (r"kindergeld|kinderzuschlag", 2.0),
+        _BESCHEID,
+        _REMEDY,
+    ),
+    IMMIGRATION_OFFICE: (
+        (rf"ausl{AE}nderbeh{OE}rde|ausl{AE}nderamt|ausl{AE}nderangelegenheiten", 4.0),
+        (r"aufenthaltserlaubnis|aufenthaltstitel|niederlassungserlaubnis|duldung|fiktionsbescheinigung", 2.0),
+        (r"aufenthaltsgesetz|aufenthg|bundesgebiet\s+.{0,30}verlassen|ausreise", 2.0),
+        _BESCHEID,
+        _REMEDY,
+    ),
+}
+_COMPILED = {kind: tuple((re.compile(p, re.I | re.S), w) for p, w in signals) for kind, signals in SIGNALS.items()}
+# A Bescheid's signals stand in other letters too (a dismissal tells the person to register with the
+# Agentur für Arbeit): without its authority's own name or "Bescheid", no Bescheid kind may win.
+_AUTHORITY_NEEDED = {kind: _COMPILED[kind][0][0] for kind in BESCHEIDE}
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str
+    score: float
+    runner_up: str | None
+    runner_up_score: float
+    matched: tuple[str, ...]  # the phrases that decided it (for the advisor and the tests)
+
+
+def _score(kind: str, text: str, header: str) -> tuple[float, list[str]]:
+    score, matched = 0.0, []
+    for pattern, weight in _COMPILED[kind]:
+        found = pattern.search(text)
+        if found is None:
+            continue
+        score += weight * (2 if pattern.search(header) else 1)
+        matched.append(found.group(0).strip())
+    if kind in _AUTHORITY_NEEDED and not _AUTHORITY_NEEDED[kind].search(text) and "bescheid" not in text:
+        score = min(score, MIN_SCORE - 1)
+    return score, matched
+
+
+def classify(text: str) -> Classification:
+    """The kind of letter `text` is, or UNKNOWN when no kind is clearly ahead."""
+    flat = " ".join(text.split()).lower()
+    header = " ".join(" ".join(text.strip().splitlines()[:HEADER_LINES]).split()).lower()
+    scored = sorted(((*_score(kind, flat, header), kind) for kind in KINDS), key=lambda s: -s[0])
+    (best, matched, kind), (second, _, runner_up) = scored[0], scored[1]
+    if best < MIN_SCORE or best - second < MIN_MARGIN:
+        return Classification(UNKNOWN, best, kind, second, tuple(matched))
+    return Classification(kind, best, runner_up, second, tuple(matched))

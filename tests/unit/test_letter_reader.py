@@ -1,0 +1,127 @@
+"""The letter reader on the text of every sample letter (no OCR): kind, date, end date, amounts, remedy, deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.locales import t
+from bot.services.calculators import dialog
+from bot.services.calculators.dismissal import DismissalResult
+from bot.services.calculators.objection import KLAGE, calculate_objection
+from bot.services.letters import UNKNOWN, interpret
+from bot.services.letters.facts import extract, parse_date
+from bot.services.letters.kinds import classify
+from bot.services.letters.ocr import LetterFileError, check
+from bot.services.letters.reader import MATCHES
+from bot.services.letters.render import render_reading
+from knowledge.loader import load_entries
+from tests.letter_samples import SAMPLES
+
+TODAY = dt.date(2026, 11, 12)
+LANGUAGES = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
+
+
+def _text(kind: str) -> str:
+    return "\n".join(SAMPLES[kind].lines)
+
+
+@pytest.mark.parametrize("kind", list(SAMPLES))
+def test_each_sample_is_read_with_its_kind_date_amounts_and_remedy(kind: str) -> None:
+    sample = SAMPLES[kind]
+    reading = interpret(_text(kind), TODAY)
+    assert reading.kind == kind, reading.classification
+    assert reading.facts.letter_date == sample.letter_date
+    if sample.end_date:
+        assert reading.facts.end_date == sample.end_date
+    assert set(sample.amounts) <= {a.value for a in reading.facts.amounts}
+    assert reading.facts.remedy == sample.remedy
+
+
+def test_a_dismissal_starts_the_three_weeks_from_its_date_and_checks_the_end_it_names() -> None:
+    reading = interpret(_text("dismissal"), TODAY)
+    assert isinstance(reading.deadline, DismissalResult)
+    assert reading.assumed_received == dt.date(2026, 11, 3)
+    assert reading.deadline.claim_deadline == dt.date(2026, 11, 24)
+    assert reading.deadline.letter_end == dt.date(2026, 11, 30)
+    assert reading.calculator_answers() == {"suggested": "2026-11-03", "letter_end": "2026-11-30"}
+
+
+def test_a_bescheid_starts_one_month_and_the_letter_names_the_remedy() -> None:
+    jobcenter = interpret(_text("jobcenter"), TODAY)
+    assert jobcenter.deadline is not None and jobcenter.deadline.to_dict()["deadline"] == "2026-12-07"  # 5.12. Sat
+    immigration = interpret(_text("immigration_office"), TODAY).deadline
+    assert immigration is not None and immigration.to_dict()["remedy"] == KLAGE
+    assert immigration.sources[0].label == "§ 74 VwGO"
+    family = interpret(_text("family_benefits"), TODAY).deadline
+    assert family is not None and family.sources[0].label == "§ 355 AO"
+
+
+def test_objection_deadline_month_ends_holidays_and_missing_instructions() -> None:
+    january = calculate_objection(dt.date(2027, 1, 31), today=dt.date(2027, 2, 1), authority="jobcenter")
+    assert january.deadline == dt.date(2027, 3, 1)  # 28.2.2027 is a Sunday (§ 188(3) BGB, then § 64(3) SGG)
+    reformation = calculate_objection(dt.date(2026, 9, 30), today=dt.date(2026, 10, 1), authority="employment_agency")
+    assert reformation.deadline == dt.date(2026, 10, 30) and reformation.deadline_moved_from is None  # a Friday
+    october = calculate_objection(dt.date(2025, 9, 30), today=dt.date(2025, 10, 1), authority="jobcenter")
+    assert october.deadline == dt.date(2025, 10, 30)
+    holiday = calculate_objection(dt.date(2027, 9, 30), today=dt.date(2027, 10, 1), authority="jobcenter")
+    assert holiday.deadline == dt.date(2027, 11, 1)  # 30.10.2027 Saturday, 31.10. Sunday and Reformationstag
+    year = calculate_objection(dt.date(2026, 11, 5), today=TODAY, authority="jobcenter", instructions_missing=True)
+    assert year.deadline == dt.date(2027, 11, 5) and "objection_no_instructions" in year.notes
+
+
+def test_unknown_letters_and_pictures_without_text_say_so() -> None:
+    assert interpret(_text("unknown"), TODAY).kind == UNKNOWN
+    assert interpret(_text("unknown"), TODAY).deadline is None
+    blank = interpret("  ~ .. ", TODAY)
+    assert not blank.legible and render_reading(blank, "en") == t("letter_unreadable", "en")
+    # the reminder to register with the Agentur in a dismissal makes it no Bescheid
+    assert classify(_text("dismissal")).runner_up_score < 4
+
+
+def test_dates_are_read_only_where_letters_write_them() -> None:
+    assert parse_date("3. November 2026") == dt.date(2026, 11, 3)
+    assert parse_date("31.02.2026") is None
+    facts = extract("Im Mai war ich krank.\nSie haben heute frei.\nHannover, den 3. März 2026")
+    assert facts.dates == (dt.date(2026, 3, 3),) and facts.letter_date == dt.date(2026, 3, 3)
+    assert extract("geboren am 14.02.1994\nAm 01.12.2026 beginnt").letter_date == dt.date(2026, 12, 1)
+
+
+def test_the_reading_in_every_language_names_kind_date_deadline_and_the_next_step() -> None:
+    reading = interpret(_text("dismissal"), TODAY)
+    for lang in LANGUAGES:
+        text = render_reading(reading, lang, html=True)
+        assert text.startswith("<b>📄") and "24.11.2026" in text and "03.11.2026" in text, lang
+        assert t("letter_next_dismissal", lang) in text and t("letter_not_kept", lang) in text
+
+
+def test_every_kind_has_its_phrases_and_an_existing_entry_of_its_topic() -> None:
+    entries = {entry.id: entry for entry in load_entries(Path(__file__).parents[2] / "knowledge" / "entries")}
+    for kind, (topic, entry_id, _) in MATCHES.items():
+        assert entries[entry_id].topic == topic, kind
+        for lang in LANGUAGES:
+            assert t(f"letter_kind_{kind}", lang) and t(f"letter_next_{kind}", lang)
+
+
+def test_the_calculator_starts_from_the_letter_with_its_date_as_the_first_button() -> None:
+    reading = interpret(_text("jobcenter"), TODAY)
+    turn = dialog.start("objection", "uk", TODAY, reading.calculator_answers())
+    first = turn.choices[0][0]
+    assert first.value == dialog.LETTER_DATE and "05.11.2026" in first.label
+    assert turn.state is not None
+    done = dialog.answer(turn.state, "uk", TODAY, choice=dialog.LETTER_DATE)
+    assert done.result is not None and done.result.to_dict()["deadline"] == "2026-12-07"
+    assert dialog.label_of(turn.state, dialog.LETTER_DATE, "uk") == first.label
+
+
+def test_files_are_checked_by_their_first_bytes_and_size() -> None:
+    assert check(b"%PDF-1.7 ...") == "application/pdf"
+    assert check(b"\x89PNG\r\n\x1a\n....") == "image/png"
+    with pytest.raises(LetterFileError) as refused:
+        check(b"MZ\x90\x00 an exe named letter.jpg")
+    assert refused.value.reason == "letter_err_type"
+    with pytest.raises(LetterFileError) as big:
+        check(b"\xff\xd8\xff" + b"0" * (11 * 1024 * 1024))
+    assert big.value.reason == "letter_err_too_big"
