@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,12 +64,18 @@ class IntentRules:
     emergency: dict[str, list[re.Pattern[str]]]  # sub-type -> patterns
     handoff: list[re.Pattern[str]]
     greeting_by_lang: dict[str, list[re.Pattern[str]]]
+    idioms: list[re.Pattern[str]] = field(default_factory=list)
 
     def match(self, text: str) -> list[IntentMatch]:
         norm = normalise(text)
         found: list[IntentMatch] = []
+        # "this job is killing me", "the boss will kill me if I'm late": the idiom is cut out before the
+        # emergency patterns look, so only its words go; any other danger in the message still matches.
+        literal = norm
+        for rx in self.idioms:
+            literal = rx.sub(" ", literal)
         for subtype, rxs in self.emergency.items():
-            hit = next((rx for rx in rxs if rx.search(norm)), None)
+            hit = next((rx for rx in rxs if rx.search(literal)), None)
             if hit is not None:
                 found.append(IntentMatch("emergency", hit.pattern, subtype=subtype))
                 break
@@ -113,4 +119,5 @@ def load_rules(path: Path = PATTERNS_FILE) -> IntentRules:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     emergency = {subtype: _compile(ps) for subtype, ps in data.get("emergency", {}).items()}
     greeting = {lang: _compile(ps) for lang, ps in data.get("greeting", {}).items()}
-    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting)
+    idioms = [rx for ps in (data.get("idioms") or {}).values() for rx in _compile(ps)]
+    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting, idioms)

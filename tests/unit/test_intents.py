@@ -77,3 +77,38 @@ def test_normalise_folds_accents_and_letter_variants() -> None:
     assert normalise("Çalışıyorum  ŞEF") == "calisiyorum sef"
     assert normalise("كيف") == normalise("کیف")  # Arabic and Persian kaf/yeh
     assert normalise("йїё") == "йїё"  # Cyrillic letters keep their marks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "diese arbeit bringt mich noch um, wie viele stunden darf ich am tag arbeiten?",
+        "mein vorarbeiter bringt mich um wenn ich wieder zu spät komme, darf er mir dafür geld abziehen?",
+        "this job is killing me, 11 hours every day, is that legal?",
+        "my supervisor will kill me if i call in sick again, do i need a doctor's note?",
+        "الشغل في المطبخ عم يقتلني، كم ساعة مسموح؟",
+        "این کار داره منو میکشه، اضافه کاری حساب میشه؟",
+        "эта работа меня убивает, сколько часов в день можно?",
+        "начальник меня убьёт если опоздаю, может он штрафовать?",
+        "ця робота мене вбиває, скільки годин можна працювати?",
+        "bu is beni oldurecek, fazla mesai ucreti var mi?",
+        "ce boulot va me tuer, combien d'heures max par jour ?",
+        "mon chef va me tuer si je suis encore en retard, il peut me retenir du salaire ?",
+    ],
+)
+def test_idioms_of_violence_are_not_emergencies_on_their_own(rules: IntentRules, text: str) -> None:
+    assert "emergency" not in {m.intent for m in rules.match(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this job is killing me and today the boss hit me with a stick",
+        "mein chef bringt mich um, er hat ein messer",
+        "le patron a dit qu'il va me tuer",
+        "шеф сказал что убьёт меня",
+        "المدير قال رح يقتلني",
+    ],
+)
+def test_an_idiom_does_not_hide_other_danger_words(rules: IntentRules, text: str) -> None:
+    assert "emergency" in {m.intent for m in rules.match(text)}
