@@ -2,7 +2,7 @@
 
     python -m bench.calibrate ../shared/eval/dev.jsonl tests/data/heldout.jsonl
 
-Never pass tests/data/heldout-2.jsonl: it is the frozen set that measures the result.
+Never pass tests/data/heldout-3.jsonl: it is the frozen set that measures the result.
 
 Assesses every question once with the live code (`AnswerService.assess`), then
 replays `AnswerService.decide` for a grid of thresholds and prints, as JSON,
@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import FROZEN_HELDOUT_NAME
 from bot.config import get_settings
 from bot.services.answers import AnswerService
 
@@ -37,8 +38,8 @@ GRID = {
 
 
 def main(paths: list[str]) -> None:
-    if any(Path(p).name == "heldout-2.jsonl" for p in paths):
-        sys.exit("heldout-2.jsonl is the frozen measurement set; calibrate on dev and the old held-out only")
+    if any(Path(p).name == FROZEN_HELDOUT_NAME for p in paths):
+        sys.exit(f"{FROZEN_HELDOUT_NAME} is the frozen measurement set; calibrate on dev and the old held-out sets")
     service = AnswerService.from_settings(get_settings())
     rows = [
         json.loads(line)

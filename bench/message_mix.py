@@ -3,7 +3,7 @@
 New questions are the real questions of the dev set (/work/shared/eval/dev.jsonl, or `--dev`) and of the old
 held-out set (tests/data/heldout.jsonl), in the person's language, all of them: those the bot hands over or
 treats as an emergency too (their reply comes with a consent question, which the bench counts apart and never
-answers, so the person stays with the bot). The frozen held-out set (tests/data/heldout-2.jsonl) is never read.
+answers, so the person stays with the bot). The frozen held-out set (bench.FROZEN_HELDOUT_NAME) is never read.
 A question drawn again gets zero-width spaces appended (one more each time), so every new question misses the
 bot's reply cache and runs the whole path as a new text would, with the same words: the tokenizer turns any
 number of them into one extra token. (A random number appended instead changed twice as many decisions on a
@@ -22,6 +22,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench import FROZEN_HELDOUT_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = Path("/work/shared/eval/dev.jsonl")
@@ -68,8 +70,8 @@ def read_questions(paths: list[Path]) -> list[dict[str, str]]:
     """(lang, text) of every question of the given evaluation files in one of the simulated languages."""
     out = []
     for path in paths:
-        if path.name == "heldout-2.jsonl":
-            raise ValueError("tests/data/heldout-2.jsonl is frozen: benchmarks must not read it")
+        if path.name == FROZEN_HELDOUT_NAME:
+            raise ValueError(f"tests/data/{FROZEN_HELDOUT_NAME} is frozen: benchmarks must not read it")
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bench import FROZEN_HELDOUT_NAME
 from bench.message_mix import OLD_HELDOUT, Mix, load_mix, read_questions
 from bot.services.conversations import ReplyCache
 
 
 def test_the_frozen_held_out_set_is_refused(tmp_path: Path) -> None:
-    frozen = tmp_path / "heldout-2.jsonl"
+    frozen = tmp_path / FROZEN_HELDOUT_NAME
     frozen.write_text(json.dumps({"lang": "de", "text": "x", "expect": {}}) + "\n")
     with pytest.raises(ValueError, match="frozen"):
         read_questions([frozen])
