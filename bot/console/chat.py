@@ -41,6 +41,7 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 COOKIE = "fairbot_chat"
 CHANNEL = "web"
 HISTORY = 60
+MAX_CHARS = 4000  # the box's limit and its counter; the core stores at most MAX_STORED_TEXT of a message
 UI_LANGUAGES = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
 RTL = frozenset({"ar", "fa"})
 
@@ -207,6 +208,7 @@ async def chat_page(request: Request, db: DatabaseDep) -> Response:
             "dir": "rtl" if page_lang in RTL else "ltr",
             "ct": lambda key, **p: t(key, page_lang, **p),
             "log_html": _render_log(request, messages, page_lang, shown),
+            "max_chars": MAX_CHARS,
         },
     )
     _keep_session(request, response, sid)
@@ -224,9 +226,11 @@ async def _publish_refresh(request: Request, sid: str) -> None:
 @router.post("/chat/send")
 async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
     sid = chat_session_id(request)
-    if sid is None:
-        return HTMLResponse(status_code=409, content="reload the page")
     hint = lang_hint(request)
+    if sid is None:  # the idle period ran out: the page says so in its language and keeps the typed text
+        return _toast(t("webchat_expired", hint or "en"), 409)
+    if not text.strip():  # the page blocks it too; nothing is stored for an empty message
+        return _toast(t("empty_message", hint or "en"), 422)
     if not await runtime(request).web_limits.message(_address(request)):
         return _toast(t("throttled", hint or "en"), 429)
     refused = await _begin(request, sid, hint)

@@ -30,18 +30,106 @@
     if (log) log.scrollTop = log.scrollHeight;
   });
 })();
-// Web chat: clear the input after a message went out; Enter sends, Shift+Enter makes a new line.
-document.addEventListener("htmx:afterRequest", function (event) {
-  var form = event.target.closest ? event.target.closest("form[data-reset-on-success]") : null;
-  if (form && event.detail.successful) {
-    form.reset();
-    var input = form.querySelector("textarea");
-    if (input) input.focus();
+// Web chat: Enter sends, Shift+Enter makes a new line; the text typed survives a failed send, an expired
+// chat and a reload (sessionStorage: this tab only, gone when it closes or the chat is forgotten).
+(function () {
+  "use strict";
+  var DRAFT = "fairbot-chat-draft";
+  function chatForm(node) {
+    return node && node.closest ? node.closest("form[data-web-chat]") : null;
   }
-});
-document.addEventListener("keydown", function (event) {
-  var input = event.target;
-  if (event.key !== "Enter" || event.shiftKey || !input.matches || !input.matches("form[data-reset-on-success] textarea")) return;
-  event.preventDefault();
-  if (input.value.trim()) input.form.requestSubmit();
-});
+  function store(value) {
+    try {
+      if (value) window.sessionStorage.setItem(DRAFT, value); else window.sessionStorage.removeItem(DRAFT);
+    } catch (e) { /* storage off: the text still stays in the box */ }
+  }
+  function counter(form) {
+    var input = form.querySelector("textarea");
+    var shown = document.getElementById("chat-counter");
+    if (!input || !shown) return;
+    var max = parseInt(shown.getAttribute("data-max"), 10) || input.maxLength;
+    shown.textContent = input.value.length + " / " + max;
+    shown.classList.toggle("near-limit", input.value.length >= max * 0.9);
+  }
+  // A notice under the box, with an optional button; built as text, never as HTML.
+  function notice(text, buttonLabel, onPress) {
+    var status = document.getElementById("toast");
+    if (!status) return;
+    status.textContent = "";
+    var line = document.createElement("span");
+    line.setAttribute("data-testid", "chat-toast");
+    line.className = "chat-notice";
+    line.textContent = text;
+    status.appendChild(line);
+    if (buttonLabel) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("data-testid", "chat-notice-action");
+      button.textContent = buttonLabel;
+      button.addEventListener("click", onPress);
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(button);
+      button.focus();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-web-chat]");
+    if (!form) return;
+    var input = form.querySelector("textarea");
+    var kept = null;
+    try { kept = window.sessionStorage.getItem(DRAFT); } catch (e) { kept = null; }
+    if (input && kept && !input.value) input.value = kept;
+    counter(form);
+    var forget = document.querySelector("[data-testid=chat-forget-form]");
+    if (forget) forget.addEventListener("submit", function () { store(""); });
+  });
+  document.addEventListener("input", function (event) {
+    var form = chatForm(event.target);
+    if (!form) return;
+    counter(form);
+    store(event.target.value);
+  });
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || event.shiftKey || !chatForm(input) || input.tagName !== "TEXTAREA") return;
+    event.preventDefault();
+    input.form.requestSubmit();
+  });
+  // Nothing but spaces is no message: not sent, and the person is told why.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = chatForm(event.target);
+    if (!form || event.target !== form) return;
+    var input = form.querySelector("textarea");
+    if (input && !input.value.trim()) {
+      event.preventDefault();
+      notice(form.getAttribute("data-msg-empty"));
+      input.focus();
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = chatForm(event.target);
+    if (!form || event.target !== form) return;
+    var input = form.querySelector("textarea");
+    if (event.detail.successful) {
+      form.reset();
+      store("");
+      counter(form);
+      if (input) input.focus();
+      return;
+    }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 409 || status === 403) {  // the chat (or its session) expired: start afresh, text kept
+      store(input ? input.value : "");
+      notice(form.getAttribute("data-msg-expired"), form.getAttribute("data-msg-restart"), function () {
+        window.location.reload();
+      });
+    } else if (status === 422 || status === 429) {  // the server's own words, as text
+      var said = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+      notice(said.body.textContent || form.getAttribute("data-msg-failed"));
+    } else {  // no connection, or the server failed: the text stays, one tap sends it again
+      notice(form.getAttribute("data-msg-failed"), form.getAttribute("data-msg-retry"), function () {
+        form.requestSubmit();
+      });
+    }
+  });
+})();
