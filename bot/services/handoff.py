@@ -91,8 +91,15 @@ def build_packet(
     """What the advisor reads first: why (for danger: the sub-type, the message that raised it and when),
     in which language, about what, the calculators' results the person got, and the last messages."""
     calculations = [m.attachment["calculation"] for m in transcript if m.kind == "calculation" and m.attachment]
+    # letters the person agreed to keep: the reading and the text found (the image stays in its message)
+    letters = [
+        {"message_id": m.id, "text": m.text, **m.attachment["letter"]}
+        for m in transcript
+        if m.kind == "letter" and m.attachment and "letter" in m.attachment
+    ]
     return {
         "calculations": calculations,
+        "letters": letters,
         "reason": reason,
         "danger": danger,
         "language": lang,

@@ -1,5 +1,6 @@
 """/deadline and the calculator buttons: the guided calculators (dismissal, minimum wage, vacation, sick pay),
-and the buttons that agree to and stop the reminders of a deadline."""
+the buttons that agree to and stop the reminders of a deadline, and the buttons under a letter's reading
+(📅 its calculator, 📎 keep it for the advisor; the letter itself arrives through questions.media)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.conversations import ConversationService
-from bot.services.conversations.buttons import Calculator, Remind
+from bot.services.conversations.buttons import Calculator, Letter, Remind
 from bot.telegram.context import CHANNEL, Sender
 
 
@@ -37,10 +38,21 @@ async def reminder_button(
     callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
 
 
+async def letter_button(
+    query: CallbackQuery,
+    callback_data: Letter,
+    sender: Sender,
+    conversations: ConversationService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
+
+
 def create_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="calculators")
     router.message.register(deadline, Command("deadline", "frist", "rechner"))
     router.callback_query.register(calculator_button, Calculator.filter())
     router.callback_query.register(reminder_button, Remind.filter())
+    router.callback_query.register(letter_button, Letter.filter())
     return router

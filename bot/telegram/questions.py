@@ -2,7 +2,8 @@
 
 Text goes to the conversation core, which answers it or relays it to the advisor.
 Media cannot be answered by retrieval; the core replies politely while the bot
-talks, and passes the file id to the advisor while a human is in the chat.
+talks, and passes the file id to the advisor while a human is in the chat. A photo,
+an image or a PDF sent while the bot talks is read as a letter (bot/services/letters).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.conversations import ConversationService
 from bot.services.conversations.buttons import Helpful
+from bot.services.letters import ACCEPTED_TYPES as LETTER_TYPES
+from bot.services.letters import MAX_BYTES
 from bot.telegram.context import CHANNEL, Sender
 from bot.telegram.filters import PlainText, SlashText
 
@@ -54,7 +57,25 @@ def _media(message: Message) -> tuple[str, dict[str, Any]]:
     return "other", {}
 
 
+def _letter_file(message: Message) -> tuple[str, int | None] | None:
+    """The file id and size of a photo, image or PDF: what may be a letter."""
+    if message.photo:
+        return message.photo[-1].file_id, message.photo[-1].file_size
+    document = message.document
+    if document and (document.mime_type or "").lower() in LETTER_TYPES:
+        return document.file_id, document.file_size
+    return None
+
+
 async def media(message: Message, sender: Sender, conversations: ConversationService) -> None:
+    letter = _letter_file(message)
+    if letter is not None and message.bot is not None:
+        file_id, size = letter
+        data = None
+        if size is None or size <= MAX_BYTES:
+            data = (await message.bot.download(file_id)).getvalue()  # type: ignore[union-attr]
+        if await conversations.read_letter(CHANNEL, sender.external_id, data, sender.lang_hint) is not None:
+            return
     kind, attachment = _media(message)
     await conversations.receive(sender.says(message.caption or "", kind=kind, attachment=attachment))
 

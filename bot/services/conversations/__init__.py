@@ -10,7 +10,8 @@ One service decides and stores; channels only carry text in and out. Its rooms:
 - `advisor_desk`: claim, reply, note, transfer, close;
 - `outgoing`: what is sent and stored, in one transaction with the channel's outbox;
 - `prompts` (command replies), `feedback` (helpful, ratings) and `buttons` (what buttons carry);
-- `calculators` (the guided calculators) and `reminders` (deadline reminders, agreed and stopped with one tap).
+- `calculators` (the guided calculators) and `reminders` (deadline reminders, agreed and stopped with one tap);
+- `letters` (a photo or PDF of a letter read, and kept for the advisor only with the person's tap).
 
 The route of one message: the channel builds an `Inbound` and calls `receive` →
 `answering` takes the person's lock, reads their state (`people`), retrieves
@@ -35,6 +36,7 @@ from bot.services.conversations.calculators import CalculatorDialogs
 from bot.services.conversations.feedback import Feedbacks
 from bot.services.conversations.handover import Handover, QueueItem, QueueView
 from bot.services.conversations.incoming import MAX_STORED_TEXT, Inbound, Incoming
+from bot.services.conversations.letters import LetterDesk
 from bot.services.conversations.outgoing import Speaker, log_event
 from bot.services.conversations.people import UI_LANGUAGES, People
 from bot.services.conversations.prompts import Prompts
@@ -101,6 +103,7 @@ class ConversationService:
         relay = Relay(db, self.people, self.speaker)
         self.calculators = CalculatorDialogs(db, self.people, self.speaker)
         self.reminders = DeadlineReminders(db, self.people, self.speaker)
+        self.letters = LetterDesk(db, self.people, self.speaker, self.calculators, self.replies.topic_title)
         self.answering = Answering(
             db, self.people, self.speaker, self.replies, relay, self.handover, throttle, self.calculators
         )
@@ -109,6 +112,7 @@ class ConversationService:
         self.desk = AdvisorDesk(db, self.people, self.speaker)
         self.privacy_service = privacy if privacy is not None else PrivacyService(db, bus, senders)
         self.privacy_service.on_erased.append(self.people.forget)
+        self.privacy_service.on_erased.append(self.letters.forget)
 
     def index_changed(self) -> None:
         """A new index was published: cached replies and topic titles may be stale."""
@@ -136,6 +140,15 @@ class ConversationService:
         """`receive` with the parts of an `Inbound` as arguments."""
         inbound = Inbound.of(channel, external_id, text, lang_hint, kind=kind, attachment=attachment, region=region)
         return await self.answering.take(inbound)
+
+    async def read_letter(
+        self, channel: str, external_id: str, data: bytes | None, lang_hint: str | None = None
+    ) -> Incoming | None:
+        """A photo or PDF of a letter: read and explained while the bot has the chat; None while a human has it
+        (then the channel passes the file on like any other). `data` None: the file is too large to fetch."""
+        if not await self.letters.talking_to_bot(channel, external_id):
+            return None
+        return await self.letters.read(channel, external_id, data, lang_hint)
 
     # ================================================================ person side: commands
     async def start(self, channel: str, external_id: str, lang_hint: str | None = None) -> None:
@@ -205,6 +218,8 @@ class ConversationService:
                     return await self.reminders.agree(channel, external_id, message_id, lang_hint)
                 case buttons.Remind(action="off", id=reminder_id):
                     return await self.reminders.stop(channel, external_id, reminder_id, lang_hint)
+                case buttons.Letter():
+                    return await self.letters.press(channel, external_id, pressed, lang_hint)
                 case buttons.Delete(answer=answer):
                     lang = await self.people.lang_of(channel, external_id, lang_hint)
                     return await self.privacy_service.answer_delete(channel, external_id, answer == "y", lang)

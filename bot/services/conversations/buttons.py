@@ -103,10 +103,39 @@ class Remind(CallbackData, prefix="rem"):
     id: RowId
 
 
-Press = Language | Topics | Topic | Alternative | Helpful | Advisor | Consent | Rate | Delete | Calculator | Remind
+class Letter(CallbackData, prefix="ltr"):
+    """Under a letter's reading: "keep" it for the advisor (consent), or "calc": open its calculator with the
+    letter's figures, which travel in the button itself (no letter is stored for it): the calculator (d, o, m),
+    the letter's date and end date (YYYYMMDD), the authority, the remedy and whether instructions were missing."""
+
+    action: Literal["keep", "calc"]
+    calc: Literal["d", "o", "m", "-"] = "-"
+    day: Annotated[str, Field(pattern=r"^(\d{8})?$")] = ""
+    end: Annotated[str, Field(pattern=r"^(\d{8})?$")] = ""
+    auth: Literal["jc", "aa", "fk", "ab", ""] = ""
+    remedy: Literal["w", "e", "k", ""] = ""
+    missing: bool = False
+
+
+Press = (
+    Language | Topics | Topic | Alternative | Helpful | Advisor | Consent | Rate | Delete | Calculator | Remind | Letter
+)
 PRESSES: dict[str, type[Press]] = {
     cls.__prefix__: cls
-    for cls in (Language, Topics, Topic, Alternative, Helpful, Advisor, Consent, Rate, Delete, Calculator, Remind)
+    for cls in (
+        Language,
+        Topics,
+        Topic,
+        Alternative,
+        Helpful,
+        Advisor,
+        Consent,
+        Rate,
+        Delete,
+        Calculator,
+        Remind,
+        Letter,
+    )
 }
 
 

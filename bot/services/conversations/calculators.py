@@ -38,8 +38,15 @@ class CalculatorDialogs:
         self.people = people
         self.speaker = speaker
 
-    async def open(self, channel: str, external_id: str, lang_hint: str | None, kind: str | None = None) -> None:
-        """/deadline (the menu of calculators) or the first question of calculator `kind`."""
+    async def open(
+        self,
+        channel: str,
+        external_id: str,
+        lang_hint: str | None,
+        kind: str | None = None,
+        answers: dict[str, Any] | None = None,
+    ) -> None:
+        """/deadline (the menu of calculators) or the first question of calculator `kind` (pre-filled: `answers`)."""
         batch = Batch()
         async with self.db.transaction() as session:
             person, conversation = await self.people.load(session, channel, external_id, None, lang_hint)
@@ -48,7 +55,7 @@ class CalculatorDialogs:
                 await self.speaker.say(session, batch, person, conversation, t("handoff_already", lang))
             else:
                 today = today_in_berlin()
-                turn = dialog.start(kind, lang, today) if kind else dialog.menu(lang)
+                turn = dialog.start(kind, lang, today, answers) if kind else dialog.menu(lang)
                 await self._say(session, batch, person, conversation, turn, lang)
         await self.speaker.finish(batch)
 
