@@ -98,6 +98,7 @@ def build_packet(
         if m.kind == "letter" and m.attachment and "letter" in m.attachment
     ]
     return {
+        "contact": {"way": "written"},  # until the person chooses a call-back (bot/services/contact.py)
         "calculations": calculations,
         "letters": letters,
         "reason": reason,

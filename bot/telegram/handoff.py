@@ -1,4 +1,4 @@
-"""/advisor and the handover buttons (advisor, consent, rating): the person's side of the human handover."""
+"""/advisor and the handover buttons (advisor, consent, contact way, rating): the person's side of the human handover."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.conversations import ConversationService
-from bot.services.conversations.buttons import Advisor, Consent, Rate
+from bot.services.conversations.buttons import Advisor, Consent, Contact, Rate
 from bot.telegram.context import CHANNEL, Sender
 
 
@@ -36,6 +36,16 @@ async def consent(
     callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
 
 
+async def contact(
+    query: CallbackQuery,
+    callback_data: Contact,
+    sender: Sender,
+    conversations: ConversationService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
+
+
 async def rate(
     query: CallbackQuery,
     callback_data: Rate,
@@ -52,5 +62,6 @@ def create_router() -> Router:
     router.message.register(advisor, Command("advisor", "human", "berater"))
     router.callback_query.register(advisor_button, Advisor.filter())
     router.callback_query.register(consent, Consent.filter())
+    router.callback_query.register(contact, Contact.filter())
     router.callback_query.register(rate, Rate.filter())
     return router

@@ -6,7 +6,7 @@ One service decides and stores; channels only carry text in and out. Its rooms:
 - `incoming`: one inbound value object for every channel, and its stored form;
 - `answering`: the bot's turn (throttling, the danger middle band, group commit), with `replies`
   (the answer service, cached) and `relay` (messages while a human has the chat);
-- `handover`: consent, queue, urgency, packet;
+- `handover`: consent, queue, urgency, packet; `contact`: a written answer or a call-back window;
 - `advisor_desk`: claim, reply, note, transfer, close;
 - `outgoing`: what is sent and stored, in one transaction with the channel's outbox;
 - `prompts` (command replies), `feedback` (helpful, ratings) and `buttons` (what buttons carry);
@@ -33,6 +33,7 @@ from bot.services.conversations.advisor_desk import AdvisorDesk
 from bot.services.conversations.answering import Answering
 from bot.services.conversations.buttons import LANGUAGE_NAMES
 from bot.services.conversations.calculators import CalculatorDialogs
+from bot.services.conversations.contact import ContactWays
 from bot.services.conversations.feedback import Feedbacks
 from bot.services.conversations.handover import Handover, QueueItem, QueueView
 from bot.services.conversations.incoming import MAX_STORED_TEXT, Inbound, Incoming
@@ -99,7 +100,10 @@ class ConversationService:
         self.people = People(db, region)
         self.speaker = Speaker(senders, bus)
         self.replies = Replies(answers, self.cache)
-        self.handover = Handover(db, self.people, self.speaker, self.opening_hours, minutes_per_person, oncall)
+        self.contact = ContactWays(db, self.people, self.speaker, self.opening_hours)
+        self.handover = Handover(
+            db, self.people, self.speaker, self.opening_hours, minutes_per_person, oncall, hours_for=self.contact.hours
+        )
         relay = Relay(db, self.people, self.speaker)
         self.calculators = CalculatorDialogs(db, self.people, self.speaker)
         self.reminders = DeadlineReminders(db, self.people, self.speaker)
@@ -220,6 +224,8 @@ class ConversationService:
                     return await self.reminders.stop(channel, external_id, reminder_id, lang_hint)
                 case buttons.Letter():
                     return await self.letters.press(channel, external_id, pressed, lang_hint)
+                case buttons.Contact(way=way, start=start, end=end):
+                    return await self.contact.press(channel, external_id, way, start, end, lang_hint)
                 case buttons.Delete(answer=answer):
                     lang = await self.people.lang_of(channel, external_id, lang_hint)
                     return await self.privacy_service.answer_delete(channel, external_id, answer == "y", lang)

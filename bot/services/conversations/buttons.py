@@ -117,8 +117,29 @@ class Letter(CallbackData, prefix="ltr"):
     missing: bool = False
 
 
+class Contact(CallbackData, prefix="ct"):
+    """How to hear back after a handover: "w" in writing, "c" a call-back (shows the time windows),
+    "t" the call-back window starting `start` (yymmddHHMM, Berlin) and ending `end` (HHMM)."""
+
+    way: Literal["w", "c", "t"]
+    start: Annotated[str, Field(pattern=r"^(\d{10})?$")] = ""
+    end: Annotated[str, Field(pattern=r"^(\d{4})?$")] = ""
+
+
 Press = (
-    Language | Topics | Topic | Alternative | Helpful | Advisor | Consent | Rate | Delete | Calculator | Remind | Letter
+    Language
+    | Topics
+    | Topic
+    | Alternative
+    | Helpful
+    | Advisor
+    | Consent
+    | Rate
+    | Delete
+    | Calculator
+    | Remind
+    | Letter
+    | Contact
 )
 PRESSES: dict[str, type[Press]] = {
     cls.__prefix__: cls
@@ -135,6 +156,7 @@ PRESSES: dict[str, type[Press]] = {
         Calculator,
         Remind,
         Letter,
+        Contact,
     )
 }
 
@@ -236,6 +258,21 @@ def remind(lang: str, message_id: int) -> Button:
 def stop_reminders_keyboard(lang: str, reminder_id: int) -> Keyboard:
     """Under the confirmation and under every reminder: stop them (one tap), or talk to a human."""
     return [[Button(t("remind_btn_stop", lang), Remind(action="off", id=reminder_id).pack())], [advisor(lang)]]
+
+
+def contact_keyboard(lang: str) -> Keyboard:
+    """Under the queue message: a written answer here (the default), or a call-back in a time window."""
+    return [
+        [Button(t("contact_btn_written", lang), Contact(way="w").pack())],
+        [Button(t("contact_btn_callback", lang), Contact(way="c").pack())],
+    ]
+
+
+def window_keyboard(windows: list[tuple[str, tuple[str, str]]], lang: str) -> Keyboard:
+    """The call-back windows (label, (start, end)), two to a row, and the written answer instead."""
+    buttons = [Button(label, Contact(way="t", start=start, end=end).pack()) for label, (start, end) in windows]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return [*rows, [Button(t("contact_btn_written", lang), Contact(way="w").pack())]]
 
 
 def rating_keyboard(conversation_id: int) -> Keyboard:

@@ -64,9 +64,12 @@ class Handover:
         opening_hours: OpeningHours | Callable[[], OpeningHours],
         minutes_per_person: int,
         oncall: OnCallAlert | None = None,
+        hours_for: Callable[[str], str] | None = None,
     ) -> None:
-        """`opening_hours` may be a function (the service profile's, re-read at each handover)."""
+        """`opening_hours` may be a function (the service profile's, re-read at each handover); `hours_for`
+        gives them as people read them, weekdays in their language (see contact.py)."""
         self.oncall = oncall  # who is told when an emergency waits outside opening hours
+        self.hours_for = hours_for
         self.db = db
         self.people = people
         self.speaker = speaker
@@ -182,17 +185,21 @@ class Handover:
         )
         subtype = ((handoff.packet or {}).get("danger") or {}).get("subtype")
         hours = self._hours() if callable(self._hours) else self._hours
+        shown = html.escape(self.hours_for(lang) if self.hours_for else hours.spec)
         is_open = hours.is_open(now)
         if is_open:
             minutes = expected_wait_minutes(ahead + 1, self.minutes_per_person)
-            text = t("handoff_queued_open", lang, minutes=minutes, hours=html.escape(hours.spec))
+            text = t("handoff_queued_open", lang, minutes=minutes, hours=shown)
         else:
             nxt = hours.next_opening(now)
             when = nxt.strftime("%d.%m. %H:%M") if nxt else "-"
-            text = t("handoff_queued_closed", lang, hours=html.escape(hours.spec), next=when)
+            text = t("handoff_queued_closed", lang, hours=shown, next=when)
+        ways = None  # safe contact: written here by default, or a call-back in a time window (contact.py)
         if handoff.reason in URGENT:  # the numbers are repeated: nobody may answer before tomorrow morning
             text = "\n\n".join((t("handoff_emergency_note", lang), text, waiting_numbers(subtype, lang)))
-        await self.speaker.say(session, batch, person, conversation, text, action="handoff")
+        else:
+            text, ways = f"{text}\n\n{html.escape(t('contact_ask', lang))}", buttons.contact_keyboard(lang)
+        await self.speaker.say(session, batch, person, conversation, text, ways, action="handoff")
         if handoff.reason in URGENT and not is_open and self.oncall is not None:
             alerted = await self.oncall.stage(session, subtype)
             log_event("oncall_alerted", conversation_id=conversation.id, subtype=subtype, channels=alerted)
