@@ -25,7 +25,7 @@ from tests.e2e.harness import free_port, make_settings, running_app
 from tests.emulator import DEFAULT_TOKEN, Emulator
 
 WAIT = 20.0
-NEVER_OPEN = "Su 03:00-03:01"  # closed whenever a test runs, but for one minute a week
+NEVER_OPEN = "Su 03:00-03:01"  # the profile's opening hours: closed whenever a test runs, but one minute a week
 CONSOLE = "https://beratung.example.org"
 GROUP = -1001234567890
 EMERGENCY_FA = "کارفرما مرا کتک زد و در اتاق زندانی کرده است"
@@ -59,12 +59,11 @@ async def test_a_telegram_emergency_at_night_alerts_the_oncall_group_once(
 ) -> None:
     emu = telegram_emulator
     group = emu.add_group("Bereitschaft", chat_id=GROUP)
-    _profile(tmp_path, oncall_telegram_chat_id=str(GROUP))
+    _profile(tmp_path, oncall_telegram_chat_id=str(GROUP), opening_hours=NEVER_OPEN)
     settings = make_settings(
         tmp_path,
         telegram_bot_token=DEFAULT_TOKEN,
         telegram_api_url=emu.base_url,
-        fairbot_opening_hours=NEVER_OPEN,
         fairbot_public_url=CONSOLE,
     )
     async with running_app(settings, answers):
@@ -105,8 +104,8 @@ async def test_an_alert_written_before_a_restart_is_sent_once_after_it(
     """Written by a process without the bot (or that died), the alert waits in the table for the next one."""
     emu = telegram_emulator
     group = emu.add_group("Bereitschaft", chat_id=GROUP)
-    _profile(tmp_path, oncall_telegram_chat_id=str(GROUP))
-    before = make_settings(tmp_path, fairbot_opening_hours=NEVER_OPEN, fairbot_public_url=CONSOLE)
+    _profile(tmp_path, oncall_telegram_chat_id=str(GROUP), opening_hours=NEVER_OPEN)
+    before = make_settings(tmp_path, fairbot_public_url=CONSOLE)
     async with running_app(before, answers) as app:
         await _web_emergency(app, "night-web")
         for _ in range(100):
@@ -122,7 +121,6 @@ async def test_an_alert_written_before_a_restart_is_sent_once_after_it(
         tmp_path,
         telegram_bot_token=DEFAULT_TOKEN,
         telegram_api_url=emu.base_url,
-        fairbot_opening_hours=NEVER_OPEN,
         fairbot_public_url=CONSOLE,
     )
     async with running_app(after, answers) as app:
@@ -164,10 +162,9 @@ async def test_an_emergency_at_night_is_mailed_to_the_oncall_address_once(
     tmp_path: Path, answers: Any, smtp_server: tuple[int, _Inbox]
 ) -> None:
     port, inbox = smtp_server
-    _profile(tmp_path, oncall_email="bereitschaft@example.org")
+    _profile(tmp_path, oncall_email="bereitschaft@example.org", opening_hours=NEVER_OPEN)
     settings = make_settings(
         tmp_path,
-        fairbot_opening_hours=NEVER_OPEN,
         fairbot_public_url=CONSOLE,
         smtp_host="127.0.0.1",
         smtp_port=port,
