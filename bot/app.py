@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
         outbox = TelegramOutbox(db, bus=bus, lease_seconds=settings.fairbot_outbox_lease_seconds)
         mail = mail_outbox(db, settings)
         senders: dict[str, ChannelSender] = {"telegram": outbox, "web": WebChatSender(bus)}
-        oncall = OnCallAlert(profile.profile, settings.console_url)
+        oncall = OnCallAlert(profile.profile, settings.console_url, mail_configured=bool(settings.smtp_host))
         privacy = PrivacyService(db, bus, senders)
         conversations = ConversationService(
             db,

@@ -10,6 +10,7 @@ queues the emergency, so it is sent once, after a restart too, and never for a r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from bot.services.outbox import mail
 from bot.services.outbox.store import stage_call
 from bot.services.service_profile import ServiceProfile
 
+log = logging.getLogger(__name__)
 SUBTYPES = frozenset({"violence", "trafficking", "medical", "suicide", "sexual", "child"})
 
 
@@ -42,9 +44,10 @@ def alert_text(subtype: str | None, console_url: str) -> Alert:
 class OnCallAlert:
     """Stages the alert rows; the outbox's delivery loops (Telegram, e-mail) send them."""
 
-    def __init__(self, profile: Callable[[], ServiceProfile], console_url: str) -> None:
+    def __init__(self, profile: Callable[[], ServiceProfile], console_url: str, *, mail_configured: bool) -> None:
         self.profile = profile  # read at each alert: a console edit counts from the next emergency on
         self.console_url = console_url
+        self.mail_configured = mail_configured  # SMTP_HOST is set
 
     async def stage(self, session: AsyncSession, subtype: str | None) -> list[str]:
         """Write one row per configured target in the caller's transaction; the channels alerted."""
@@ -60,4 +63,8 @@ class OnCallAlert:
             payload = mail.mail_payload(profile.oncall_email, alert.subject, alert.text)
             await stage_call(session, mail.CHANNEL, profile.oncall_email, mail.METHOD, payload)
             channels.append(mail.CHANNEL)
+            if not self.mail_configured:  # the row waits in the outbox until SMTP_HOST is set
+                log.warning("oncall_email_without_smtp", extra={"setting": "SMTP_HOST"})
+        if not channels:
+            log.warning("oncall_not_configured", extra={"fields": "oncall_telegram_chat_id, oncall_email"})
         return channels

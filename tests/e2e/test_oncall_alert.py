@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,15 @@ async def test_no_alert_while_the_centre_is_open(tmp_path: Path, answers: Any, s
         await asyncio.sleep(3)
         assert await _outbox_rows(app, "telegram") == [] and await _outbox_rows(app, "email") == []
         assert inbox.messages == []
+
+
+async def test_an_alert_nobody_can_receive_is_logged(
+    tmp_path: Path, answers: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An e-mail target without SMTP_HOST waits in the outbox, and the log names the missing setting."""
+    _profile(tmp_path, oncall_email="bereitschaft@example.org", opening_hours=NEVER_OPEN)
+    async with running_app(make_settings(tmp_path), answers) as app:
+        with caplog.at_level(logging.WARNING, logger="bot.services.oncall"):
+            await _web_emergency(app, "night-nosmtp")
+        assert [r.status for r in await _outbox_rows(app, "email")] == ["pending"]
+    assert "oncall_email_without_smtp" in [r.getMessage() for r in caplog.records]
