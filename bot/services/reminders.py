@@ -11,6 +11,7 @@ the person stops the reminders, is erased, or the retention purge removes it.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,17 +27,23 @@ from bot.storage.models import OutboxItem, Person, Reminder, utcnow
 DAYS_BEFORE = (7, 2, 0)  # a week ahead, two days ahead, and on the last day itself
 SEND_AT = dt.time(9, 0)  # Berlin: early enough in the day to still reach the court
 DISMISSAL_CLAIM = "dismissal_claim"  # § 4 KSchG: the claim against a dismissal
+OBJECTION = "objection"  # against a Bescheid (§ 84 SGG, § 355 AO, §§ 70, 74 VwGO): objection_<remedy>
 
 
 def deadline_of(calculation: dict[str, Any] | None) -> tuple[str, dt.date] | None:
-    """The deadline a stored calculator result starts, as (kind, date); None when it starts none still running.
+    """The deadline a stored calculator result starts, as (kind, date); None when it starts none.
 
-    Only the dismissal calculator gives a deadline the person must act by (the three weeks to sue); the
-    others give amounts or periods of pay.
+    Two calculators give a deadline the person must act by: dismissal (the three weeks to sue at the
+    labour court) and objection (the month to object to a Bescheid, or to sue where the letter says so,
+    kind "objection_<remedy>"); the others give amounts or periods of pay.
     """
-    if not calculation or calculation.get("calculator") != "dismissal" or not calculation.get("claim_deadline"):
+    if not calculation:
         return None
-    return DISMISSAL_CLAIM, dt.date.fromisoformat(calculation["claim_deadline"])
+    if calculation.get("calculator") == "dismissal" and calculation.get("claim_deadline"):
+        return DISMISSAL_CLAIM, dt.date.fromisoformat(calculation["claim_deadline"])
+    if calculation.get("calculator") == "objection" and calculation.get("deadline"):
+        return f"{OBJECTION}_{calculation.get('remedy')}", dt.date.fromisoformat(calculation["deadline"])
+    return None
 
 
 def plan(deadline: dt.date, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
@@ -49,19 +56,39 @@ def plan(deadline: dt.date, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
     return planned
 
 
-def text(deadline: dt.date, days_before: int, lang: str) -> str:
+def _safe(message: str) -> str:
+    """Plain text made safe for Telegram HTML (quotes stay as they are)."""
+    return html.escape(message, quote=False)
+
+
+def _objection(kind: str, lang: str) -> str | None:
+    """What must be filed by an objection deadline ("den Widerspruch bei der Stelle, ..."), else None."""
+    if not kind.startswith(f"{OBJECTION}_"):
+        return None
+    return t(f"calc_remedy_{kind.removeprefix(OBJECTION + '_')}", lang)
+
+
+def text(kind: str, deadline: dt.date, days_before: int, lang: str) -> str:
     """The reminder itself, in the person's language (Telegram HTML without tags)."""
     date = Formatter(lang).date(deadline)
+    what = _objection(kind, lang)
+    if what is not None:
+        if days_before == 0:
+            return _safe(t("remind_objection_last_day", lang, date=date, what=what))
+        return _safe(t("remind_objection_before", lang, date=date, days=days_before, what=what))
     if days_before == 0:
-        return t("remind_last_day", lang, date=date)
-    return t("remind_before", lang, date=date, days=days_before)
+        return _safe(t("remind_last_day", lang, date=date))
+    return _safe(t("remind_before", lang, date=date, days=days_before))
 
 
-def confirmation(deadline: dt.date, planned: Sequence[tuple[int, dt.datetime]], lang: str) -> str:
+def confirmation(kind: str, deadline: dt.date, planned: Sequence[tuple[int, dt.datetime]], lang: str) -> str:
     """What the person is told at consent: the days they will hear from the bot, and what is kept for it."""
     f = Formatter(lang)
     dates = "\n".join(f"• {f.date(when.astimezone(BERLIN).date())}" for _, when in planned)
-    return t("remind_set", lang, deadline=f.date(deadline), dates=dates)
+    what = _objection(kind, lang)
+    if what is not None:
+        return _safe(t("remind_set_objection", lang, deadline=f.date(deadline), dates=dates, what=what))
+    return _safe(t("remind_set", lang, deadline=f.date(deadline), dates=dates))
 
 
 async def schedule(
@@ -95,14 +122,14 @@ async def schedule(
     now = utcnow()
     rows = []
     for days, when in planned:
-        html = text(deadline, days, lang)
+        message = text(kind, deadline, days, lang)
         payload: dict[str, Any] = {
             "chat_id": person.external_id,
-            "text": html,
+            "text": message,
             "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True},
         }
-        markup = Outgoing(person.id, person.channel, person.external_id, html, buttons).keyboard_json()
+        markup = Outgoing(person.id, person.channel, person.external_id, message, buttons).keyboard_json()
         if markup:
             payload["reply_markup"] = markup
         rows.append(

@@ -200,3 +200,27 @@ async def test_erasure_and_the_retention_purge_remove_reminders(
             assert await session.scalar(select(Person.id).where(Person.external_id == str(kept.id))) is not None
     finally:
         await database.dispose()
+
+
+async def test_a_bescheid_deadline_gets_its_own_reminders(
+    telegram_emulator: Emulator, tmp_path: Path, database_url: str, answers: Any
+) -> None:
+    emu = telegram_emulator
+    user = emu.add_user("Amira", "de")
+    async with bot_process(emu, tmp_path, database_url, answers) as app:
+        await user.send_command("deadline")
+        await emu.wait_for_reply(user, WAIT)
+        await user.press(data="calc:k-objection")
+        await emu.wait_for_reply(user, WAIT)
+        await user.press(data="calc:jobcenter")
+        await emu.wait_for_reply(user, WAIT)
+        await user.press(data="calc:today")
+        result = await emu.wait_for_reply(user, WAIT)
+        assert "🔔 Vor der Frist erinnern" in result.button_texts
+        await user.press("🔔 Vor der Frist erinnern")
+        confirmed = await emu.wait_for_reply(user, WAIT)
+        assert "letzten Tag für den Widerspruch bei der Stelle, die den Brief geschickt hat" in confirmed.text
+        assert "Arbeitsgericht" not in confirmed.text
+        [reminder], rows = await _rows(app.state.runtime.db, str(user.id))
+        assert reminder.kind == "objection_widerspruch" and reminder.deadline > today_in_berlin()
+        assert len(rows) == 3 and "Letzter Tag für den Widerspruch" in rows[0].payload["text"]

@@ -8,7 +8,7 @@ import string
 import pytest
 import yaml
 
-from bot.locales import LOCALES_DIR
+from bot.locales import LOCALES_DIR, t
 from bot.services import reminders
 from bot.services.conversations import buttons
 
@@ -31,6 +31,19 @@ def test_a_week_two_days_and_the_last_day_at_nine_in_berlin_only_while_ahead() -
     assert reminders.plan(deadline, dt.datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)) == []
     summer = reminders.plan(dt.date(2027, 7, 30), dt.datetime(2027, 7, 1, tzinfo=dt.UTC))
     assert summer[0][1] == dt.datetime(2027, 7, 23, 7, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_bescheid_deadline_names_what_must_be_filed(lang: str) -> None:
+    kind, deadline = reminders.deadline_of(
+        {"calculator": "objection", "deadline": "2027-01-04", "remedy": "widerspruch"}
+    ) or ("", dt.date.min)
+    assert kind == "objection_widerspruch" and deadline == dt.date(2027, 1, 4)
+    what = t("calc_remedy_widerspruch", lang)
+    assert what in reminders.text(kind, deadline, 2, lang) and "04.01.2027" in reminders.text(kind, deadline, 0, lang)
+    planned = reminders.plan(deadline, dt.datetime(2026, 12, 3, tzinfo=dt.UTC))
+    confirmed = reminders.confirmation(kind, deadline, planned, lang)
+    assert what in confirmed and "28.12.2026" in confirmed and "Arbeitsgericht" not in confirmed
 
 
 def test_only_a_running_dismissal_deadline_starts_reminders() -> None:
@@ -60,8 +73,8 @@ def test_every_reminder_phrase_exists_in_all_eight_languages_with_the_same_place
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_reminders_name_the_date_and_the_days_left(lang: str) -> None:
-    week = reminders.text(dt.date(2026, 11, 30), 7, lang)
-    last = reminders.text(dt.date(2026, 11, 30), 0, lang)
+    week = reminders.text("dismissal_claim", dt.date(2026, 11, 30), 7, lang)
+    last = reminders.text("dismissal_claim", dt.date(2026, 11, 30), 0, lang)
     assert "30.11.2026" in week and "7" in week and "Arbeitsgericht" in week
     assert "30.11.2026" in last and "Rechtsantragstelle" in last
 

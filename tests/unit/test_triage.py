@@ -45,3 +45,8 @@ def test_order_emergency_close_deadline_exploitation_later_deadline_rest() -> No
         Facts(topics={"labour-exploitation"}, calculations=[_dismissal(TODAY + dt.timedelta(days=12))]), TODAY
     )
     assert [m.kind for m in later_with_signs] == [EXPLOITATION, DEADLINE]
+
+
+def test_a_bescheid_deadline_is_a_running_deadline_too() -> None:
+    objection = {"calculator": "objection", "deadline": "2026-12-07", "remedy": "klage"}
+    assert marks(Facts(calculations=[objection]), TODAY) == [Mark(DEADLINE, "objection_klage", 4, dt.date(2026, 12, 7))]

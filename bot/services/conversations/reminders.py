@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.locales import t
 from bot.services import reminders
-from bot.services.calculators import CalculatorResult, DismissalResult
+from bot.services.calculators import CalculatorResult
 from bot.services.channels import Button
 from bot.services.conversations import buttons
 from bot.services.conversations.outgoing import Batch, Speaker, log_event
@@ -25,10 +25,11 @@ CHANNELS = ("telegram",)  # where a message can reach the person unasked, days l
 
 
 def offer(channel: str, result: CalculatorResult | None, lang: str, message_id: int) -> list[list[Button]]:
-    """The reminder button under a calculator result, when it starts a deadline with a reminder still ahead."""
-    if channel not in CHANNELS or not isinstance(result, DismissalResult) or result.days_left < 0:
+    """The reminder button under a calculator result that starts a deadline with a reminder still ahead."""
+    if channel not in CHANNELS or result is None:
         return []
-    if not reminders.plan(result.claim_deadline, utcnow()):
+    found = reminders.deadline_of(result.to_dict())
+    if found is None or not reminders.plan(found[1], utcnow()):
         return []
     return [[buttons.remind(lang, message_id)]]
 
@@ -79,7 +80,7 @@ class DeadlineReminders:
                 batch,
                 person_now,
                 conversation,
-                reminders.confirmation(deadline, planned, lang),
+                reminders.confirmation(kind, deadline, planned, lang),
                 buttons.stop_reminders_keyboard(lang, reminder.id),
                 action=REMINDER_ACTION,
             )
