@@ -33,6 +33,7 @@ from bot.locales import t
 from bot.services import data_export
 from bot.services.conversations import Inbound
 from bot.services.conversations.buttons import language_keyboard
+from bot.services.conversations.letters import PLACEHOLDER_OUT
 from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Message
 
@@ -49,9 +50,21 @@ RTL = frozenset({"ar", "fa"})
 class ButtonMemory:
     """Buttons of recent outgoing web messages by message id (they are not part of the stored message)."""
 
-    def __init__(self, size: int = 20_000) -> None:
+    def __init__(self, size: int = 20_000, texts: int = 2_000) -> None:
         self._items: OrderedDict[int, list[list[dict[str, str]]]] = OrderedDict()
         self.size = size
+        # the HTML of recent messages, shown where the record holds only a placeholder (a letter's reading)
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self.texts = texts
+
+    def put_text(self, message_id: int | None, html: str) -> None:
+        if message_id:
+            self._texts[message_id] = html
+            while len(self._texts) > self.texts:
+                self._texts.popitem(last=False)
+
+    def text(self, message: Message) -> str:
+        return self._texts.get(message.id, message.text) if message.text == PLACEHOLDER_OUT else message.text
 
     def put(self, message_id: int | None, buttons: list[list[dict[str, str]]]) -> None:
         if not message_id or not buttons:
@@ -71,6 +84,7 @@ def remember_web_buttons(sender: Any, memory: ButtonMemory) -> None:
 
     async def flush(staged: Sequence[Any]) -> None:
         for outgoing in staged:
+            memory.put_text(getattr(outgoing, "message_id", None), getattr(outgoing, "html", ""))
             memory.put(
                 getattr(outgoing, "message_id", None),
                 [[{"text": b.text, "data": b.data} for b in row] for row in getattr(outgoing, "buttons", [])],
@@ -183,6 +197,7 @@ def _render_log(
     return Markup(  # noqa: S704 - the autoescaping template's output
         template.render(
             messages=messages,
+            text_of=memory.text,
             buttons=buttons,
             t=lambda key, **p: t(key, lang, **p),
             lang=lang,

@@ -152,3 +152,23 @@ def test_a_failed_send_says_so_and_offers_to_try_again(new_page: Any) -> None:
     person.get_by_test_id("chat-notice-action").click()  # "try again"
     expect(person.get_by_test_id("chat-msg-user").last).to_contain_text("Patronum maaşımı ödemiyor")
     expect(person.get_by_test_id("chat-input")).to_have_value("")
+
+
+@pytest.mark.tesseract
+def test_a_photographed_letter_uploaded_from_a_phone_is_read(new_page: Any) -> None:
+    """Persian on a phone: the file field and its button fit the screen; the upload (HTMX, multipart, CSRF
+    header) comes back as the reading in Persian with the 📎 button."""
+    from tests.letter_samples import render
+
+    person = new_page(viewport=PHONE, locale="fa-IR")
+    person.goto("/chat")
+    assert_inside_phone(person.get_by_test_id("chat-letter-send"))
+    person.get_by_test_id("chat-letter-input").set_input_files(
+        {"name": "nameh.jpg", "mimeType": "image/jpeg", "buffer": render("warning", look="phone", seed=3, fmt="JPEG")}
+    )
+    person.get_by_test_id("chat-letter-send").click()
+    reading = person.get_by_test_id("chat-msg-bot").last
+    expect(reading).to_contain_text("Abmahnung", timeout=90_000)
+    expect(reading).to_contain_text("02.11.2026")
+    expect(reading.get_by_text(t("letter_btn_keep", "fa"))).to_be_visible()
+    screenshot(person, "chat-letter-fa-phone")

@@ -32,6 +32,7 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/chat/action"): PUBLIC,
     ("GET", "/chat/events"): PUBLIC,
     ("POST", "/chat/forget"): PUBLIC,
+    ("POST", "/chat/letter"): PUBLIC,  # a letter to read, by the visitor's session cookie
     ("GET", "/chat/export"): PUBLIC,  # the visitor's own data, by their session cookie
     ("GET", "/console/login"): PUBLIC,
     ("POST", "/console/login"): PUBLIC,

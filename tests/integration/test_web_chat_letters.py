@@ -1,0 +1,89 @@
+"""A letter uploaded in the web chat, over HTTP like the page's own form: read and explained in Turkish, its
+calculator opened with the letter's date, kept only after 📎; and the upload's size and type limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.services.conversations.letters import LETTER_KIND
+from bot.services.letters import MAX_BYTES
+from bot.storage.models import Message
+from tests.e2e.harness import answer_service, make_settings, running_app
+from tests.letter_samples import FONTS, render
+
+pytestmark = pytest.mark.tesseract
+CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"|name="csrf_token" value="([^"]+)"')
+BUTTON = re.compile(r'data-action="([a-z]+:[^"]*)">([^<]+)</button>')
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[Any]:
+    settings = make_settings(tmp_path, fairbot_secret_key="web-chat-test-secret", throttle_messages=1000)
+    async with running_app(settings, answer_service()) as running:
+        yield running
+
+
+def _buttons(page: str) -> dict[str, str]:
+    return {label.strip(): data for data, label in BUTTON.findall(page)}
+
+
+async def _letters(app: Any) -> list[Message]:
+    async with app.state.runtime.db.session() as session:
+        return list(await session.scalars(select(Message).where(Message.kind == LETTER_KIND)))
+
+
+async def test_a_payslip_and_a_bescheid_in_the_web_chat_in_turkish(app: Any) -> None:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as visitor:
+        opened = await visitor.get("/chat?lang=tr")
+        assert 'data-testid="chat-letter-form"' in opened.text and "Mektup gönder" in opened.text
+        found = CSRF.search(opened.text)
+        assert found is not None
+        form = {"csrf_token": found.group(1) or found.group(2)}
+
+        letter = render("employment_agency", font=FONTS[3], look="phone", seed=4, fmt="JPEG")
+        sent = await visitor.post(
+            "/chat/letter?lang=tr", data=form, files={"file": ("brief.jpg", letter, "image/jpeg")}
+        )
+        assert sent.status_code == 200
+        page = (await visitor.get("/chat?lang=tr")).text
+        assert "Agentur für Arbeit" in page and "06.11.2026" in page and "Şimdi ne yapmalı" in page
+        buttons = _buttons(page)
+        assert {"📅 Ne zaman aldım?", "📎 Danışman için sakla"} <= set(buttons)
+        assert [m.text for m in await _letters(app) if m.attachment] == []  # nothing kept yet
+
+        await visitor.post("/chat/action", data={**form, "data": buttons["📅 Ne zaman aldım?"]})
+        asked = _buttons((await visitor.get("/chat?lang=tr")).text)
+        first = next(label for label in asked if "mektubun tarihi" in label)
+        await visitor.post("/chat/action", data={**form, "data": asked[first]})
+        result = (await visitor.get("/chat?lang=tr")).text
+        assert "§ 84 SGG" in result and "07.12.2026" in result  # 6.12.2026 is a Sunday
+
+        await visitor.post("/chat/action", data={**form, "data": buttons["📎 Danışman için sakla"]})
+        [kept] = [m for m in await _letters(app) if m.attachment]
+        assert kept.attachment is not None and kept.attachment["letter"]["kind"] == "employment_agency"
+        assert "Arbeitslosengeld" in kept.text
+
+
+async def test_the_upload_refuses_what_is_no_letter_and_what_is_too_large(app: Any) -> None:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.11", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as visitor:
+        found = CSRF.search((await visitor.get("/chat?lang=de")).text)
+        assert found is not None
+        form = {"csrf_token": found.group(1) or found.group(2)}
+        program = b"MZ\x90\x00" + b"\x00" * 100
+        await visitor.post("/chat/letter?lang=de", data=form, files={"file": ("brief.jpg", program, "image/jpeg")})
+        assert "JPEG, PNG, WebP" in (await visitor.get("/chat?lang=de")).text
+        big = b"\xff\xd8\xff" + b"\x00" * (MAX_BYTES + 10)
+        await visitor.post("/chat/letter?lang=de", data=form, files={"file": ("brief.jpg", big, "image/jpeg")})
+        assert "höchstens 10 MB" in (await visitor.get("/chat?lang=de")).text
+        no_token = await visitor.post("/chat/letter", files={"file": ("brief.jpg", b"\xff\xd8\xff", "image/jpeg")})
+        assert no_token.status_code == 403
+    assert await _letters(app) and not [m for m in await _letters(app) if m.attachment]
