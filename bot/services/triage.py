@@ -54,6 +54,7 @@ class Facts:
     subtype: str | None = None
     topics: set[str] = field(default_factory=set)
     calculations: list[dict[str, Any]] = field(default_factory=list)
+    contact: dict[str, Any] = field(default_factory=dict)  # how the person wants to hear back (contact.py)
 
 
 def marks(facts: Facts, today: dt.date) -> list[Mark]:
@@ -109,6 +110,7 @@ async def gather(
         fact = facts[conversation_id]
         fact.reason = reason
         fact.subtype = ((packet or {}).get("danger") or {}).get("subtype") or fact.subtype
+        fact.contact = (packet or {}).get("contact") or {}
         if topic:
             fact.topics.add(topic)
     answered = await session.execute(

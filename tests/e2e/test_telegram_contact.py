@@ -89,6 +89,8 @@ async def test_a_call_back_window_by_buttons_reaches_the_advisors_packet(
     assert window["from"] < window["to"] and window["label_de"][-11:] == times[1][-11:]
 
     bea = await _advisor(fairbot.app, "bea")
+    queue = (await bea.get("/console/inbox/queue")).text
+    assert f'data-testid="contact-{conversation_id}">📞 Rückruf {window["label_de"]}' in queue
     page = (await bea.get(f"/console/conversations/{conversation_id}")).text
     shown = re.search(r'data-testid="packet-contact" data-way="callback">(.*?)</dd>', page, re.S)
     assert shown is not None and f"Rückruf gewünscht: {window['label_de']}" in shown.group(1)

@@ -47,6 +47,7 @@ class QueueItem:
     waiting_since: Any
     updated_at: Any
     marks: list[triage.Mark] = field(default_factory=list)  # why first: emergency, deadline, exploitation
+    contact: dict[str, Any] = field(default_factory=dict)  # a written answer, or a call-back window
 
 
 @dataclass
@@ -261,4 +262,5 @@ def _queue_item(c: Conversation, facts: triage.Facts, today: dt.date) -> QueueIt
         waiting_since=c.waiting_since,
         updated_at=c.updated_at,
         marks=triage.marks(facts, today),
+        contact=facts.contact,
     )
