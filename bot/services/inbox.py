@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import FairbotError, InvalidInput, NotFound
-from bot.services import accounts
+from bot.services import accounts, reminders
 from bot.services.deadlines import BERLIN, deadlines_for
 from bot.services.editorial.canned import canned_for_conversation
 from bot.services.redaction import redact
@@ -136,6 +136,7 @@ class Inbox:
             canned = await canned_for_conversation(session, lang, account.region)
             colleagues = await accounts.colleagues(session, conversation.region, exclude_id=account.id)
             names = {a.id: a.display_name for a in await accounts.colleagues(session, conversation.region)}
+            planned = await reminders.of_conversation(session, conversation.id)
         return {
             "conversation": conversation,
             "messages": messages,
@@ -146,6 +147,7 @@ class Inbox:
             # results of the guided calculators the person used (bot/services/conversations/calculators.py)
             "calculations": [m.attachment["calculation"] for m in messages if m.kind == "calculation" and m.attachment],
             "history": history,
+            "reminders": planned,  # deadline reminders the person agreed to (bot/services/reminders.py)
             "history_visible": {c.id: can_see(account, c) for c in history},
             "canned": canned,
             "colleagues": colleagues,

@@ -158,3 +158,28 @@ async def stop(session: AsyncSession, person_id: int, reminder_id: int) -> bool:
     await session.execute(delete(OutboxItem).where(OutboxItem.reminder_id.in_(owned)))
     deleted = await session.execute(delete(Reminder).where(Reminder.id.in_(owned)))
     return bool(deleted.rowcount)  # type: ignore[attr-defined]
+
+
+async def of_conversation(session: AsyncSession, conversation_id: int) -> list[dict[str, Any]]:
+    """The reminders a conversation's person agreed to, for the advisor: kind, deadline, and each
+    reminder's time and status (pending, sent, failed)."""
+    found = (
+        await session.scalars(select(Reminder).where(Reminder.conversation_id == conversation_id).order_by(Reminder.id))
+    ).all()
+    out = []
+    for reminder in found:
+        rows = (
+            await session.execute(
+                select(OutboxItem.next_attempt_at, OutboxItem.sent_at, OutboxItem.status)
+                .where(OutboxItem.reminder_id == reminder.id)
+                .order_by(OutboxItem.next_attempt_at)
+            )
+        ).all()
+        out.append(
+            {
+                "kind": reminder.kind,
+                "deadline": reminder.deadline,
+                "sends": [{"at": sent or due, "status": status} for due, sent, status in rows],
+            }
+        )
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxItem, Person, Reminder, utcnow
 from tests.e2e.harness import create_pg_database, drop_pg_database, make_settings, running_app
 from tests.emulator import DEFAULT_TOKEN, Emulator, SimulatedUser
+from tests.integration.test_console_http import _advisor
 
 WAIT = 20.0
 
@@ -224,3 +226,14 @@ async def test_a_bescheid_deadline_gets_its_own_reminders(
         [reminder], rows = await _rows(app.state.runtime.db, str(user.id))
         assert reminder.kind == "objection_widerspruch" and reminder.deadline > today_in_berlin()
         assert len(rows) == 3 and "Letzter Tag für den Widerspruch" in rows[0].payload["text"]
+
+        # the advisor the person hands over to sees the reminders and when they go out
+        await user.send_command("advisor")
+        await emu.wait_for_reply(user, WAIT)
+        await user.press(data=next(d for d in user.messages[-1].callback_data if d.endswith(":y")))
+        await emu.wait_for_reply(user, WAIT)
+        bea = await _advisor(app, "bea")
+        page = (await bea.get(f"/console/conversations/{reminder.conversation_id}")).text
+        listed = re.search(r'data-testid="reminder" data-kind="objection_widerspruch">(.*?)</li>', page, re.S)
+        assert listed is not None and f"Frist <strong>{reminder.deadline:%d.%m.%Y}</strong>" in listed.group(1)
+        assert listed.group(1).count('data-status="pending"') == 3
