@@ -66,7 +66,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-# Stripped from every stored text (see CleanText): NUL and the other C0 controls but tab and newlines
+# Stripped from every stored text (see CleanText) and from every inbound message (Inbound.of): NUL and the other C0 controls but tab and newlines
 # (PostgreSQL rejects NUL), the bidi embeddings, overrides and isolates (U+202A-E, U+2066-9: they reorder
 # what the console shows, e.g. make "exe.txt" read "txt.exe"), and invisible characters that carry no
 # meaning in text (zero-width space, word joiner, invisible operators, BOM). Kept on purpose: U+200C/U+200D
@@ -86,6 +86,9 @@ _UNSAFE = dict.fromkeys(
         0xFEFF,
     ]
 )
+# Lone UTF-16 surrogates (U+D800-DFFF) are not characters: JSON can carry them ("\ud800"), but UTF-8
+# cannot encode them, so the database driver and the tokenizer fail on them. Shown as U+FFFD instead.
+_UNSAFE.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
 
 
 def clean_text(value: str) -> str:

@@ -20,7 +20,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand, ErrorEvent, Update
 from fastapi import APIRouter, Request, Response
@@ -34,6 +33,7 @@ from bot.telegram import calculators, export, handoff, language, privacy, questi
 from bot.telegram.context import sender_of
 from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware, SenderMiddleware, ToastMiddleware
 from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
+from bot.telegram.session import TolerantSession
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ COMMANDS = ("start", "topics", "advisor", "deadline", "language", "privacy", "de
 def create_bot(settings: Settings) -> Bot:
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    # aiogram's session, but one broken update in a getUpdates answer cannot stall polling (session.py)
+    session = TolerantSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
     return Bot(
         token=settings.telegram_bot_token.get_secret_value(),
         session=session,
@@ -210,9 +211,10 @@ def webhook_router(get_runtime: Any, settings: Settings) -> APIRouter:
             return Response(status_code=413)
         try:
             await runtime.feed_webhook(json.loads(raw))
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError) as exc:
             # A broken update can never succeed: acknowledge it so Telegram does not retry it forever.
-            log.warning("webhook_bad_update")
+            # One line, with the error's type only: the update may carry a person's text.
+            log.warning("webhook_bad_update", extra={"error": type(exc).__name__})
             return Response(status_code=200)
         return Response(status_code=200)
 

@@ -68,6 +68,18 @@ class UpdateQueue:
         self._append(_Pending(update, kind))
         return update
 
+    def push_raw(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue `update` as given (broken payloads, unknown kinds), with the next update_id.
+
+        For property tests: Telegram itself only sends well-formed updates, but a newer Bot API sends
+        fields and kinds this bot's aiogram does not know, and the bot must survive them.
+        """
+        update = {**update, "update_id": next(self._ids)}
+        self.history[update["update_id"]] = update
+        kind = next((k for k in update if k != "update_id"), "unknown")
+        self._append(_Pending(update, kind))
+        return update
+
     def redeliver(self, update_id: int) -> dict[str, Any]:
         update = self.history[update_id]
         kind = next(k for k in update if k != "update_id")
@@ -81,6 +93,11 @@ class UpdateQueue:
     @property
     def pending_count(self) -> int:
         return len(self._pending)
+
+    @property
+    def unconfirmed_count(self) -> int:
+        """Updates of the kinds the bot asked for that it has not yet confirmed (getUpdates offset past them)."""
+        return sum(1 for p in self._pending if self._allowed(p.kind))
 
     def drop_pending(self) -> None:
         self._pending.clear()

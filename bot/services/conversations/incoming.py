@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services.answers import Reply
-from bot.storage.models import Conversation
+from bot.storage.models import Conversation, clean_text
 
 MAX_STORED_TEXT = 8000  # longer input is cut (and the person told): nobody types more, a paste can
 
@@ -41,8 +41,12 @@ class Inbound:
         attachment: dict[str, Any] | None = None,
         region: str | None = None,
     ) -> Inbound:
-        """Stripped and cut to what is stored; a text message with nothing in it is of kind "empty"."""
-        text = (text or "").strip()
+        """Cleaned, stripped and cut to what is stored; a text message with nothing in it is of kind "empty".
+
+        Cleaned here, not only when stored: the answer path reads the text first, and a lone surrogate
+        or a NUL crashed the tokenizer (found by tests/e2e/test_update_properties.py).
+        """
+        text = clean_text(text or "").strip()
         too_long = len(text) > MAX_STORED_TEXT
         text = text[:MAX_STORED_TEXT]
         if kind == "text" and not text:
