@@ -19,7 +19,7 @@ from bot.services.deadlines import BERLIN, deadlines_for
 from bot.services.editorial.canned import canned_for_conversation
 from bot.services.redaction import redact
 from bot.storage.db import Database
-from bot.storage.models import STATE_HUMAN, STATE_WAITING, Account, Conversation
+from bot.storage.models import STATE_HUMAN, STATE_WAITING, Account, Conversation, Message
 
 if TYPE_CHECKING:
     from bot.services.conversations import ConversationService
@@ -146,6 +146,10 @@ class Inbox:
             "deadlines": deadlines,
             # results of the guided calculators the person used (bot/services/conversations/calculators.py)
             "calculations": [m.attachment["calculation"] for m in messages if m.kind == "calculation" and m.attachment],
+            # letters the person agreed to keep (bot/services/conversations/letters.py): reading, page, text
+            "letters": [
+                letter_view(m) for m in messages if m.kind == "letter" and m.attachment and "image" in m.attachment
+            ],
             "history": history,
             "reminders": planned,  # deadline reminders the person agreed to (bot/services/reminders.py)
             "history_visible": {c.id: can_see(account, c) for c in history},
@@ -202,3 +206,17 @@ class Inbox:
             raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}")
         await self.visible(account, conversation_id)
         await self.conversations.close(conversation_id, account.id, outcome)
+
+
+def letter_view(message: Message) -> dict[str, Any]:
+    """A kept letter as the advisor's page shows it: the reading, the deadline counted, the page and the text."""
+    attachment = message.attachment or {}
+    reading = attachment.get("letter") or {}
+    deadline = reading.get("deadline") or {}
+    return {
+        "id": message.id,
+        "reading": reading,
+        "deadline": deadline.get("claim_deadline") or deadline.get("deadline"),
+        "image": f"data:{attachment.get('media_type', 'image/jpeg')};base64,{attachment.get('image', '')}",
+        "text": message.text,
+    }

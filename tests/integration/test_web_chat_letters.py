@@ -87,3 +87,34 @@ async def test_the_upload_refuses_what_is_no_letter_and_what_is_too_large(app: A
         no_token = await visitor.post("/chat/letter", files={"file": ("brief.jpg", b"\xff\xd8\xff", "image/jpeg")})
         assert no_token.status_code == 403
     assert await _letters(app) and not [m for m in await _letters(app) if m.attachment]
+
+
+async def test_the_advisor_sees_the_kept_letter_in_the_handover_packet(app: Any) -> None:
+    from bot.services import accounts
+    from bot.services.conversations.buttons import Letter
+    from bot.storage.models import Handoff
+
+    core = app.state.runtime.conversations
+    letter = render("immigration_office", font=FONTS[2], look="scan", seed=2)
+    read = await core.read_letter("web", "letter-person", letter, "ar")
+    assert read is not None
+    await core.handle_action("web", "letter-person", Letter(action="keep").pack(), "ar")
+    await core.handle_action("web", "letter-person", "adv:request", "ar")
+    async with app.state.runtime.db.session() as session:
+        handoff = await session.scalar(select(Handoff).where(Handoff.conversation_id == read.conversation_id))
+    assert handoff is not None
+    await core.handle_action("web", "letter-person", f"consent:{handoff.id}:y", "ar")
+
+    async with app.state.runtime.db.transaction() as session:
+        await accounts.create_account(
+            session, username="carla", password="correct-horse-battery-staple", role="advisor", region="ni"
+        )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client:
+        found = CSRF.search((await client.get("/console/login")).text)
+        assert found is not None
+        data = {"username": "carla", "password": "correct-horse-battery-staple", "csrf_token": found.group(1) or ""}
+        assert (await client.post("/console/login", data=data)).status_code == 303
+        page = (await client.get(f"/console/conversations/{read.conversation_id}")).text
+    assert 'data-testid="letter" data-kind="immigration_office"' in page
+    assert 'src="data:image/jpeg;base64,/9j/' in page and "Ausländerbehörde" in page
+    assert "Verwaltungsgericht Hannover" in page  # the text read, under the image
