@@ -23,13 +23,13 @@ from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
 from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
 from knowledge.intents import IntentRules, load_corpus, load_rules
-from knowledge.language import Detection, LanguageDetector, loanwords_from_texts
+from knowledge.language_choice import LanguageChooser
 from knowledge.microbatch import MicroBatcher
-from knowledge.retriever import EntryHit, Retriever, SearchResult
+from knowledge.retriever import EntryHit, Retriever
 from knowledge.schema import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, Entry
 from knowledge.service_fields import render as render_fields
 from knowledge.topics import load_topics
-from knowledge.translit import TRANSLITERATED, TranslitModel, translit_model
+from knowledge.translit import TranslitModel, translit_model
 
 __all__ = ["Action", "AnswerService", "Assessment", "RankedTopic", "Reply", "Thresholds"]
 
@@ -103,8 +103,7 @@ class AnswerService:
         self.rules = rules
         self.thresholds = thresholds
         self.region = region
-        self._detector_version: str | None = None
-        self._detector = LanguageDetector((), translit)
+        self.languages = LanguageChooser(translit, thresholds.translit_vote_k, thresholds.translit_vote_share)
         self._titles: dict[tuple[str, str, _dt.date], list[tuple[str, str]]] = {}
         self._hashes: dict[int, tuple[Entry, str]] = {}
         self._batcher: MicroBatcher[Question, Reply] = MicroBatcher(
@@ -263,59 +262,20 @@ class AnswerService:
         self, queries: Sequence[tuple[str, str | None, str | None]], *, today: _dt.date | None = None
     ) -> list[Assessment]:
         """`assess` for (query, lang_hint, chosen_lang) triples: the searches batched, the rest per message."""
-        self._refresh_detector()
+        self.languages.refresh(self.retriever.index)
         results = self.retriever.search_many(
             [query for query, _, _ in queries], today=today or _dt.date.today(), region=self.region
         )
         assessments = []
         for (query, lang_hint, chosen_lang), result in zip(queries, results, strict=True):
-            detection = self._detector.detect(query, prior=chosen_lang or lang_hint)
             matches = self.rules.match(query)
-            lang = self._language(query, detection, result, matches, chosen_lang)
+            lang = self.languages.choose(query, result, matches, lang_hint, chosen_lang)
             greeting_rest = self.rules.greeting_rest_words(query)
             assessments.append(Assessment(query, result, result.by_topic(), matches, lang, greeting_rest))
         return assessments
 
     def decide(self, a: Assessment, thresholds: Thresholds | None = None) -> Decision:
         return decide(a, thresholds or self.thresholds)
-
-    def _language(
-        self, query: str, detection: Detection, result: SearchResult, matches: list, chosen_lang: str | None
-    ) -> str:
-        if chosen_lang:
-            return chosen_lang
-        greeting_langs = {m.lang for m in matches if m.intent == "greeting" and m.lang}
-        if len(greeting_langs) == 1 and len(query.split()) <= 4 and detection.script in ("LATIN", "CYRILLIC"):
-            return greeting_langs.pop()
-        # Only when lingua does not see one of our Latin-script languages: it mistakes
-        # transliterated Russian for Albanian or Tagalog, but rarely for Turkish or French.
-        # The transliteration model (knowledge/translit.py) already claimed ar/fa/ru/uk where it was sure.
-        if detection.script == "LATIN" and detection.lang not in ("ar", "de", "en", "fr", "tr", *TRANSLITERATED):
-            voted = self._translit_vote(result)
-            if voted:
-                return voted
-        return detection.lang
-
-    def _translit_vote(self, result: SearchResult) -> str | None:
-        """Russian or Persian typed in Latin letters: the nearest Latin-script question variants tell."""
-        th = self.thresholds
-        latin_rows = [
-            (row, score)
-            for row, score in result.neighbours
-            if row.kind == "question" and (row.latin or row.lang not in ("ar", "fa", "ru", "uk"))
-        ]
-        latin_rows = latin_rows[: th.translit_vote_k]
-        total = sum(score for _, score in latin_rows)
-        if not total:
-            return None
-        weights: dict[str, float] = {}
-        for row, score in latin_rows:
-            if row.latin:
-                weights[row.lang] = weights.get(row.lang, 0.0) + score
-        if not weights:
-            return None
-        lang, weight = max(weights.items(), key=lambda kv: kv[1])
-        return lang if weight / total >= th.translit_vote_share else None
 
     # ------------------------------------------------------------------ composition
 
@@ -398,19 +358,6 @@ class AnswerService:
                 self._hashes.clear()
             found = self._hashes[id(entry)] = (entry, entry.content_hash())
         return found[1]
-
-    def _refresh_detector(self) -> None:
-        """The loanword list comes from the index's entries; rebuilt only when a new version is served."""
-        index = self.retriever.index
-        if self._detector_version != index.version:
-            words = loanwords_from_texts(
-                (lang, text)
-                for e in index.entries.values()
-                for lang, tx in e.texts.items()
-                for text in (tx.title, tx.answer)
-            )
-            self._detector = LanguageDetector(words, self.translit)
-            self._detector_version = index.version
 
 
 def _ranked(hit: EntryHit | None) -> RankedTopic | None:
