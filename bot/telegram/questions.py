@@ -8,9 +8,12 @@ an image or a PDF sent while the bot talks is read as a letter (bot/services/let
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import aiohttp
 from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -20,6 +23,8 @@ from bot.services.letters import ACCEPTED_TYPES as LETTER_TYPES
 from bot.services.letters import MAX_BYTES
 from bot.telegram.context import CHANNEL, Sender
 from bot.telegram.filters import PlainText, SlashText
+
+log = logging.getLogger("bot.telegram")
 
 
 async def question(message: Message, sender: Sender, conversations: ConversationService) -> None:
@@ -72,10 +77,15 @@ async def media(message: Message, sender: Sender, conversations: ConversationSer
     if letter is not None and message.bot is not None:
         file_id, size = letter
         data = None
-        if size is None or size <= MAX_BYTES:
-            data = (await message.bot.download(file_id)).getvalue()  # type: ignore[union-attr]
-        if await conversations.read_letter(CHANNEL, sender.external_id, data, sender.lang_hint) is not None:
-            return
+        try:
+            if size is None or size <= MAX_BYTES:
+                data = (await message.bot.download(file_id)).getvalue()  # type: ignore[union-attr]
+        except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as error:
+            # the file cannot be fetched (gone, forged id, network): handled as a file the bot cannot read
+            log.warning("letter_download_failed", extra={"error": type(error).__name__})
+        else:
+            if await conversations.read_letter(CHANNEL, sender.external_id, data, sender.lang_hint) is not None:
+                return
     kind, attachment = _media(message)
     await conversations.receive(sender.says(message.caption or "", kind=kind, attachment=attachment))
 

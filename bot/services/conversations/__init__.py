@@ -152,6 +152,8 @@ class ConversationService:
         (then the channel passes the file on like any other). `data` None: the file is too large to fetch."""
         if not await self.letters.talking_to_bot(channel, external_id):
             return None
+        if self.throttle is not None and not (await self.throttle.hit(f"{channel}:{external_id}")).allowed:
+            return None  # reading costs seconds of CPU: past the limit the file goes the throttled media way
         return await self.letters.read(channel, external_id, data, lang_hint)
 
     # ================================================================ person side: commands

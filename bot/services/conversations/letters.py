@@ -74,7 +74,10 @@ def page_image(data: bytes) -> bytes:
 
 def _read(data: bytes, region: str) -> tuple[LetterReading, bytes]:
     reading = read_letter(data, today_in_berlin(), region=region)
-    return reading, page_image(data)
+    try:
+        return reading, page_image(data)
+    except Exception:  # the reader could read it, so the picture is only lost for the advisor, not the reading
+        return reading, b""
 
 
 def calculator_button(reading: LetterReading, lang: str) -> Button | None:

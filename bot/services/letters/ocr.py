@@ -108,7 +108,10 @@ def _ocr(image: Image.Image) -> str:
     if not tesseract_available():
         raise LetterFileError("tesseract is not installed (apt-get install tesseract-ocr-deu)", "letter_err_no_ocr")
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    text: str = pytesseract.image_to_string(_prepare(image), lang=OCR_LANGUAGES, config="--psm 3")
+    try:
+        text: str = pytesseract.image_to_string(_prepare(image), lang=OCR_LANGUAGES, config="--psm 3")
+    except (pytesseract.TesseractError, OSError) as exc:  # a missing language model, a killed process
+        raise LetterFileError(f"tesseract failed: {exc}", "letter_err_no_ocr") from None
     return text
 
 
