@@ -118,3 +118,19 @@ async def test_the_advisor_sees_the_kept_letter_in_the_handover_packet(app: Any)
     assert 'data-testid="letter" data-kind="immigration_office"' in page
     assert 'src="data:image/jpeg;base64,/9j/' in page and "Ausländerbehörde" in page
     assert "Verwaltungsgericht Hannover" in page  # the text read, under the image
+
+
+async def test_a_kept_letter_is_purged_with_its_conversation(app: Any) -> None:
+    import datetime as dt
+
+    from bot.services import retention
+    from bot.services.conversations.buttons import Letter
+
+    core = app.state.runtime.conversations
+    read = await core.read_letter("web", "purged-person", render("payslip", font=FONTS[0]), "ru")
+    assert read is not None
+    await core.handle_action("web", "purged-person", Letter(action="keep").pack(), "ru")
+    assert [m for m in await _letters(app) if m.attachment]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    await retention.purge(app.state.runtime.db, 180, now=later, bus=app.state.runtime.bus)
+    assert await _letters(app) == []
