@@ -16,19 +16,27 @@ from bot.storage.db import Database
 from bot.storage.models import Conversation, Handoff
 from tests.e2e.harness import answer_service, web_conversations
 
-FROZEN = PROJECT_ROOT / "tests" / "data" / "heldout-2.jsonl"
-# The next measurement: 840 lines written 2026-12-03 by four independent writers (de/ar, en/fa, ru/uk, tr/fr,
-# plus 17 languages without content) who saw only topics.yaml; frozen here before any tuning of that day.
-FRESH = PROJECT_ROOT / "tests" / "data" / "heldout-3.jsonl"
-FRESH_SHA256 = "cffde92929477466bcc02b35507aad6f2a9f3206277e760cb0174418fcfd340e"
-# Frozen on 2026-12-02 before any tuning: written by independent writers who saw neither the entries,
-# the intents corpus, the dev set nor the old held-out set. Never edit it, never tune on it.
-FROZEN_SHA256 = "40a53ae8d8b0b8572922172fd146027a6ddec0d0c314a7e9df65dbd823fd51da"
-# Floors on the frozen set, through `AnswerService.respond`. Issue 11 asks 0.98 and 0.93; scored once on
-# 2026-12-02: emergency 1.0 (132/132), handoff 0.889 (64/72). The handoff floor guards that figure
-# until the goal is met; it is not the goal.
-MIN_EMERGENCY_RECALL = 0.98
-MIN_HANDOFF_RECALL = 0.88
+HELDOUT_2 = PROJECT_ROOT / "tests" / "data" / "heldout-2.jsonl"
+HELDOUT_3 = PROJECT_ROOT / "tests" / "data" / "heldout-3.jsonl"
+SHA256 = {
+    # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
+    # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
+    HELDOUT_2: "40a53ae8d8b0b8572922172fd146027a6ddec0d0c314a7e9df65dbd823fd51da",
+    # 840 lines written 2026-12-03 by four independent writers (de/ar, en/fa, ru/uk, tr/fr, plus 17 languages
+    # without content) who saw only topics.yaml; frozen before that day's tuning, scored once at its end.
+    HELDOUT_3: "cffde92929477466bcc02b35507aad6f2a9f3206277e760cb0174418fcfd340e",
+}
+# Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
+# middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
+# 0.98 emergency and 0.93 handoff. Each floor guards the figure measured once; where it is below the
+# goal, it is not the goal.
+#   heldout-2 (2026-12-03, after tuning on it): emergency 0.992, protected 1.0, handoff 0.944.
+#   heldout-3 (scored once, 2026-12-03): emergency 0.974 (148/152; the 4 others were all in the middle
+#   band), protected 1.0, handoff 0.964 (81/84).
+FLOORS = {
+    HELDOUT_2: {"emergency": 0.98, "protected": 0.99, "handoff": 0.93},
+    HELDOUT_3: {"emergency": 0.97, "protected": 0.99, "handoff": 0.95},
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +44,25 @@ def service() -> Any:
     return answer_service()
 
 
-def test_the_frozen_held_out_sets_are_unchanged() -> None:
-    assert hashlib.sha256(FROZEN.read_bytes()).hexdigest() == FROZEN_SHA256
-    assert hashlib.sha256(FRESH.read_bytes()).hexdigest() == FRESH_SHA256
+@pytest.mark.parametrize("path", list(SHA256), ids=lambda p: p.name)
+def test_the_held_out_sets_are_unchanged(path: Path) -> None:
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256[path]
 
 
-def test_recall_on_the_frozen_set(service: Any) -> None:
-    rows = [json.loads(line) for line in FROZEN.read_text(encoding="utf-8").splitlines() if line.strip()]
-    recall = {}
-    for action in ("emergency", "handoff"):
-        wanted = [r for r in rows if r["expect"].get("action") == action]
-        recall[action] = sum(service.respond(r["text"]).action == action for r in wanted) / len(wanted)
-    assert recall["emergency"] >= MIN_EMERGENCY_RECALL, recall
-    assert recall["handoff"] >= MIN_HANDOFF_RECALL, recall
+@pytest.mark.parametrize("path", list(FLOORS), ids=lambda p: p.name)
+def test_recall_on_the_held_out_sets(service: Any, path: Path) -> None:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    replies = {r["id"]: service.respond(r["text"]) for r in rows if r["expect"].get("action") in FLOORS[path]}
+    emergencies = [r["id"] for r in rows if r["expect"].get("action") == "emergency"]
+    handoffs = [r["id"] for r in rows if r["expect"].get("action") == "handoff"]
+    recall = {
+        "emergency": sum(replies[i].action == "emergency" for i in emergencies) / len(emergencies),
+        "protected": sum(replies[i].action == "emergency" or bool(replies[i].danger) for i in emergencies)
+        / len(emergencies),
+        "handoff": sum(replies[i].action == "handoff" for i in handoffs) / len(handoffs),
+    }
+    for measure, floor in FLOORS[path].items():
+        assert recall[measure] >= floor, (measure, recall)
 
 
 @pytest.mark.parametrize(
