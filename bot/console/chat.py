@@ -230,6 +230,15 @@ async def chat_page(request: Request, db: DatabaseDep) -> Response:
     return response
 
 
+async def after_message(request: Request, sid: str, toast: str) -> HTMLResponse:
+    """What every message the person sends ends with, typed or uploaded: their page re-renders the log,
+    the toast (if any) shows, and the cookie's idle period starts again."""
+    await _publish_refresh(request, sid)
+    response = _toast(toast)
+    _keep_session(request, response, sid)
+    return response
+
+
 async def _publish_refresh(request: Request, sid: str) -> None:
     """The person's own message is not an outgoing one: nudge their page to re-render the log."""
     async with runtime(request).db.session() as session:
@@ -261,10 +270,7 @@ async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
             await service.receive(Inbound.of(CHANNEL, sid, text, hint))
     except FairbotError as error:
         toast = error.message
-    await _publish_refresh(request, sid)
-    response = _toast(toast)
-    _keep_session(request, response, sid)
-    return response
+    return await after_message(request, sid, toast)
 
 
 @router.post("/chat/action")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import Response
 
-from bot.console.chat import CHANNEL, _address, _begin, _keep_session, _publish_refresh, _toast, chat_session_id
+from bot.console.chat import CHANNEL, _address, _begin, _toast, after_message, chat_session_id
 from bot.console.chat import lang_hint as chat_lang_hint
 from bot.console.csrf import verify_csrf
 from bot.console.deps import runtime
@@ -51,7 +51,4 @@ async def letter(request: Request, file: UploadFile) -> Response:
         await runtime(request).conversations.read_letter(CHANNEL, sid, data, hint)
     except FairbotError as error:
         toast = error.message
-    await _publish_refresh(request, sid)
-    response = _toast(toast)
-    _keep_session(request, response, sid)
-    return response
+    return await after_message(request, sid, toast)
