@@ -33,7 +33,7 @@ from bot.telegram import calculators, export, handoff, language, privacy, questi
 from bot.telegram.context import sender_of
 from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware, SenderMiddleware, ToastMiddleware
 from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
-from bot.telegram.session import TolerantSession
+from bot.telegram.session import ConfirmOnlyHandled, TolerantSession
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ class TelegramRuntime:
         self.bot = bot
         self.dp = dp
         self.leader: PollingLeader | None = None
+        # The next getUpdates (which confirms the last batch to Telegram) waits for that batch's handlers.
+        bot.session.middleware(ConfirmOnlyHandled(lambda: set(getattr(dp, "_handle_update_tasks", ()))))
 
     @property
     def webhook_mode(self) -> bool:
