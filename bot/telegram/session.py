@@ -73,7 +73,7 @@ class ConfirmOnlyHandled(BaseRequestMiddleware):
     Why: a getUpdates call with an offset confirms every update below it to Telegram, which then deletes
     them. aiogram handles a batch as background tasks and asks again at once, so it confirmed updates
     that were still being answered; a process killed then (OOM, SIGKILL, a crash) lost them for good:
-    16 of 48 questions in tests/e2e/test_kill_polling.py. Now the next call waits for the batch's
+    32 of 48 questions in tests/e2e/test_kill_polling.py. Now the next call waits for the batch's
     tasks (in parallel, as before), so Telegram keeps an update until its reply is in the outbox. A
     handler hanging longer than `patience` no longer holds polling back; that is logged.
     """

@@ -111,3 +111,42 @@ def pg_url() -> Iterator[str]:
     url = create_pg_database()
     yield url
     drop_pg_database(url)
+
+
+# --- the security checks' results for docs/reliability.md (scripts/reliability_report.py) -------------
+
+_RESULTS: dict[str, dict[str, str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each security test's outcome, named by its docstring's first line (or its name)."""
+    if not report.nodeid.startswith("tests/security/") or (report.when != "call" and report.passed):
+        return
+    entry = _RESULTS.setdefault(report.nodeid, {"outcome": "passed"})
+    if report.failed or report.skipped:
+        entry["outcome"] = "skipped" if report.skipped else "failed"
+
+
+_TITLES: dict[str, str] = {}
+_FINDING = re.compile(r"Findings? [0-9][0-9, and]*")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The check's name: the test's name in words, and the finding of issue 13 its docstring names."""
+    for item in items:
+        if item.nodeid.startswith("tests/security/"):
+            name = item.name.replace("test_", "", 1).replace("_", " ")
+            found = _FINDING.search(getattr(getattr(item, "obj", None), "__doc__", None) or "")
+            _TITLES[item.nodeid] = f"{name} ({found.group(0).strip(' ,')})" if found else name
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not _RESULTS:
+        return
+    from tests.e2e.reports import write_report
+
+    checks = [
+        {"test": nodeid, "check": _TITLES.get(nodeid, nodeid), "outcome": entry["outcome"]}
+        for nodeid, entry in sorted(_RESULTS.items())
+    ]
+    write_report("security-checks", {"checks": checks})
