@@ -39,3 +39,12 @@ def test_the_service_is_introduced_as_free_and_anonymous_on_request_never_as_con
         text = phrases[key]
         assert not CONFIDENTIAL.search(text), f"{lang}:{key} promises confidentiality: {text[:120]}"
         assert ANONYMOUS[lang].lower() in text.lower(), f"{lang}:{key} lacks the sourced 'anonymous on request'"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_consent_question_promises_only_what_holds(lang: str) -> None:
+    """It used to say the advisors are "bound to confidentiality" (unsourced); now it says what the
+    about-service entry says after its legal check: nothing passed on without consent unless a law or a
+    court requires it (e.g. §§ 94, 95 StPO), and no name needed."""
+    text = strings(lang)["consent_question"]
+    assert not CONFIDENTIAL.search(text), f"{lang}: consent_question promises confidentiality: {text[:120]}"
