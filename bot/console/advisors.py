@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sse_starlette.sse import EventSourceResponse
 
 from bot import events
@@ -148,14 +148,23 @@ async def claim(request: Request, account: CurrentAdvisor, service: InboxDep, co
     return _back(conversation_id)
 
 
+def _wants_json(request: Request) -> bool:
+    """The chat desk sends by fetch and asks for JSON; a plain form post (no script) still gets a redirect."""
+    return "application/json" in request.headers.get("accept", "")
+
+
 @router.post("/conversations/{conversation_id}/reply")
 async def reply(
-    account: CurrentAdvisor, service: InboxDep, conversation_id: int, text: Annotated[str, Form()]
+    request: Request, account: CurrentAdvisor, service: InboxDep, conversation_id: int, text: Annotated[str, Form()]
 ) -> Response:
     try:
         await service.reply(account, conversation_id, text)
     except FairbotError as error:
+        if _wants_json(request):
+            return JSONResponse({"ok": False, "error": error.code}, status_code=409)
         return _back(conversation_id, error.code)
+    if _wants_json(request):
+        return JSONResponse({"ok": True})
     return _back(conversation_id)
 
 

@@ -133,3 +133,105 @@
     }
   });
 })();
+// Advisor chat desk: the transcript opens at the newest message; a reply is sent by fetch (no reload, so the
+// live transcript, the scroll position and the typed notes stay) and shows sending / sent / failed with retry.
+// The server's transcript, re-rendered on every conversation event, replaces a bubble once it is stored.
+(function () {
+  "use strict";
+  var pending = [];  // bubbles not yet confirmed by the server (sending or failed): kept across re-renders
+  function deskLog() { return document.querySelector(".desk-log"); }
+  function toBottom() { var log = deskLog(); if (log) log.scrollTop = log.scrollHeight; }
+  function list(log) { return log.querySelector("ol.transcript") || log; }
+  function setStatus(item, form, status) {
+    item.bubble.setAttribute("data-status", status);
+    item.state.textContent = form.getAttribute("data-msg-" + status);
+    item.state.className = "badge " + (status === "sent" ? "ok" : status === "failed" ? "urgent" : "warn");
+    if (item.retry) { item.retry.remove(); item.retry = null; }
+    if (status === "failed") {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("data-testid", "msg-retry");
+      button.textContent = form.getAttribute("data-msg-retry");
+      button.addEventListener("click", function () { send(item, form); });
+      item.meta.appendChild(document.createTextNode(" "));
+      item.meta.appendChild(button);
+      item.retry = button;
+    }
+  }
+  function refresh() {
+    var log = deskLog();
+    if (log && window.htmx) window.htmx.ajax("GET", log.getAttribute("hx-get"), { target: log, swap: "innerHTML" });
+  }
+  function send(item, form) {
+    setStatus(item, form, "sending");
+    var token = form.querySelector("input[name=csrf_token]");
+    var body = new URLSearchParams();
+    body.set("text", item.text);
+    body.set("csrf_token", token ? token.value : "");
+    window.fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": token ? token.value : "" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      setStatus(item, form, "sent");
+      pending = pending.filter(function (other) { return other !== item; });
+      refresh();
+    }).catch(function () {
+      setStatus(item, form, "failed");
+      if (item.retry) item.retry.focus();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", toBottom);
+  window.addEventListener("load", toBottom);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var log = deskLog();
+    if (!log || event.target !== log) return;
+    var into = list(log);
+    pending.forEach(function (item) { into.appendChild(item.bubble); });
+    toBottom();
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest ? event.target.closest("form[data-desk-reply]") : null;
+    var log = deskLog();
+    if (!form || !log || !window.fetch) return;  // without fetch the form posts and the page reloads
+    event.preventDefault();
+    var input = form.querySelector("textarea[name=text]");
+    var status = document.getElementById("desk-status");
+    var text = input ? input.value : "";
+    if (!text.trim()) {
+      if (status) status.textContent = form.getAttribute("data-msg-empty");
+      if (input) input.focus();
+      return;
+    }
+    if (status) status.textContent = "";
+    var bubble = document.createElement("li");
+    bubble.className = "msg advisor pending";
+    bubble.setAttribute("data-testid", "msg-pending");
+    var shown = document.createElement("div");
+    shown.className = "text";
+    shown.dir = "auto";
+    shown.textContent = text;
+    var meta = document.createElement("div");
+    meta.className = "meta";
+    var state = document.createElement("span");
+    state.setAttribute("data-testid", "msg-pending-status");
+    meta.appendChild(state);
+    bubble.appendChild(shown);
+    bubble.appendChild(meta);
+    var item = { bubble: bubble, meta: meta, state: state, text: text, retry: null };
+    pending.push(item);
+    list(log).appendChild(bubble);
+    toBottom();
+    input.value = "";
+    input.focus();
+    send(item, form);
+  });
+  // Enter sends from the reply box, Shift+Enter makes a new line (as in the web chat and in Telegram).
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !input.form) return;
+    if (!input.form.hasAttribute("data-desk-reply") || input.tagName !== "TEXTAREA") return;
+    event.preventDefault();
+    input.form.requestSubmit();
+  });
+})();
