@@ -27,15 +27,30 @@ router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 SSE_PING_SECONDS = 15
 
 
+SEEN = "seen"  # session key: {conversation id: newest message id shown to this advisor} (unread badges)
+
+
+def _seen(request: Request) -> dict[int, int]:
+    return {int(key): int(value) for key, value in request.session.get(SEEN, {}).items()}
+
+
+def _mark_seen(request: Request, conversation_id: int, messages: list[Any]) -> None:
+    """Everything the page just showed counts as read; only the 30 most recent conversations are kept (cookie)."""
+    newest = max((m.id for m in messages), default=0)
+    seen = {k: v for k, v in _seen(request).items() if k != conversation_id}
+    seen[conversation_id] = max(newest, _seen(request).get(conversation_id, 0))
+    request.session[SEEN] = {str(k): v for k, v in list(seen.items())[-30:]}
+
+
 @router.get("/inbox")
 async def inbox(request: Request, account: CurrentAdvisor, service: InboxDep) -> Response:
-    return render(request, "inbox/inbox.html", await service.queue_page(account))
+    return render(request, "inbox/inbox.html", await service.queue_page(account, _seen(request)))
 
 
 @router.get("/inbox/queue")
 async def inbox_queue(request: Request, account: CurrentAdvisor, service: InboxDep) -> Response:
     """The queue fragment; the inbox page re-fetches it on every `queue` event (SSE)."""
-    return render(request, "inbox/_queue.html", await service.queue_page(account))
+    return render(request, "inbox/_queue.html", await service.queue_page(account, _seen(request)))
 
 
 async def _event_stream(request: Request, topic: str, name: str) -> AsyncIterator[dict[str, str]]:
@@ -101,6 +116,7 @@ async def conversation_page(
     if reason is not None and not _reasoned(request, conversation_id):
         request.session[REASONED] = [*request.session.get(REASONED, [])[-19:], conversation_id]
     context["error"] = error
+    _mark_seen(request, conversation_id, context["messages"])
     return render(request, "inbox/conversation.html", context)
 
 
@@ -113,6 +129,7 @@ async def transcript_fragment(
         context = await service.transcript(account, conversation_id, reasoned=_reasoned(request, conversation_id))
     except NotVisible:
         return Response(status_code=404)
+    _mark_seen(request, conversation_id, context["messages"])
     return render(request, "inbox/_transcript.html", context)
 
 
@@ -142,7 +159,7 @@ async def claim(request: Request, account: CurrentAdvisor, service: InboxDep, co
     except NotVisible:
         return render(request, "error.html", {"message_key": "not_visible"}, status_code=404)
     except FairbotError as error:
-        context = await service.queue_page(account)
+        context = await service.queue_page(account, _seen(request))
         context["claim_error"] = error.code
         return render(request, "inbox/inbox.html", context, status_code=409)
     return _back(conversation_id)

@@ -10,6 +10,7 @@ is written to the audit log before it is shown.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from bot.services import accounts, reminders
 from bot.services.deadlines import BERLIN, deadlines_for
 from bot.services.editorial.canned import canned_for_conversation
 from bot.services.redaction import redact
+from bot.services.unread import unread_counts
 from bot.storage.db import Database
 from bot.storage.models import STATE_HUMAN, STATE_WAITING, Account, Conversation, Message
 
@@ -62,10 +64,19 @@ class Inbox:
     db: Database
 
     # ------------------------------------------------------------------ reading
-    async def queue_page(self, account: Account) -> dict[str, Any]:
-        """The waiting queue of the advisor's region and their own conversations."""
+    async def queue_page(self, account: Account, seen: Mapping[int, int] | None = None) -> dict[str, Any]:
+        """The waiting queue of the advisor's region and their own conversations, with what is unread in
+        each of their own (`seen`: the newest message id this advisor's browser showed, per conversation)."""
         view = await self.conversations.queue(account.region, account.id)
-        return {"waiting": view.waiting, "mine": view.mine, "now": dt.datetime.now(dt.UTC)}
+        async with self.db.session() as session:
+            unread = await unread_counts(session, [item.conversation_id for item in view.mine], seen or {})
+        return {
+            "waiting": view.waiting,
+            "mine": view.mine,
+            "unread": unread,
+            "unread_total": sum(unread.values()),
+            "now": dt.datetime.now(dt.UTC),
+        }
 
     async def visible(self, account: Account, conversation_id: int, *, reasoned: bool = False) -> Conversation:
         """The conversation if this advisor may see it; `NotVisible` otherwise (also for a wrong id).

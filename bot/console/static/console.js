@@ -235,3 +235,87 @@
     input.form.requestSubmit();
   });
 })();
+// New activity (issue 15, major 7): a "(2) …" counter in the tab title, an optional short sound and an opt-in
+// desktop notification when the person writes into one of the advisor's conversations. The inbox's queue
+// fragment carries the unread total (counted on the server); the conversation page counts what arrived
+// while its tab was hidden. Notifications are asked for only after a click, and say nothing about the person.
+(function () {
+  "use strict";
+  var SOUND = "fairbot-sound";
+  var base = document.title.replace(/^\(\d+\)\s*/, "");
+  var shown = null;  // the unread total last shown (null: not yet known, so the first value does not alert)
+  var hiddenNew = 0;
+  var users = null;
+  function alerts() { return document.querySelector("[data-alerts]"); }
+  function soundOn() { try { return window.localStorage.getItem(SOUND) === "on"; } catch (e) { return false; } }
+  function setTitle(count) { document.title = (count > 0 ? "(" + count + ") " : "") + base; }
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      var audio = new Context();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
+      tone.connect(gain); gain.connect(audio.destination);
+      tone.start(); tone.stop(audio.currentTime + 0.25);
+      tone.onended = function () { audio.close(); };
+    } catch (e) { /* no audio: the badge and the title still tell */ }
+  }
+  function signal() {
+    var box = alerts();
+    if (!box) return;
+    if (soundOn()) beep();
+    if ("Notification" in window && window.Notification.permission === "granted" && document.hidden) {
+      try {
+        new window.Notification("fairbot", { body: box.getAttribute("data-notify-text"), tag: "fairbot-new" });
+      } catch (e) { /* some browsers only notify from a service worker */ }
+    }
+  }
+  function fromInbox() {
+    var total = document.querySelector("[data-unread-total]");
+    if (!total) return;
+    var count = parseInt(total.getAttribute("data-unread-total"), 10) || 0;
+    if (shown !== null && count > shown) signal();
+    shown = count;
+    setTitle(count);
+  }
+  function fromConversation() {
+    var log = document.querySelector(".desk-log");
+    if (!log) return;
+    var count = log.querySelectorAll("[data-testid=msg-user]").length;
+    if (users !== null && count > users && document.hidden) {
+      hiddenNew += count - users;
+      signal();
+      setTitle(hiddenNew);
+    }
+    users = count;
+  }
+  function controls() {
+    var box = alerts();
+    if (!box) return;
+    var sound = box.querySelector("[data-sound-toggle]");
+    var on = soundOn();
+    sound.setAttribute("aria-pressed", on ? "true" : "false");
+    sound.textContent = box.getAttribute(on ? "data-sound-on" : "data-sound-off");
+    var notify = box.querySelector("[data-notify-enable]");
+    notify.hidden = !("Notification" in window) || window.Notification.permission !== "default";
+  }
+  document.addEventListener("DOMContentLoaded", function () { controls(); fromInbox(); fromConversation(); });
+  document.addEventListener("htmx:afterSwap", function () { fromInbox(); fromConversation(); });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && hiddenNew) { hiddenNew = 0; setTitle(0); }
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    if (event.target.closest("[data-sound-toggle]")) {
+      try { window.localStorage.setItem(SOUND, soundOn() ? "off" : "on"); } catch (e) { /* stays off */ }
+      controls();
+      if (soundOn()) beep();  // let the advisor hear what it sounds like
+    } else if (event.target.closest("[data-notify-enable]") && "Notification" in window) {
+      window.Notification.requestPermission().then(controls, controls);
+    }
+  });
+})();

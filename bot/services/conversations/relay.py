@@ -54,7 +54,7 @@ async def relay_in(
     kind: str = "text",
     attachment: dict[str, Any] | None = None,
 ) -> Incoming:
-    """Store a message for the advisor and tell the console (and the queue, while it waits there)."""
+    """Store a message for the advisor and tell the console: the conversation page and the inbox (queue, unread)."""
     message_id = await repo.add_message(session, **incoming_row(conversation, text, "relayed", kind, attachment))
     conversation.updated_at = utcnow()
     batch.events.append(
@@ -63,6 +63,6 @@ async def relay_in(
             {"type": "message", "message_id": message_id, "author": "user"},
         )
     )
-    if conversation.state == STATE_WAITING:
-        batch.events.append((events.QUEUE, {"type": "message", "conversation_id": conversation.id}))
+    # the queue (while it waits) and the advisor's unread badge (once claimed) both live on the inbox page
+    batch.events.append((events.QUEUE, {"type": "message", "conversation_id": conversation.id}))
     return Incoming(conversation.id, message_id, conversation.state, "relayed")
