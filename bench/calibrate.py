@@ -2,7 +2,7 @@
 
     python -m bench.calibrate ../shared/eval/dev.jsonl tests/data/heldout.jsonl
 
-Never pass tests/data/heldout-3.jsonl: it is the frozen set that measures the result.
+Never pass the frozen held-out set (bench.FROZEN_HELDOUT_NAME): it measures the result.
 
 Assesses every question once with the live code (`AnswerService.assess`), then
 replays `AnswerService.decide` for a grid of thresholds and prints, as JSON,

@@ -18,6 +18,7 @@ from tests.e2e.harness import answer_service, web_conversations
 
 HELDOUT_2 = PROJECT_ROOT / "tests" / "data" / "heldout-2.jsonl"
 HELDOUT_3 = PROJECT_ROOT / "tests" / "data" / "heldout-3.jsonl"
+HELDOUT_4 = PROJECT_ROOT / "tests" / "data" / "heldout-4.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -25,6 +26,9 @@ SHA256 = {
     # 840 lines written 2026-12-03 by four independent writers (de/ar, en/fa, ru/uk, tr/fr, plus 17 languages
     # without content) who saw only topics.yaml; frozen before that day's tuning, scored once at its end.
     HELDOUT_3: "cffde92929477466bcc02b35507aad6f2a9f3206277e760cb0174418fcfd340e",
+    # 840 more lines by four other independent writers (de/fa, en/ru, ar/tr, uk/fr, other sectors and
+    # registers), frozen 2026-12-03 and not scored: the next round's measurement. Never tune on it.
+    HELDOUT_4: "bb17b4820879c7b2927583bf8d4e3b5bf6cd3f09abcc0893902998b8fcfb072f",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
