@@ -120,6 +120,17 @@ def test_chat_desk_opens_at_the_newest_message_and_sends_without_reload(new_page
     expect(person.get_by_test_id("chat-msg-advisor").last).to_contain_text(lost)
     assert advisor.evaluate("window.__deskMarker") == "no reload"
 
+    # reading further up: a new message does not pull the transcript down, a button leads to it
+    log.evaluate("box => { box.scrollTop = 0; }")
+    chat_send(person, "Und was ist mit meinem Urlaub?")
+    expect(advisor.get_by_test_id("msg-user").last).to_contain_text("Urlaub")
+    expect(advisor.get_by_test_id("desk-jump")).to_be_visible()
+    assert log.evaluate("box => box.scrollTop") == 0
+    advisor.get_by_test_id("desk-jump").click()
+    newest = advisor.get_by_test_id("msg-user").last
+    check_in_view()
+    expect(advisor.get_by_test_id("desk-jump")).to_be_hidden()
+
     # a narrow window: the packet goes under the chat, the reply box stays right under the transcript
     advisor.set_viewport_size(PHONE)
     log_box = log.bounding_box()

@@ -183,13 +183,30 @@
   }
   document.addEventListener("DOMContentLoaded", toBottom);
   window.addEventListener("load", toBottom);
+  // A re-render follows the newest message only if the advisor was already there; someone reading further
+  // up keeps their place and gets a "new messages" button instead.
+  var atBottom = true;
+  function jump() { return document.querySelector("[data-desk-jump]"); }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var log = deskLog();
+    if (log && event.target === log) atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var log = deskLog();
     if (!log || event.target !== log) return;
     var into = list(log);
     pending.forEach(function (item) { into.appendChild(item.bubble); });
-    toBottom();
+    if (atBottom) toBottom(); else if (jump()) jump().hidden = false;
   });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("[data-desk-jump]")) return;
+    toBottom();
+    jump().hidden = true;
+  });
+  document.addEventListener("scroll", function (event) {
+    var log = deskLog();
+    if (event.target === log && jump() && log.scrollHeight - log.scrollTop - log.clientHeight < 48) jump().hidden = true;
+  }, true);
   document.addEventListener("submit", function (event) {
     var form = event.target.closest ? event.target.closest("form[data-desk-reply]") : null;
     var log = deskLog();
