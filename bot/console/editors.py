@@ -29,9 +29,16 @@ def _to_entry(entry_id: str, lang: str, notice: str) -> Response:
 
 @router.get("/editor")
 async def workspace(
-    request: Request, account: CurrentEditor, desk: EditorDeskDep, topic: str = "", lang: str = "", state: str = "all"
+    request: Request,
+    account: CurrentEditor,
+    desk: EditorDeskDep,
+    topic: str = "",
+    lang: str = "",
+    state: str = "all",
+    q: str = "",
 ) -> Response:
-    return render(request, "editor/workspace.html", await desk.workspace_page(topic=topic, lang=lang, state=state))
+    context = await desk.workspace_page(topic=topic, lang=lang, state=state, query=q)
+    return render(request, "editor/workspace.html", context)
 
 
 @router.get("/editor/entries/{entry_id}")
@@ -90,7 +97,31 @@ async def publish_entry(
     desk: EditorDeskDep,
     entry_id: str,
     lang: Annotated[str, Form()] = SOURCE_LANGUAGE,
+    title: Annotated[str | None, Form()] = None,
+    answer: Annotated[str | None, Form()] = None,
+    questions: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "",
+    reviewed: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
+    sources: Annotated[str, Form()] = "",
 ) -> Response:
+    """Publish what the editor sees: the edit form posts here too, and its changes are saved first."""
+    lang = lang if lang in SUPPORTED_LANGUAGES else SOURCE_LANGUAGE
+    if title is not None and answer is not None:
+        form = EntryForm(
+            title=title,
+            answer=answer,
+            questions=questions,
+            topic=topic,
+            reviewed=reviewed,
+            valid_until=valid_until,
+            sources=sources,
+        )
+        try:
+            await desk.save_if_changed(account, entry_id, lang, form)
+        except EntryInvalid as invalid:  # nothing saved, nothing published: the form keeps the edit
+            context = await desk.entry_page(entry_id, lang, form=form, errors=invalid.errors)
+            return render(request, "editor/entry.html", context, status_code=422)
     try:
         await desk.publish(account, entry_id)
     except ReindexFailed as error:  # published; the next publish or `fairbot index build` retries

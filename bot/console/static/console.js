@@ -336,3 +336,23 @@
     }
   });
 })();
+// Editor: a form marked data-unsaved-guard warns before the page is left with changes it has not sent
+// (a link, a language tab, closing the tab); submitting the form itself (save or publish) is no loss.
+(function () {
+  "use strict";
+  var dirty = false;
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("form[data-unsaved-guard]")) dirty = true;
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("form[data-unsaved-guard]")) dirty = true;
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form[data-unsaved-guard]")) dirty = false;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+})();

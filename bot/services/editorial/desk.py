@@ -15,7 +15,7 @@ from bot.services.editorial.canned import add_canned_reply, canned_replies, dele
 from bot.services.editorial.publishing import Published
 from bot.services.editorial.service import Editorial
 from bot.services.editorial.unanswered import group_unanswered
-from bot.services.editorial.workspace import draft_meta, form_values, parse_sources
+from bot.services.editorial.workspace import draft_meta, form_changes, form_values, parse_sources
 from bot.services.preview import preview_html
 from bot.storage.db import Database
 from bot.storage.models import Account
@@ -45,9 +45,11 @@ class EditorDesk:
     bus: EventBus | None = None
 
     # ------------------------------------------------------------------ pages
-    async def workspace_page(self, *, topic: str = "", lang: str = "", state: str = "all") -> dict[str, Any]:
+    async def workspace_page(
+        self, *, topic: str = "", lang: str = "", state: str = "all", query: str = ""
+    ) -> dict[str, Any]:
         async with self.db.session() as session:
-            page = await self.editorial.workspace_page(session, topic=topic, lang=lang, state=state)
+            page = await self.editorial.workspace_page(session, topic=topic, lang=lang, state=state, query=query)
         return page.context()
 
     async def entry_page(
@@ -136,6 +138,16 @@ class EditorDesk:
                 meta=meta,
             )
             await accounts.audit(session, author.id, "entry.draft", "entry", entry_id, lang=lang)
+
+    async def save_if_changed(self, author: Account, entry_id: str, lang: str, form: EntryForm) -> bool:
+        """Store the posted form as a draft unless it equals what is stored, so "Publish" never drops an
+        edit and never adds an empty revision; `EntryInvalid` when the edit cannot be stored."""
+        async with self.db.session() as session:
+            data, _state = await self.editorial.current(session, entry_id)
+        if not form_changes(form_values(data, lang), form.model_dump()):
+            return False
+        await self.save_text(author, entry_id, lang, form)
+        return True
 
     async def publish(self, author: Account, entry_id: str) -> Published:
         return await self.editorial.publish_and_reindex(self.db, author, entry_id, answers=self.answers, bus=self.bus)

@@ -52,9 +52,9 @@ class Editorial:
         return await rows.workspace(session, self.cache)
 
     async def workspace_page(
-        self, session: AsyncSession, *, topic: str = "", lang: str = "", state: str = "all"
+        self, session: AsyncSession, *, topic: str = "", lang: str = "", state: str = "all", query: str = ""
     ) -> rows.WorkspacePage:
-        return await rows.workspace_page(session, self.cache, topic=topic, lang=lang, state=state)
+        return await rows.workspace_page(session, self.cache, topic=topic, lang=lang, state=state, query=query)
 
     async def revision_view(self, session: AsyncSession, revision_id: int) -> history.RevisionView:
         return await history.revision_view(session, self.cache, revision_id)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.editorial.baseline import BaselineCache
 from bot.services.editorial.revisions import entry_dict, today
-from bot.storage.models import REVISION_DRAFT, EntryRevision
+from bot.storage.models import REVISION_DRAFT, REVISION_PUBLISHED, EntryRevision
 from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
@@ -42,6 +42,8 @@ class EntryStatus:
     expired: bool = False
     expiring: bool = False
     review_due: bool = False
+    live: bool = False  # the bot serves a published version of it today
+    valid_from: dt.date | None = None  # of the served version: published, but the bot waits until this day
     langs: dict[str, LangStatus] = field(default_factory=dict)
 
     @property
@@ -51,6 +53,17 @@ class EntryStatus:
     @property
     def stale(self) -> list[str]:
         return [lang for lang, s in self.langs.items() if s.stale]
+
+    def contains(self, query: str) -> bool:
+        """Whether a search text occurs in the id, topic or any language's title, questions or answer
+        (case-insensitive), so an editor finds an entry by the words a person would use."""
+        needle = query.strip().casefold()
+        if not needle:
+            return True
+        haystack = [self.entry_id, self.topic]
+        for text in (self.data.get("texts") or {}).values():
+            haystack += [str(text.get("title", "")), str(text.get("answer", "")), *map(str, text.get("questions", []))]
+        return any(needle in part.casefold() for part in haystack)
 
     def matches(self, state: str, lang: str | None) -> bool:
         """Whether the row belongs under a state filter of the workspace page (for one language, or any)."""
@@ -124,6 +137,15 @@ async def workspace(session: AsyncSession, cache: BaselineCache) -> list[EntrySt
         if valid_until:
             status.expired = valid_until < now
             status.expiring = not status.expired and valid_until - now <= EXPIRING_WITHIN
+        published = [rev for rev in revs if rev.state == REVISION_PUBLISHED]
+        served = (
+            dict(published[-1].data)
+            if published
+            else (entry_dict(baseline[entry_id]) if entry_id in baseline else None)
+        )
+        if served is not None:
+            status.valid_from = _as_date(served.get("valid_from"))
+            status.live = status.valid_from is None or status.valid_from <= now
         reviewed = _as_date(data.get("reviewed"))
         status.review_due = reviewed is None or now - reviewed >= REVIEW_EVERY
         base = entry_dict(baseline[entry_id]) if entry_id in baseline else None
@@ -149,6 +171,7 @@ class WorkspacePage:
     topic: str
     lang_filter: str
     state: str
+    query: str = ""
 
     def context(self) -> dict[str, Any]:
         return {
@@ -158,17 +181,24 @@ class WorkspacePage:
             "topic": self.topic,
             "lang_filter": self.lang_filter,
             "state": self.state,
+            "q": self.query,
             "states": STATE_FILTERS,
             "languages": SUPPORTED_LANGUAGES,
         }
 
 
 async def workspace_page(
-    session: AsyncSession, cache: BaselineCache, *, topic: str = "", lang: str = "", state: str = "all"
+    session: AsyncSession,
+    cache: BaselineCache,
+    *,
+    topic: str = "",
+    lang: str = "",
+    state: str = "all",
+    query: str = "",
 ) -> WorkspacePage:
     rows = await workspace(session, cache)
     lang_filter = lang if lang in SUPPORTED_LANGUAGES else None
-    shown = [r for r in rows if (not topic or r.topic == topic) and r.matches(state, lang_filter)]
+    shown = [r for r in rows if (not topic or r.topic == topic) and r.matches(state, lang_filter) and r.contains(query)]
     return WorkspacePage(
         rows=shown,
         total=len(rows),
@@ -176,6 +206,7 @@ async def workspace_page(
         topic=topic,
         lang_filter=lang_filter or "",
         state=state if state in STATE_FILTERS else "all",
+        query=query,
     )
 
 
@@ -212,3 +243,15 @@ def draft_meta(*, topic: str, reviewed: str, valid_until: str, sources: str) -> 
     if reviewed:
         meta["reviewed"] = reviewed
     return meta
+
+
+def form_changes(stored: dict[str, str], posted: dict[str, str]) -> list[str]:
+    """The fields of a posted edit form that differ from the stored ones (empty topic or review date
+    mean "unchanged", as in `draft_meta`), so a publish that sends an untouched form adds no revision."""
+    changed = []
+    for key, value in posted.items():
+        if key in ("topic", "reviewed") and not value:
+            continue
+        if str(stored.get(key) or "").strip() != str(value or "").strip():
+            changed.append(key)
+    return changed
