@@ -197,6 +197,18 @@ def _print_report(questions: list[dict], outputs: list[dict]) -> None:
 
 
 @main.command()
+def doctor() -> None:
+    """Check the environment (Python, database, Redis, index, model, Chromium, Tesseract); exit 1 if a required check fails."""
+    from bot.doctor import report_lines, run_checks
+
+    results = run_checks(get_settings())
+    for line in report_lines(results):
+        click.echo(line)
+    if any(not check.ok and check.required for check in results):
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--host", default=None, help="Bind address (default FAIRBOT_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default FAIRBOT_PORT, 8000).")
 def run(host: str | None, port: int | None) -> None:
