@@ -252,6 +252,13 @@ def form_changes(stored: dict[str, str], posted: dict[str, str]) -> list[str]:
     for key, value in posted.items():
         if key in ("topic", "reviewed") and not value:
             continue
-        if str(stored.get(key) or "").strip() != str(value or "").strip():
+        if _comparable(stored.get(key)) != _comparable(value):
             changed.append(key)
     return changed
+
+
+def _comparable(value: object) -> str:
+    """Browsers post a textarea with CRLF line endings; stored texts have LF. Without this, publishing an
+    untouched form stored an identical draft, and the revision list gained an empty "no changes" diff."""
+    lines = str(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.strip() for line in lines).strip()
