@@ -3,15 +3,18 @@ drops it, a refused edit publishes nothing, the workspace's text search and its 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.services.editorial.revisions import entry_dict, today
 from bot.services.editorial.workspace import form_changes, form_values
 from bot.storage.db import Database
 from bot.storage.models import EntryRevision
+from tests.integration.console_apps import backend_app, console_user  # noqa: F401  (the fixture)
 from tests.integration.test_console_http import _audit, _editor, app  # noqa: F401  (the fixture)
 
 ENTRY = "dismissal-written-form"
@@ -63,3 +66,63 @@ async def test_entry_form_guards_unsaved_changes_and_publish_sends_the_form(app:
     form = form[: form.index("</form>")]
     assert "data-unsaved-guard" in page
     assert re.search(rf'formaction="{URL}/publish"[^>]*data-testid="publish"', form), "Publish must submit the form"
+
+
+def _rows(page: str) -> dict[str, str]:
+    """The workspace table's rows: entry id → the row's HTML."""
+    found = re.findall(r'<tr data-testid="entry-row" data-entry-id="([^"]+)">(.*?)</tr>', page, flags=re.S)
+    return dict(found)
+
+
+def _live_cell(row: str) -> str:
+    cell = re.search(r'<td data-testid="entry-live">(.*?)</td>', row, flags=re.S)
+    assert cell is not None, row
+    return re.sub(r"<[^>]+>", "", cell.group(1)).strip()
+
+
+async def test_workspace_text_search(backend_app: Any) -> None:  # noqa: F811
+    """The search finds an entry by the words of any language's title, question or answer, ignoring case,
+    and by its id; it combines with the other filters, and a text found nowhere shows no rows."""
+    editor = await console_user(backend_app, "suche", "editor", "/console/editor")
+    everything = _rows((await editor.get("/console/editor")).text)
+    assert ENTRY in everything and len(everything) > 20
+
+    by_question = _rows((await editor.get("/console/editor?q=Als+SPRACHNACHRICHT")).text)
+    assert ENTRY in by_question and len(by_question) < len(everything)
+    assert "dismissal-three-week-deadline" not in by_question
+    # a Russian title word in capitals (written "устно"); the id itself
+    assert ENTRY in _rows((await editor.get("/console/editor?q=УСТНО")).text)
+    assert ENTRY in _rows((await editor.get(f"/console/editor?q={ENTRY.upper()}")).text)
+
+    # with the topic filter: only that topic's rows; with a text found nowhere: none, and the count says so
+    in_topic = _rows((await editor.get("/console/editor?q=k%C3%BCndigung&topic=dismissal")).text)
+    assert in_topic and ENTRY in in_topic
+    assert all(entry.startswith("dismissal-") for entry in in_topic)
+    nothing = await editor.get("/console/editor?q=zzq-nirgends-zu-finden")
+    assert _rows(nothing.text) == {}
+    assert 'value="zzq-nirgends-zu-finden"' in nothing.text  # the search box keeps what was typed
+    await editor.client.aclose()
+
+
+async def test_workspace_live_column(backend_app: Any) -> None:  # noqa: F811
+    """The "live" column: an entry the bot serves from its YAML is live; a published version valid from a
+    later day is not live yet and says from when; one valid since yesterday is live and says since when;
+    an entry that only exists as a draft is not published."""
+    db: Database = backend_app.state.runtime.db
+    editor = await console_user(backend_app, "spalte", "editor", "/console/editor")
+    baseline = await backend_app.state.editorial.baseline()
+    later, earlier = today() + dt.timedelta(days=10), today() - dt.timedelta(days=1)
+    async with db.transaction() as session:
+        for entry_id, valid_from in (("dismissal-notice-periods", later), ("dismissal-immediate-fristlos", earlier)):
+            data = entry_dict(baseline[entry_id]) | {"valid_from": valid_from.isoformat()}
+            session.add(EntryRevision(entry_id=entry_id, language="*", data=data, state="published"))
+        draft = entry_dict(baseline[ENTRY]) | {"id": "dismissal-only-a-draft"}
+        session.add(EntryRevision(entry_id="dismissal-only-a-draft", language="de", data=draft, state="draft"))
+
+    rows = _rows((await editor.get("/console/editor?topic=dismissal")).text)
+    assert _live_cell(rows[ENTRY]) in ("live", "live now")
+    assert _live_cell(rows["dismissal-notice-periods"]) == f"gültig ab {later.isoformat()}"
+    assert 'class="badge warn"' in rows["dismissal-notice-periods"].split('data-testid="entry-live"')[1]
+    assert _live_cell(rows["dismissal-immediate-fristlos"]).split() == ["live", "gültig", "ab", earlier.isoformat()]
+    assert _live_cell(rows["dismissal-only-a-draft"]) == "nicht veröffentlicht"
+    await editor.client.aclose()
