@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services.editorial import EditorDesk, Editorial
 from bot.services.inbox import Inbox
+from bot.services.reporting import REPORT_ROLES
 from bot.storage.db import Database
 from bot.storage.models import Account
 
@@ -85,6 +86,7 @@ CurrentAccount = Annotated[Account, Depends(current_account)]
 CurrentAdvisor = Annotated[Account, Depends(_role("advisor", "admin"))]
 CurrentEditor = Annotated[Account, Depends(_role("editor", "admin"))]
 CurrentAdmin = Annotated[Account, Depends(_role("admin"))]
+CurrentReporter = Annotated[Account, Depends(_role(*REPORT_ROLES))]
 
 
 def get_inbox(request: Request) -> Inbox:

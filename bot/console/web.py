@@ -19,6 +19,7 @@ from bot.console.csrf import csrf_token
 from bot.console.i18n import translate, ui_lang
 from bot.console.sanitizer import sanitize_telegram_html
 from bot.services.helplines import dialable
+from bot.services.reporting import REPORT_ROLES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -66,6 +67,7 @@ def topic_title(topic: str | None, lang: str) -> str:
 
 
 templates.env.globals["topic_title"] = topic_title
+templates.env.globals["report_roles"] = REPORT_ROLES  # who sees the Reports link
 templates.env.filters["tg_html"] = sanitize_telegram_html
 templates.env.filters["dialable"] = dialable  # help-line numbers as tel: links (the web chat)
 templates.env.filters["berlin"] = berlin
