@@ -210,6 +210,11 @@ class AnswerService:
         """The topic of an entry of the served index (the advisor queue's triage reads answered topics)."""
         return getattr(self.retriever.index.entries.get(entry_id), "topic", None)
 
+    def entry_title(self, entry_id: str, lang: str) -> str | None:
+        """The reviewed title of a loaded entry in `lang` (the advisor's German summary of a conversation)."""
+        entry = self.retriever.index.entries.get(entry_id)
+        return entry.text(lang).title if entry is not None else None
+
     def entry_for_topic(self, topic: str, lang: str) -> Reply:
         """The answer shown when a person taps a topic button."""
         entry = self._best_entry_of(topic)

@@ -1,9 +1,10 @@
 """Dates a person mentioned, and the legal deadlines they start, for the top of the advisor's handover packet.
 
-People write "I got the letter on 3.11." or "fired yesterday"; the advisor must see at
-once that the three weeks to sue (§ 4 KSchG) end on a given day. This finds dates in
-the person's messages (absolute numeric dates and simple relative ones in the main
-languages), attaches the deadlines the conversation's topic or words imply, and
+People write "I got the letter on 3.11.", "fired yesterday" or "not paid for October and
+November"; the advisor must see at once that the three weeks to sue (§ 4 KSchG) end on a
+given day. This finds dates in the person's messages (numeric dates, simple relative ones,
+and month names in the eight languages, `bot.services.month_names`; a month without a day is
+shown as the month and starts no deadline), attaches the deadlines the conversation's topic or words imply, and
 computes their ends in Europe/Berlin per §§ 187, 188, 193 BGB (a deadline ending on a
 Saturday, Sunday or public holiday moves to the next working day). Periods and holidays come
 from the deadline calculators (`calculators.periods`, `calculators.working_days`, which uses
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.calculators.periods import event_period_end
 from bot.services.calculators.working_days import DEFAULT_REGION, next_working_day_from
+from bot.services.month_names import month_dates
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -108,6 +110,7 @@ class MentionedDate:
     date: dt.date
     text: str  # the words that named it, e.g. "3.11." or "yesterday"
     message_at: dt.datetime
+    month_only: bool = False  # "im Oktober": the month, not its first day; it starts no deadline
 
 
 @dataclass(frozen=True)
@@ -166,10 +169,15 @@ def extract_dates(text: str, message_at: dt.datetime) -> list[MentionedDate]:
                 found.append(MentionedDate(local_day - dt.timedelta(days=offset), word, message_at))
                 lowered = lowered.replace(word, " ")
                 break
-    unique: dict[dt.date, MentionedDate] = {}
+    for day, words, month_only in month_dates(text, local_day):
+        found.append(MentionedDate(day, words, message_at, month_only))
+    unique: dict[tuple[dt.date, bool], MentionedDate] = {}
     for item in found:
-        unique.setdefault(item.date, item)
-    return sorted(unique.values(), key=lambda m: m.date)
+        unique.setdefault((item.date, item.month_only), item)
+    # "am 3. Oktober ... im Oktober": the day says more than its month
+    days = {(m.date.year, m.date.month) for m in unique.values() if not m.month_only}
+    kept = [m for m in unique.values() if not (m.month_only and (m.date.year, m.date.month) in days)]
+    return sorted(kept, key=lambda m: (m.date, not m.month_only))
 
 
 def deadlines_for(
@@ -185,6 +193,7 @@ def deadlines_for(
     for text, at in messages:
         mentioned = extract_dates(text, at)
         dates.extend(mentioned)
+        mentioned = [m for m in mentioned if not m.month_only]  # a month alone gives no day to count from
         if not mentioned:
             continue
         lowered = text.lower()

@@ -18,6 +18,7 @@ from bot.errors import FairbotError, InvalidInput, NotFound
 from bot.services import accounts, reminders
 from bot.services.deadlines import BERLIN, deadlines_for
 from bot.services.editorial.canned import canned_for_conversation
+from bot.services.packet_view import topic_lines, trigger_message
 from bot.services.redaction import redact
 from bot.services.unread import unread_counts
 from bot.storage.db import Database
@@ -142,6 +143,13 @@ class Inbox:
         today = dt.datetime.now(BERLIN).date()
         dates, deadlines = deadlines_for(user_texts, conversation.topic or packet.get("topic"), today)
         history = [c for c in await core.person_history(conversation.person_id) if c.id != conversation.id]
+        replies = core.replies
+        summary = topic_lines(
+            messages,
+            conversation.topic or packet.get("topic"),
+            topic_of=replies.topic_of,
+            entry_title=replies.entry_title,
+        )
         lang = conversation.language or packet.get("language") or "de"
         async with self.db.session() as session:
             canned = await canned_for_conversation(session, lang, account.region)
@@ -155,6 +163,8 @@ class Inbox:
             "packet": packet,
             "dates": dates,
             "deadlines": deadlines,
+            "trigger": trigger_message(messages, packet),  # the message that raised an emergency
+            "summary_de": summary,  # one German line per topic, from the entries' reviewed titles
             # results of the guided calculators the person used (bot/services/conversations/calculators.py)
             "calculations": [m.attachment["calculation"] for m in messages if m.kind == "calculation" and m.attachment],
             # letters the person agreed to keep (bot/services/conversations/letters.py): reading, page, text

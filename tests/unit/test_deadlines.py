@@ -59,3 +59,50 @@ def test_rules_apply_by_topic_or_words_and_name_their_source() -> None:
     # the topic alone is enough
     _dates, by_topic = deadlines_for([("Brief vom 3.11.", AT)], "dismissal", today=dt.date(2026, 11, 10))
     assert any(d.rule.key == "kschg-4" for d in by_topic)
+
+
+# the person's words in each served language, and the months (month only) or days they name
+MONTH_NAMES = [
+    ("de", "Ich habe im Oktober und November keinen Lohn bekommen", [(10, None), (11, None)]),
+    ("en", "I was not paid for October and November", [(10, None), (11, None)]),
+    ("ru", "Мне не платили в октябре и ноябре", [(10, None), (11, None)]),
+    ("uk", "Мені не платили у жовтні та листопаді", [(10, None), (11, None)]),
+    ("tr", "Ekim ve Kasım maaşımı almadım", [(10, None), (11, None)]),
+    ("ar", "لم أتقاض راتبي في أكتوبر ونوفمبر", [(10, None), (11, None)]),
+    ("fa", "حقوق اکتبر و نوامبر را نگرفتم", [(10, None), (11, None)]),
+    ("fr", "Je n'ai pas été payé en octobre et novembre", [(10, None), (11, None)]),
+    ("de", "Am 3. Oktober wurde mir gekündigt", [(10, 3)]),
+    ("ru", "Меня уволили 3 октября", [(10, 3)]),
+    ("fr", "licencié le 3 octobre", [(10, 3)]),
+    ("en", "fired on November 5th", [(11, 5)]),
+    ("ar", "فصلوني يوم ٣ أكتوبر", [(10, 3)]),
+]
+
+
+def test_month_names_in_every_language() -> None:
+    for lang, text, expected in MONTH_NAMES:
+        found = extract_dates(text, AT)
+        got = [(m.date.month, None if m.month_only else m.date.day) for m in found]
+        assert got == expected, (lang, text, [(m.date, m.text) for m in found])
+        assert all(m.date.year == 2026 for m in found)
+
+
+def test_month_names_are_not_guessed_from_ordinary_words() -> None:
+    """ "may", "march", a "Martin" or a "mail" name no month; "May 5" and "5 May 2025" do."""
+    assert extract_dates("I may come, we march on; Martin sent a mail", AT) == []
+    assert [(m.date, m.month_only) for m in extract_dates("since 5 May 2025", AT)] == [(dt.date(2025, 5, 5), False)]
+    # a month later in the year than the message is last year's
+    assert [m.date for m in extract_dates("seit Dezember kein Geld", AT)] == [dt.date(2025, 12, 1)]
+    # the day says more than its month: "am 3. Oktober ... im Oktober" is the day only
+    assert [m.text for m in extract_dates("am 3. Oktober gekündigt, den Lohn im Oktober nicht bekommen", AT)] == [
+        "3. Oktober"
+    ]
+
+
+def test_a_month_alone_starts_no_deadline_but_its_day_does() -> None:
+    today = dt.date(2026, 11, 10)
+    dates, deadlines = deadlines_for([("Kündigung im Oktober bekommen", AT)], "dismissal", today=today)
+    assert [(d.date, d.month_only) for d in dates] == [(dt.date(2026, 10, 1), True)] and deadlines == []
+    _dates, deadlines = deadlines_for([("Kündigung am 27. Oktober bekommen", AT)], "dismissal", today=today)
+    sue = next(d for d in deadlines if d.rule.key == "kschg-4")
+    assert sue.start.date == dt.date(2026, 10, 27) and sue.ends == dt.date(2026, 11, 17)

@@ -36,6 +36,8 @@ class Answerer(Protocol):
 
     def topic_of(self, entry_id: str) -> str | None: ...
 
+    def entry_title(self, entry_id: str, lang: str) -> str | None: ...
+
 
 CacheKey = tuple[str, str | None, str | None]
 
@@ -125,6 +127,10 @@ class Replies:
     def topic_of(self, entry_id: str) -> str | None:
         """The topic of an entry the bot answered with (None when the index no longer has it)."""
         return self.answers.topic_of(entry_id) if self.answers is not None else None
+
+    def entry_title(self, entry_id: str, lang: str) -> str | None:
+        """An entry's reviewed title in `lang` (the packet's German summary); None when it is not loaded."""
+        return self.answers.entry_title(entry_id, lang) if self.answers is not None else None
 
     def topic_title(self, topic: str, lang: str) -> str:
         titles = self._titles.get(lang)
