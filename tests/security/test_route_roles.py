@@ -68,6 +68,8 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/console/people/{person_id}/export"): ADMINS,
     ("GET", "/console/profile"): ADMINS,
     ("POST", "/console/profile"): ADMINS,
+    ("GET", "/console/reports"): ADMINS,  # bot.services.reporting.REPORT_ROLES
+    ("GET", "/console/reports.csv"): ADMINS,
 }
 NOT_ROUTES = ("/static",)  # mounts, not routes: files anybody may fetch
 PARAMS = {"code": "en", "lang": "de", "entry_id": "no-such-entry"}
