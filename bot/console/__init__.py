@@ -20,7 +20,7 @@ SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie is signed, the server r
 
 
 def include_console(app: FastAPI) -> None:
-    from bot.console import advisors, auth, chat, chat_letters, editors, people, profile, reports
+    from bot.console import advisors, archive, auth, chat, chat_letters, editors, people, profile, reports, team
     from bot.console.deps import Forbidden, LoginRequired
     from bot.console.security import SecurityHeadersMiddleware, load_secret_key
     from bot.console.web import STATIC_DIR, render
@@ -59,6 +59,8 @@ def include_console(app: FastAPI) -> None:
     app.include_router(profile.router)
     app.include_router(people.router)
     app.include_router(reports.router)
+    app.include_router(archive.router)
+    app.include_router(team.router)
 
     @app.get("/", include_in_schema=False)
     async def _root() -> Response:

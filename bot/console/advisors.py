@@ -198,10 +198,14 @@ async def note(
 
 @router.post("/conversations/{conversation_id}/transfer")
 async def transfer(
-    account: CurrentAdvisor, service: InboxDep, conversation_id: int, to_advisor: Annotated[int, Form()]
+    account: CurrentAdvisor,
+    service: InboxDep,
+    conversation_id: int,
+    to_advisor: Annotated[int, Form()],
+    note: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        await service.transfer(account, conversation_id, to_advisor)
+        await service.transfer(account, conversation_id, to_advisor, note)
     except FairbotError as error:
         return _back(conversation_id, error.code)
     return RedirectResponse("/console/inbox", status_code=303)

@@ -60,7 +60,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["advisor", "editor", "admin"]), default="advisor", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["advisor", "teamlead", "editor", "admin"]), default="advisor", show_default=True
+)
 @click.option("--region", default=None, help="Counselling centre region (default: FAIRBOT_REGION).")
 @click.option("--name", "display_name", default="", help="Name shown to colleagues.")
 @click.option("--ui-lang", type=click.Choice(["de", "en"]), default="de", show_default=True)

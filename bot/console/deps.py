@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.services.archive import Archive
 from bot.services.editorial import EditorDesk, Editorial
 from bot.services.inbox import Inbox
 from bot.services.reporting import REPORT_ROLES
@@ -83,7 +84,8 @@ def _role(*roles: str) -> Any:
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
-CurrentAdvisor = Annotated[Account, Depends(_role("advisor", "admin"))]
+# team leads are advisors who may also read colleagues' conversations (bot.services.visibility)
+CurrentAdvisor = Annotated[Account, Depends(_role("advisor", "teamlead", "admin"))]
 CurrentEditor = Annotated[Account, Depends(_role("editor", "admin"))]
 CurrentAdmin = Annotated[Account, Depends(_role("admin"))]
 CurrentReporter = Annotated[Account, Depends(_role(*REPORT_ROLES))]
@@ -103,5 +105,10 @@ def get_editor_desk(request: Request) -> EditorDesk:
     return EditorDesk(editorial, rt.db, rt.answers, rt.bus)
 
 
+def get_archive(request: Request) -> Archive:
+    return Archive(runtime(request).db)
+
+
 InboxDep = Annotated[Inbox, Depends(get_inbox)]
+ArchiveDep = Annotated[Archive, Depends(get_archive)]
 EditorDeskDep = Annotated[EditorDesk, Depends(get_editor_desk)]

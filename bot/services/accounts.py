@@ -202,10 +202,15 @@ async def list_accounts(session: AsyncSession, region: str | None = None) -> lis
 
 
 async def colleagues(session: AsyncSession, region: str, exclude_id: int | None = None) -> list[Account]:
-    """Active advisors and admins of a region: the people a conversation can be transferred to."""
+    """Active advisors, team leads and admins of a region: the names a transcript shows.
+    (Whom a conversation may be transferred to is narrower: `bot.services.team.transfer_targets`.)"""
     query = (
         select(Account)
-        .where(Account.region == region, Account.disabled.is_(False), Account.role.in_(("advisor", "admin")))
+        .where(
+            Account.region == region,
+            Account.disabled.is_(False),
+            Account.role.in_(("advisor", "teamlead", "admin")),
+        )
         .order_by(Account.display_name)
     )
     rows = (await session.scalars(query)).all()

@@ -2,9 +2,10 @@
 (transcript, notes, packet, deadlines, history, canned replies, colleagues), and the audited actions
 claim, reply, note, transfer and close, each checked against the advisor's visibility first.
 
-Visibility: an advisor sees the waiting queue of their own region (conversations handed over to
-the team) and the conversations assigned to them; admins see all. Every opening of a transcript
-is written to the audit log before it is shown.
+Visibility (`bot.services.visibility`): an advisor sees the waiting queue of their own region
+(conversations handed over to the team) and the conversations assigned to them; a team lead also
+reads, never writes in, the colleagues' conversations of the region; admins see what the person
+agreed to hand over. Every opening of a transcript is written to the audit log before it is shown.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import FairbotError, InvalidInput, NotFound
-from bot.services import accounts, reminders
+from bot.services import accounts, reminders, team
 from bot.services.deadlines import BERLIN, deadlines_for
 from bot.services.editorial.canned import canned_for_conversation
 from bot.services.packet_view import topic_lines, trigger_message
 from bot.services.redaction import redact
 from bot.services.unread import unread_counts
+from bot.services.visibility import ReadOnly, can_act, can_see, read_only
 from bot.storage.db import Database
-from bot.storage.models import STATE_HUMAN, STATE_WAITING, Account, Conversation, Message
+from bot.storage.models import STATE_HUMAN, Account, Conversation, Message
 
 if TYPE_CHECKING:
     from bot.services.conversations import ConversationService
@@ -43,18 +45,9 @@ class ReasonRequired(FairbotError):
 
 
 MIN_REASON = 10  # characters: "check" is not a reason
+MAX_TRANSFER_NOTE = 1000  # characters: a hand-over note, not a second transcript
 
-
-def can_see(account: Account, conversation: Conversation) -> bool:
-    """Advisors: their region's queue and their own. Admins: every conversation the person agreed to hand over;
-    one that stayed with the bot is opened only with a reason (`Inbox.open_conversation`)."""
-    if account.role == "admin":
-        return conversation.consent_given_at is not None
-    if conversation.region != account.region:
-        return False
-    return conversation.advisor_id == account.id or (
-        conversation.state == STATE_WAITING and conversation.advisor_id is None
-    )
+__all__ = ["MIN_REASON", "OUTCOMES", "Inbox", "NotVisible", "ReasonRequired", "can_see", "letter_view"]
 
 
 @dataclass
@@ -113,6 +106,8 @@ class Inbox:
             detail = {"without_consent": True, "reason": redact(reason)[:500]}
         elif not can_see(account, conversation) and not (account.role == "admin" and reasoned):
             raise NotVisible("this conversation does not exist or is not yours to see")
+        elif read_only(account, conversation):
+            detail = {"read_only": True}  # a team lead reading a colleague's conversation
         async with self.db.transaction() as session:
             await accounts.audit(
                 session,
@@ -130,7 +125,13 @@ class Inbox:
         conversation = await self.visible(account, conversation_id, reasoned=reasoned)
         async with self.db.transaction() as session:
             await accounts.audit(
-                session, account.id, "transcript.refresh", "conversation", conversation_id, region=conversation.region
+                session,
+                account.id,
+                "transcript.refresh",
+                "conversation",
+                conversation_id,
+                region=conversation.region,
+                read_only=True if read_only(account, conversation) else None,
             )
         return await self.page(account, conversation)
 
@@ -153,7 +154,7 @@ class Inbox:
         lang = conversation.language or packet.get("language") or "de"
         async with self.db.session() as session:
             canned = await canned_for_conversation(session, lang, account.region)
-            colleagues = await accounts.colleagues(session, conversation.region, exclude_id=account.id)
+            colleagues = await team.transfer_targets(session, conversation.region, exclude_id=account.id, language=lang)
             names = {a.id: a.display_name for a in await accounts.colleagues(session, conversation.region)}
             planned = await reminders.of_conversation(session, conversation.id)
         return {
@@ -182,6 +183,7 @@ class Inbox:
             if conversation.state == STATE_HUMAN
             else tuple(o for o in OUTCOMES if o != "answered"),
             "is_mine": conversation.advisor_id == account.id and conversation.state == STATE_HUMAN,
+            "read_only": read_only(account, conversation),
             "today": today,
         }
 
@@ -200,32 +202,48 @@ class Inbox:
         """Send the advisor's text to the person; the core refuses unless the conversation is assigned to them."""
         await self.conversations.advisor_reply(conversation_id, account.id, text, wait_delivery=wait_delivery)
 
+    async def _writable(self, account: Account, conversation_id: int) -> Conversation:
+        conversation = await self.visible(account, conversation_id)
+        if not can_act(account, conversation):
+            raise ReadOnly("you can read this colleague's conversation, not write in it")
+        return conversation
+
     async def note(self, account: Account, conversation_id: int, text: str) -> None:
-        await self.visible(account, conversation_id)
+        await self._writable(account, conversation_id)
         await self.conversations.add_note(conversation_id, account.id, text)
 
-    async def transfer(self, account: Account, conversation_id: int, to_advisor: int) -> None:
-        """Hand a conversation to a colleague, audited. The one place where a transfer is checked: the core
-        refuses unless the conversation is in the human state and assigned to `account`."""
+    async def transfer(self, account: Account, conversation_id: int, to_advisor: int, note: str = "") -> None:
+        """Hand a conversation to a colleague with a note for them; the person is told in their language.
+        Audited. The one place where a transfer is checked: the core refuses unless the conversation is in
+        the human state and assigned to `account`."""
         try:
             conversation = await self.conversations.get_conversation(conversation_id)
         except FairbotError:
             raise NotVisible("this conversation does not exist") from None
+        note = (note or "").strip()
+        if len(note) > MAX_TRANSFER_NOTE:
+            raise InvalidInput(f"the note for the colleague is longer than {MAX_TRANSFER_NOTE} characters")
         if conversation.advisor_id == account.id:  # otherwise the core refuses (`NotAssigned`)
             async with self.db.session() as session:
-                colleagues = await accounts.colleagues(session, conversation.region, exclude_id=account.id)
-            if to_advisor not in {a.id for a in colleagues}:  # any other id would strand the conversation
+                targets = await team.transfer_targets(session, conversation.region, exclude_id=account.id)
+            if to_advisor not in {a.id for a in targets}:  # any other id would strand the conversation
                 raise InvalidInput("choose an active advisor of this conversation's counselling centre")
-        await self.conversations.transfer(conversation_id, account.id, to_advisor)
+        await self.conversations.transfer(conversation_id, account.id, to_advisor, note)
         async with self.db.transaction() as session:
             await accounts.audit(
-                session, account.id, "conversation.transfer", "conversation", conversation_id, to=to_advisor
+                session,
+                account.id,
+                "conversation.transfer",
+                "conversation",
+                conversation_id,
+                to=to_advisor,
+                with_note=bool(note) or None,
             )
 
     async def close(self, account: Account, conversation_id: int, outcome: str) -> None:
         if outcome not in OUTCOMES:
             raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}")
-        await self.visible(account, conversation_id)
+        await self._writable(account, conversation_id)
         await self.conversations.close(conversation_id, account.id, outcome)
 
 

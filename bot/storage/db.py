@@ -61,7 +61,13 @@ def _private_sqlite_file(path: Path) -> None:
                 part.chmod(0o600)
 
 
+def _casefold(value: object) -> str | None:
+    return None if value is None else str(value).casefold()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # case-insensitive search in every script (the archive): SQLite's lower() folds ASCII only
+    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
     cursor = dbapi_connection.cursor()
     # erased and purged rows are overwritten with zeros, not left readable in free pages of the file
     cursor.execute("PRAGMA secure_delete=ON")

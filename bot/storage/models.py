@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -153,6 +155,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversation_queue", "region", "state", "urgency"),
         Index("ix_conversation_person_state", "person_id", "state"),
+        Index("ix_conversation_region_created", "region", "created_at"),  # the archive, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -301,7 +304,10 @@ class Reminder(Base):
 
 
 # ------------------------------------------------------------ console: accounts, audit, editorial, canned replies
-ROLES = ("advisor", "editor", "admin")
+# teamlead: an advisor who may also read (never write in) the colleagues' conversations of the region
+ROLES = ("advisor", "teamlead", "editor", "admin")
+ADVISING_ROLES = ("advisor", "teamlead")  # admins advise only when `Account.advises` is set
+AVAILABILITY = ("available", "away")
 REVISION_DRAFT = "draft"
 REVISION_PUBLISHED = "published"
 
@@ -310,15 +316,23 @@ class Account(Base):
     """A person who logs into the console. There is no default account: the first admin comes from the CLI."""
 
     __tablename__ = "account"
+    __table_args__ = (
+        CheckConstraint("role IN ('advisor', 'teamlead', 'editor', 'admin')", name="role"),
+        CheckConstraint("availability IN ('available', 'away')", name="availability"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="advisor")  # advisor | editor | admin
+    role: Mapped[str] = mapped_column(String(16), default="advisor")  # advisor | teamlead | editor | admin
     region: Mapped[str] = mapped_column(String(8), default="ni", index=True)
     ui_lang: Mapped[str] = mapped_column(String(8), default="de")
     languages: Mapped[str] = mapped_column(String(64), default="")  # languages the advisor speaks, comma list
+    # shown to colleagues choosing whom to transfer a conversation to (set by the advisor or an admin)
+    availability: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
+    # an admin who also counsels: only then offered as a transfer target (advisors and team leads always are)
+    advises: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]

@@ -186,9 +186,9 @@ def test_claim_race_has_one_winner(new_page: Any, live_server: LiveServer) -> No
     expect(loser.get_by_test_id("claim-error")).to_contain_text("bereits übernommen")
 
     # the winner hands the conversation to the colleague, who now finds it under "my conversations"
-    winner.get_by_test_id("transfer-select").select_option(
-        label=loser.get_by_test_id("whoami").inner_text().split(" (")[0]
-    )
+    winner.get_by_test_id("transfer-form").get_by_label(
+        loser.get_by_test_id("whoami").inner_text().split(" (")[0]
+    ).check()
     winner.get_by_test_id("transfer").click()
     expect(winner).to_have_url(re.compile(r"/console/inbox"))
     loser.goto("/console/inbox")

@@ -16,10 +16,10 @@ from fastapi.routing import iter_route_contexts
 
 from tests.security.conftest import Site, csrf_of
 
-ADVISORS = frozenset({"advisor", "admin"})
+ADVISORS = frozenset({"advisor", "teamlead", "admin"})
 EDITORS = frozenset({"editor", "admin"})
 ADMINS = frozenset({"admin"})
-STAFF = frozenset({"advisor", "editor", "admin"})
+STAFF = frozenset({"advisor", "teamlead", "editor", "admin"})
 PUBLIC = "public"
 
 ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
@@ -70,6 +70,11 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/console/profile"): ADMINS,
     ("GET", "/console/reports"): ADMINS,  # bot.services.reporting.REPORT_ROLES
     ("GET", "/console/reports.csv"): ADMINS,
+    ("GET", "/console/archive"): ADVISORS,  # each lists only what the account may see (bot.services.visibility)
+    ("GET", "/console/me"): ADVISORS,
+    ("POST", "/console/me"): ADVISORS,
+    ("GET", "/console/team"): ADMINS,
+    ("POST", "/console/team/{account_id}"): ADMINS,
 }
 NOT_ROUTES = ("/static",)  # mounts, not routes: files anybody may fetch
 PARAMS = {"code": "en", "lang": "de", "entry_id": "no-such-entry"}
@@ -119,7 +124,7 @@ async def _request(client: httpx.AsyncClient, method: str, url: str, token: str)
 
 async def test_every_role_is_let_in_or_stopped_on_every_route(site: Site) -> None:
     clients: dict[str | None, tuple[httpx.AsyncClient, str | None]] = {}
-    for n, role in enumerate(("advisor", "editor", "admin")):
+    for n, role in enumerate(("advisor", "teamlead", "editor", "admin")):
         await site.add_account(f"user-{role}", role)
         client = site.client(f"192.0.2.{10 + n}")
         assert (await site.login(client, f"user-{role}")).status_code == 303

@@ -40,3 +40,35 @@ def test_admin_sees_every_handed_over_conversation_but_not_one_that_stayed_with_
     handed_over.consent_given_at = dt.datetime.now(dt.UTC)
     assert can_see(admin, handed_over)
     assert not can_see(admin, _conversation("bot"))
+
+
+def _consented(conversation: Conversation) -> Conversation:
+    import datetime as dt
+
+    conversation.consent_given_at = dt.datetime.now(dt.UTC)
+    return conversation
+
+
+@pytest.mark.parametrize(
+    ("conversation", "sees", "acts"),
+    [
+        (_conversation("waiting"), True, True),  # the region's queue, like any advisor
+        (_consented(_conversation("human", advisor_id=1)), True, True),  # mine
+        (_consented(_conversation("human", advisor_id=2)), True, False),  # a colleague's: read only
+        (_consented(_conversation("closed", advisor_id=2)), True, False),  # a colleague's, closed
+        (_consented(_conversation("human", advisor_id=2, region="hb")), False, False),  # another centre
+        (_conversation("bot"), False, False),  # never handed over
+    ],
+)
+def test_a_team_lead_reads_colleagues_conversations_without_writing_in_them(
+    conversation: Conversation, sees: bool, acts: bool
+) -> None:
+    from bot.services.visibility import can_act, read_only
+
+    lead = _account("teamlead")
+    assert (can_see(lead, conversation), can_act(lead, conversation)) == (sees, acts)
+    assert read_only(lead, conversation) is (sees and not acts)
+
+
+def test_editors_see_no_conversation() -> None:
+    assert not can_see(_account("editor"), _consented(_conversation("waiting")))

@@ -265,9 +265,10 @@ class ConversationService:
     async def notes(self, conversation_id: int) -> Sequence[Note]:
         return await self.desk.notes(conversation_id)
 
-    async def transfer(self, conversation_id: int, from_advisor: int, to_advisor: int) -> Conversation:
+    async def transfer(self, conversation_id: int, from_advisor: int, to_advisor: int, note: str = "") -> Conversation:
+        """Hand over to a colleague with a note for them; the person is told that a colleague takes over."""
         with conversation_scope(conversation_id):
-            return await self.desk.transfer(conversation_id, from_advisor, to_advisor)
+            return await self.desk.transfer(conversation_id, from_advisor, to_advisor, note)
 
     async def close(self, conversation_id: int, advisor_id: int, outcome: str | None = None) -> Conversation:
         """End the human part: the bot resumes and asks the person for a 1–5 rating."""

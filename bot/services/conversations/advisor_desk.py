@@ -177,7 +177,12 @@ class AdvisorDesk:
                 await session.scalars(select(Note).where(Note.conversation_id == conversation_id).order_by(Note.id))
             ).all()
 
-    async def transfer(self, conversation_id: int, from_advisor: int, to_advisor: int) -> Conversation:
+    async def transfer(self, conversation_id: int, from_advisor: int, to_advisor: int, note: str = "") -> Conversation:
+        """Give the conversation to a colleague. Atomic like claim. The note for the colleague is kept as an
+        advisor's note and on the transcript's "transferred" line; the person is told in their language that
+        a colleague takes over (otherwise a new voice answers without a word of explanation)."""
+        note = (note or "").strip()[:MAX_STORED_TEXT]
+        batch = Batch()
         async with self.db.transaction() as session:
             result = await session.execute(
                 update(Conversation)
@@ -195,13 +200,24 @@ class AdvisorDesk:
                 await self._assigned(session, conversation_id, from_advisor)  # raises the precise error
                 raise InvalidState("the conversation changed meanwhile; reload it")
             text = f"transferred {from_advisor} -> {to_advisor}"
-            session.add(_system_message(conversation_id, text, "transferred", to_advisor))
+            line = _system_message(conversation_id, text, "transferred", to_advisor)
+            line.attachment = {"from_advisor": from_advisor, **({"note": note} if note else {})}
+            session.add(line)
+            if note:
+                session.add(
+                    Note(conversation_id=conversation_id, author_id=from_advisor, text=note, created_at=utcnow())
+                )
             conversation = await session.get(Conversation, conversation_id, populate_existing=True)
             assert conversation is not None
-        await self.bus.publish(
-            events.conversation_topic(conversation_id), {"type": "transfer", "advisor_id": to_advisor}
-        )
-        await self.bus.publish(events.QUEUE, {"type": "transfer", "conversation_id": conversation_id})
+            person = await session.get(Person, conversation.person_id)
+            assert person is not None
+            text = t("handoff_transferred", ui_lang(person))
+            await self.speaker.say(session, batch, person, conversation, text, action="transferred")
+            batch.events.append((events.QUEUE, {"type": "transfer", "conversation_id": conversation_id}))
+            batch.events.append(
+                (events.conversation_topic(conversation_id), {"type": "transfer", "advisor_id": to_advisor})
+            )
+        await self.speaker.finish(batch)
         log_event("transferred", conversation_id=conversation_id, from_advisor=from_advisor, to_advisor=to_advisor)
         return conversation
 
