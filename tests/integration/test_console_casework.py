@@ -204,6 +204,10 @@ async def test_a_team_lead_reads_colleagues_conversations_read_only_and_audited(
     bot_only = await _conversation(db, text="Nur mit dem Bot gesprochen", state="bot", consent=False)
 
     assert _listed(await lena.get("/console/archive")) == [beas_closed, beas]  # not Bremen, not the bot's
+    inbox = await lena.get("/console/inbox")
+    assert 'href="/console/archive?state=open" data-testid="team-open"' in inbox.text
+    assert _listed(await lena.get("/console/archive", state="open")) == [beas]
+    assert 'data-testid="team-open"' not in (await bea.get("/console/inbox")).text
     page = await lena.get(f"/console/conversations/{beas}")
     assert page.status_code == 200 and "Mein Lohn fehlt seit Mai" in page.text
     assert 'data-testid="read-only"' in page.text
@@ -248,6 +252,7 @@ async def test_advisors_keep_their_languages_and_availability_admins_anybody_s(a
     assert saved.status_code == 303 and saved.headers["location"] == "/console/me?notice=saved"
     page = await bea.get("/console/me?notice=saved")
     assert 'value="ar, fa, de"' in page.text and 'data-testid="me-saved"' in page.text
+    assert re.search(r'class="availability away" data-testid="my-availability"[^>]*>abwesend<', page.text)
     refused = await bea.post("/console/me", {"languages": "arabisch!", "availability": "away"})
     assert refused.status_code == 400 and 'data-testid="me-error"' in refused.text
     assert (await bea.post("/console/me", {"languages": "", "availability": "asleep"})).status_code == 400
