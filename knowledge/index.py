@@ -33,6 +33,7 @@ from knowledge.index_models import (
     INTENT_NEIGHBOURS_FILE,
     TOPIC_MODEL_FILE,
     load_models,
+    save_translit,
     train_intents,
     train_topics,
 )
@@ -220,6 +221,9 @@ class IndexStore:
                 intent_model.save(tmp_dir / INTENT_MODEL_FILE)
             if neighbours is not None:
                 neighbours.save(tmp_dir / INTENT_NEIGHBOURS_FILE)
+            if intents is not None and intents.examples:
+                same_corpus = previous.get("entries", {}).get("@intents") == manifest["entries"]["@intents"]
+                save_translit(intents, previous_dir, same_corpus, tmp_dir)
             topic_of = {e.id: e.topic for e in entries}
             topic_model = train_topics(
                 [texts[i] for i in questions],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from knowledge.classifier import SoftmaxClassifier, train_model
 from knowledge.intents import IntentCorpus
 from knowledge.intents.neighbours import EmergencyNeighbours
 from knowledge.intents.training import DEFAULT_SPEC, fit, training_set
+from knowledge.translit import MODEL_FILE as TRANSLIT_MODEL_FILE
+from knowledge.translit import TranslitModel
 
 INTENT_MODEL_FILE = "intent-model.npz"
 INTENT_NEIGHBOURS_FILE = "intent-neighbours.npz"
@@ -81,3 +84,19 @@ def load_models(path: Path) -> tuple[SoftmaxClassifier | None, SoftmaxClassifier
     neighbours_path = path / INTENT_NEIGHBOURS_FILE
     neighbours = EmergencyNeighbours.load(neighbours_path) if neighbours_path.exists() else None
     return intent_model, topic_model, neighbours
+
+
+def save_translit(corpus: IntentCorpus, previous: Path | None, same_corpus: bool, target: Path) -> None:
+    """The transliteration model of this corpus into the new version: copied when the corpus is unchanged."""
+    old = previous / TRANSLIT_MODEL_FILE if previous is not None else None
+    if same_corpus and old is not None and old.exists():
+        shutil.copyfile(old, target / TRANSLIT_MODEL_FILE)
+        return
+    model = TranslitModel.train((e.lang, e.text) for e in corpus.examples)
+    if model is not None:
+        model.save(target / TRANSLIT_MODEL_FILE)
+
+
+def load_translit(path: Path) -> TranslitModel | None:
+    """The transliteration model saved in one index version (None: built without a corpus, or unreadable)."""
+    return TranslitModel.load(path / TRANSLIT_MODEL_FILE) if (path / TRANSLIT_MODEL_FILE).exists() else None

@@ -12,16 +12,24 @@ told every transliterated line of the dev and both old held-out sets apart
 mistaken for one of them). It only ever claims these four languages; every
 other Latin-script message is left to lingua.
 
-Training takes 1-3 s on two cores, so the model is trained once per process
-and corpus (keyed by the corpus fingerprint), never per message.
+Training takes 1-3 s on an idle two-core machine and over 20 s on a loaded
+one, where it held back every replica's start. So the index build trains it
+beside the intent model and saves it in the index version (`MODEL_FILE`,
+plain arrays like the other models: loading never needs pickle); a process
+loads that file and only trains (once per corpus fingerprint) when the index
+was built without one.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from threading import Lock
 from typing import Any
+
+import numpy as np
 
 TRANSLITERATED = ("ar", "fa", "ru", "uk")
 MIN_LATIN_SHARE = 0.7  # an example trains the model when at least this share of its letters is Latin
@@ -29,6 +37,8 @@ MIN_EXAMPLES = 20  # per transliterated language; fewer and the model is not tra
 # Between the best transliterated language and the best other language (LinearSVC decision values): a
 # margin keeps a Latin-script message with one borrowed word ("salam, wie lange Probezeit?") with lingua.
 MIN_MARGIN = 0.2
+MODEL_FILE = "translit-model.npz"
+_VECTORIZER = {"analyzer": "char_wb", "ngram_range": (1, 4), "sublinear_tf": True}
 
 
 def latin_share(text: str) -> float:
@@ -38,16 +48,22 @@ def latin_share(text: str) -> float:
     return sum("a" <= c.casefold() <= "z" for c in letters) / len(letters)
 
 
+def _vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**_VECTORIZER, min_df=1 if vocabulary else 2, vocabulary=vocabulary)
+
+
 @dataclass(frozen=True)
 class TranslitModel:
-    pipeline: Any  # sklearn Pipeline: char n-gram tf-idf -> LinearSVC
+    vectorizer: Any  # sklearn TfidfVectorizer over character n-grams
+    coef: np.ndarray  # LinearSVC weights, one row per class
+    intercept: np.ndarray
     classes: tuple[str, ...]
 
     @classmethod
     def train(cls, samples: Iterable[tuple[str, str]]) -> TranslitModel | None:
         """`samples` are (lang, text); only Latin-script ones are used. None when a language has too few."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import make_pipeline
         from sklearn.svm import LinearSVC
 
         texts, labels = [], []
@@ -57,16 +73,48 @@ class TranslitModel:
                 labels.append(lang)
         if any(labels.count(lang) < MIN_EXAMPLES for lang in TRANSLITERATED) or len(set(labels)) < 2:
             return None
-        pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2),
-            LinearSVC(C=0.5, random_state=0),
+        vectorizer = _vectorizer()
+        svm = LinearSVC(C=0.5, random_state=0).fit(vectorizer.fit_transform(texts), labels)
+        classes = tuple(str(c) for c in svm.classes_)
+        if len(classes) == 2:  # sklearn keeps one row for two classes: spell out both
+            coef, intercept = np.vstack([-svm.coef_, svm.coef_]), np.hstack([-svm.intercept_, svm.intercept_])
+        else:
+            coef, intercept = svm.coef_, svm.intercept_
+        return cls(vectorizer, coef.astype(np.float32), intercept.astype(np.float32), classes)
+
+    def save(self, path: Path) -> None:
+        """Plain arrays (vocabulary, idf, weights): written by the index build, tmp file then rename."""
+        vocabulary = sorted(self.vectorizer.vocabulary_.items(), key=lambda item: item[1])
+        tmp = path.with_name(f".{path.name}.tmp.npz")
+        np.savez_compressed(
+            tmp,
+            vocabulary=np.array([term for term, _ in vocabulary]),
+            idf=self.vectorizer.idf_,
+            coef=self.coef,
+            intercept=self.intercept,
+            classes=np.array(self.classes),
         )
-        pipeline.fit(texts, labels)
-        return cls(pipeline, tuple(str(c) for c in pipeline.classes_))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> TranslitModel | None:
+        """The saved model, or None when there is none or it is unreadable (the caller trains one)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                terms = [str(t) for t in data["vocabulary"]]
+                vectorizer = _vectorizer({term: i for i, term in enumerate(terms)})
+                vectorizer.idf_ = data["idf"]
+                return cls(vectorizer, data["coef"], data["intercept"], tuple(str(c) for c in data["classes"]))
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def scores(self, text: str) -> np.ndarray:
+        """The linear decision value of each class (LinearSVC's decision_function)."""
+        return np.asarray(self.vectorizer.transform([text]) @ self.coef.T).ravel() + self.intercept
 
     def transliterated(self, text: str) -> str | None:
         """The transliterated language the text is in, or None (not one of them, or not sure)."""
-        scores = self.pipeline.decision_function([text])[0]
+        scores = self.scores(text)
         ranked = sorted(zip(scores, self.classes, strict=True), reverse=True)
         best_score, best = ranked[0]
         if best not in TRANSLITERATED:

@@ -22,6 +22,7 @@ from bot.services.service_profile import ServiceProfileStore
 from knowledge.decision import Action, Assessment, Decision, Thresholds, decide
 from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
+from knowledge.index_models import load_translit
 from knowledge.intents import IntentRules, load_corpus, load_rules
 from knowledge.language_choice import LanguageChooser
 from knowledge.microbatch import MicroBatcher
@@ -85,6 +86,17 @@ BATCH_WINDOW = 0.003
 BATCH_MAX = 16
 
 
+def _translit(store: IndexStore) -> TranslitModel | None:
+    """Saved with the index by its build (a start must not spend seconds training it); trained here only
+    for an index built without one."""
+    version = store.current_version()
+    saved = load_translit(store.version_path(version)) if version else None
+    if saved is not None:
+        return saved
+    corpus = load_corpus()
+    return translit_model(corpus.fingerprint(), ((e.lang, e.text) for e in corpus.examples))
+
+
 class AnswerService:
     """Message → Reply. Thread-safe; one per process (it holds the model and the index)."""
 
@@ -125,10 +137,13 @@ class AnswerService:
             lexical_saturation=thresholds.lexical_saturation,
             topic_weight=thresholds.topic_weight,
         )
-        corpus = load_corpus()
-        translit = translit_model(corpus.fingerprint(), ((e.lang, e.text) for e in corpus.examples))
         return cls(
-            retriever, load_rules(), thresholds, settings.fairbot_region, ServiceProfileStore(settings), translit
+            retriever,
+            load_rules(),
+            thresholds,
+            settings.fairbot_region,
+            ServiceProfileStore(settings),
+            _translit(store),
         )
 
     # ------------------------------------------------------------------ public API

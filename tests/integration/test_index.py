@@ -11,10 +11,15 @@ import pytest
 from bot.config import PROJECT_ROOT
 from knowledge.encoders import Encoder, load_encoder
 from knowledge.index import CURRENT, IndexStore
+from knowledge.index_models import load_translit
+from knowledge.intents import IntentCorpus, load_corpus
+from knowledge.intents.corpus import Example
 from knowledge.loader import load_entries, write_entries
 from knowledge.retriever import Retriever
 from knowledge.schema import Entry
 from knowledge.settings import KnowledgeSettings
+from knowledge.translit import MODEL_FILE as TRANSLIT_MODEL_FILE
+from knowledge.translit import TranslitModel, latin_share
 
 ENTRIES = PROJECT_ROOT / "knowledge" / "entries"
 SAMPLE = ("dismissal/dismissal-three-week-deadline.yaml", "wage-unpaid/wage-unpaid-claim-deadlines.yaml")
@@ -114,3 +119,34 @@ def test_entries_written_back_to_yaml_load_unchanged(tmp_path: Path, entries: li
 def test_missing_index_says_how_to_build_one(tmp_path: Path, encoder: Encoder) -> None:
     with pytest.raises(FileNotFoundError, match="fairbot index build"):
         Retriever(IndexStore(tmp_path), encoder).search("hallo")
+
+
+def _small_corpus(per_language: int = 30) -> IntentCorpus:
+    """Enough Latin-script examples per language to train the transliteration model, one other per class
+    (the test encoder is slow: the whole corpus would take minutes to embed)."""
+    picked: dict[str, list[Example]] = {}
+    for e in load_corpus().examples:
+        if latin_share(e.text) >= 0.7 and len(picked.setdefault(e.lang, [])) < per_language:
+            picked[e.lang].append(e)
+    others = {e.label: e for e in load_corpus().examples if latin_share(e.text) < 0.7}
+    return IntentCorpus(tuple(e for group in picked.values() for e in group) + tuple(others.values()))
+
+
+def test_the_transliteration_model_is_built_with_the_index_and_reused(
+    tmp_path: Path, encoder: Encoder, entries: list[Entry]
+) -> None:
+    """A process start loads it from the index instead of training it (seconds, minutes on a loaded machine)."""
+    store = IndexStore(tmp_path)
+    corpus = _small_corpus()
+    first = store.build(entries, encoder, intents=corpus)
+    model = load_translit(first.path)
+    trained = TranslitModel.train((e.lang, e.text) for e in corpus.examples)
+    assert model is not None and trained is not None and model.classes == trained.classes
+    for text in ("salam, sahebkar hoghoogh e mano nemide", "rabotodatel ne platit", "wie viel Urlaub"):
+        assert model.transliterated(text) == trained.transliterated(text)
+    second = store.build([edited(entries[0], "the boss fired me by whatsapp"), *entries[1:]], encoder, intents=corpus)
+    assert second.version != first.version
+    # The corpus did not change: the model is carried over as it was, not trained again.
+    assert (second.path / TRANSLIT_MODEL_FILE).read_bytes() == (first.path / TRANSLIT_MODEL_FILE).read_bytes()
+    (second.path / TRANSLIT_MODEL_FILE).write_bytes(b"not a model")
+    assert load_translit(second.path) is None  # unreadable: the service trains one instead of failing

@@ -6,11 +6,14 @@ sentences here were written for this test and appear in no corpus or evaluation 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from knowledge.intents import load_corpus
 from knowledge.language import LanguageDetector
-from knowledge.translit import TranslitModel, latin_share, translit_model
+from knowledge.translit import MODEL_FILE, TranslitModel, latin_share, translit_model
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +66,14 @@ def test_latin_share_counts_letters_only() -> None:
     assert latin_share("ok 123 !!") == 1.0
     assert latin_share("привет ok") < 0.5
     assert latin_share("123") == 0.0
+
+
+def test_a_saved_model_decides_as_the_trained_one(model: TranslitModel, tmp_path: Path) -> None:
+    path = tmp_path / MODEL_FILE
+    model.save(path)
+    loaded = TranslitModel.load(path)
+    assert loaded is not None and loaded.classes == model.classes
+    for text in ("salam man too ye anbar kar mikonam", "ne rozumiju Lohnabrechnung", "wie viel Urlaub", "ok"):
+        assert np.allclose(loaded.scores(text), model.scores(text), atol=1e-5)
+        assert loaded.transliterated(text) == model.transliterated(text)
+    assert TranslitModel.load(tmp_path / "missing.npz") is None
