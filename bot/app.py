@@ -29,6 +29,7 @@ from bot.operations import operations_router
 from bot.services.brakes import WebChatLimits
 from bot.services.channels import ChannelSender, WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
+from bot.services.editorial.canned import seed_shipped as seed_shipped_canned
 from bot.services.logins import Logins
 from bot.services.oncall import OnCallAlert
 from bot.services.outbox import TelegramHttpSender, TelegramOutbox
@@ -138,6 +139,8 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.effective_database_url)
         await db.migrate()
+        async with db.transaction() as session:  # a fresh install starts with the shipped canned replies
+            await seed_shipped_canned(session)
         profile = ServiceProfileStore(settings)
         profile.opening_hours()  # the source (and an unreadable deprecated setting) is known at start
         bus = events.create_event_bus(settings.redis_url)

@@ -20,7 +20,7 @@ SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie is signed, the server r
 
 
 def include_console(app: FastAPI) -> None:
-    from bot.console import advisors, archive, auth, chat, chat_letters, editors, people, profile, reports, team
+    from bot.console import advisors, archive, auth, canned, chat, chat_letters, editors, people, profile, reports, team
     from bot.console.deps import Forbidden, LoginRequired
     from bot.console.security import SecurityHeadersMiddleware, load_secret_key
     from bot.console.web import STATIC_DIR, render
@@ -61,6 +61,7 @@ def include_console(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(archive.router)
     app.include_router(team.router)
+    app.include_router(canned.router)
 
     @app.get("/", include_in_schema=False)
     async def _root() -> Response:

@@ -18,6 +18,7 @@ from bot.services.archive import Archive
 from bot.services.editorial import EditorDesk, Editorial
 from bot.services.inbox import Inbox
 from bot.services.reporting import REPORT_ROLES
+from bot.services.service_profile import ServiceProfileStore
 from bot.storage.db import Database
 from bot.storage.models import Account
 
@@ -94,7 +95,7 @@ CurrentReporter = Annotated[Account, Depends(_role(*REPORT_ROLES))]
 def get_inbox(request: Request) -> Inbox:
     """The advisor inbox's use cases over the runtime's conversation core and database."""
     rt = runtime(request)
-    return Inbox(rt.conversations, rt.db)
+    return Inbox(rt.conversations, rt.db, ServiceProfileStore(rt.settings).values)
 
 
 def get_editor_desk(request: Request) -> EditorDesk:

@@ -19,6 +19,7 @@ from bot.errors import FairbotError
 from bot.services import accounts
 from bot.services.editorial import EntryForm, EntryInvalid, ReindexFailed
 from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+from knowledge.service_fields import FIELDS
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 
@@ -190,8 +191,12 @@ async def audit_log(request: Request, account: CurrentAdmin, session: SessionDep
 
 
 @router.get("/editor/canned")
-async def canned_list(request: Request, account: CurrentEditor, desk: EditorDeskDep, error: str = "") -> Response:
-    return render(request, "editor/canned.html", await desk.canned_page(error))
+async def canned_list(
+    request: Request, account: CurrentEditor, desk: EditorDeskDep, error: str = "", notice: str = ""
+) -> Response:
+    context = await desk.canned_page(error, notice)
+    context["fields"] = tuple(f"{{{name}}}" for name in FIELDS if not name.startswith("if_"))
+    return render(request, "editor/canned.html", context)
 
 
 @router.post("/editor/canned")

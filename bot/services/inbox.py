@@ -11,7 +11,7 @@ agreed to hand over. Every opening of a transcript is written to the audit log b
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,8 @@ class Inbox:
 
     conversations: ConversationService
     db: Database
+    # the service profile's values for the canned replies' fields ({service.phone}); none: lines left out
+    service_values: Callable[[], dict[str, str]] | None = None
 
     # ------------------------------------------------------------------ reading
     async def queue_page(self, account: Account, seen: Mapping[int, int] | None = None) -> dict[str, Any]:
@@ -153,7 +155,8 @@ class Inbox:
         )
         lang = conversation.language or packet.get("language") or "de"
         async with self.db.session() as session:
-            canned = await canned_for_conversation(session, lang, account.region)
+            values = self.service_values() if self.service_values is not None else {}
+            canned = await canned_for_conversation(session, lang, account.region, values)
             colleagues = await team.transfer_targets(session, conversation.region, exclude_id=account.id, language=lang)
             names = {a.id: a.display_name for a in await accounts.colleagues(session, conversation.region)}
             planned = await reminders.of_conversation(session, conversation.id)

@@ -393,3 +393,8 @@ class CannedReply(Base):
     title: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(CleanText)
     region: Mapped[str | None] = mapped_column(String(8))  # None = every region
+    # approved: offered to advisors; proposed: an advisor's suggestion, offered once an admin approves it
+    status: Mapped[str] = mapped_column(String(16), default="approved", server_default="approved", index=True)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # the shipped reply this row was seeded from (knowledge/canned_replies.yaml); None for the service's own
+    key: Mapped[str | None] = mapped_column(String(64))

@@ -75,6 +75,10 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/console/me"): ADVISORS,
     ("GET", "/console/team"): ADMINS,
     ("POST", "/console/team/{account_id}"): ADMINS,
+    ("GET", "/console/canned/propose"): ADVISORS,  # advisors propose canned replies
+    ("POST", "/console/canned/propose"): ADVISORS,
+    ("POST", "/console/editor/canned/{reply_id}"): EDITORS,
+    ("POST", "/console/editor/canned/{reply_id}/approve"): ADMINS,  # an admin approves a proposal
 }
 NOT_ROUTES = ("/static",)  # mounts, not routes: files anybody may fetch
 PARAMS = {"code": "en", "lang": "de", "entry_id": "no-such-entry"}

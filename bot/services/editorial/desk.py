@@ -11,7 +11,14 @@ from pydantic import BaseModel
 
 from bot.events import EventBus
 from bot.services import accounts
-from bot.services.editorial.canned import add_canned_reply, canned_replies, delete_canned_reply
+from bot.services.editorial.canned import (
+    PROPOSED,
+    add_canned_reply,
+    approve_canned_reply,
+    canned_replies,
+    delete_canned_reply,
+    update_canned_reply,
+)
 from bot.services.editorial.publishing import Published
 from bot.services.editorial.service import Editorial
 from bot.services.editorial.unanswered import group_unanswered
@@ -111,10 +118,20 @@ class EditorDesk:
             entries_by_topic.setdefault(row.topic, []).append(row.entry_id)
         return {"groups": group_unanswered(items), "entries_by_topic": entries_by_topic}
 
-    async def canned_page(self, error: str = "") -> dict[str, Any]:
+    async def canned_page(self, error: str = "", notice: str = "") -> dict[str, Any]:
+        """The approved replies (editable) and the advisors' proposals waiting for an admin."""
         async with self.db.session() as session:
             replies = await canned_replies(session)
-        return {"replies": replies, "languages": SUPPORTED_LANGUAGES, "error": error}
+            proposals = await canned_replies(session, status=PROPOSED)
+            names = {a.id: a.display_name or a.username for a in await accounts.list_accounts(session)}
+        return {
+            "replies": replies,
+            "proposals": proposals,
+            "proposers": names,
+            "languages": SUPPORTED_LANGUAGES,
+            "error": error,
+            "notice": notice,
+        }
 
     async def try_question(self, question: str, lang: str = "") -> Any:
         """The live ranking for a question: what the bot would do, which entries, which scores."""
@@ -177,6 +194,24 @@ class EditorDesk:
         async with self.db.transaction() as session:
             reply = await add_canned_reply(session, language=language, title=title, text=text, region=region)
             await accounts.audit(session, author.id, "canned.add", "canned_reply", reply.id, language=language)
+
+    async def propose_canned(self, author: Account, *, language: str, title: str, text: str) -> None:
+        """An advisor's suggestion: stored as proposed, offered to nobody until an admin approves it."""
+        async with self.db.transaction() as session:
+            reply = await add_canned_reply(
+                session, language=language, title=title, text=text, region=author.region, proposed_by=author.id
+            )
+            await accounts.audit(session, author.id, "canned.propose", "canned_reply", reply.id, language=language)
+
+    async def edit_canned(self, author: Account, reply_id: int, *, language: str, title: str, text: str) -> None:
+        async with self.db.transaction() as session:
+            await update_canned_reply(session, reply_id, language=language, title=title, text=text)
+            await accounts.audit(session, author.id, "canned.edit", "canned_reply", reply_id, language=language)
+
+    async def approve_canned(self, author: Account, reply_id: int) -> None:
+        async with self.db.transaction() as session:
+            await approve_canned_reply(session, reply_id)
+            await accounts.audit(session, author.id, "canned.approve", "canned_reply", reply_id)
 
     async def delete_canned(self, author: Account, reply_id: int) -> None:
         async with self.db.transaction() as session:
