@@ -1,7 +1,7 @@
 """The funders' report: counts and waiting times for a date range, per month, as a page with bars and as CSV.
 
-Admins only for now (the only role that sees across the whole service); the figures come from
-`bot.services.reporting`, which returns aggregates with small counts suppressed, never a person.
+Admins for every region, team leads for their own (`reporting.REPORT_ROLES`); the figures come
+from `bot.services.reporting`, which returns aggregates with small counts suppressed, never a person.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ def _bars(cells: list[reporting.Cell]) -> list[tuple[reporting.Cell, int]]:
 async def report_page(
     request: Request, account: CurrentReporter, session: SessionDep, start: str = "", end: str = "", region: str = ""
 ) -> Response:
+    region = reporting.report_region(account.role, account.region, region)
     report = await reporting.build_report(session, reporting.parse_day(start), reporting.parse_day(end), region)
     months = report.months
     context = {
         "report": report,
-        "regions": await reporting.report_regions(session),
+        "regions": await reporting.report_regions(session) if account.role == "admin" else [account.region],
         "dimensions": {name: _bars(cells) for name, cells in report.total.breakdowns.items()},
         "month_bars": list(zip(months, (bar for _, bar in _bars([m.total for m in months])), strict=True)),
         "bar_width": BAR_WIDTH,
@@ -45,6 +46,7 @@ async def report_page(
 async def report_csv(
     account: CurrentReporter, session: SessionDep, start: str = "", end: str = "", region: str = ""
 ) -> Response:
+    region = reporting.report_region(account.role, account.region, region)
     report = await reporting.build_report(session, reporting.parse_day(start), reporting.parse_day(end), region)
     await accounts.audit(
         session,

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.models import STATE_CLOSED, Conversation, Handoff, Message, Person
 
 BERLIN = ZoneInfo("Europe/Berlin")
-# who may read the report (aggregates across every region): admins; a read-only lead role may join them
-REPORT_ROLES = ("admin",)
+# who may read the report: admins for every region, team leads for their own (`report_region`)
+REPORT_ROLES = ("admin", "teamlead")
 THRESHOLD = 5
 SMALL = f"<{THRESHOLD}"
 HIDDEN = "x"  # secondary suppression, as statistical offices mark a cell hidden to protect another
@@ -301,6 +301,11 @@ def report_csv(report: Report) -> str:
 async def report_regions(session: AsyncSession) -> list[str]:
     """The regions that have conversations, for the report's region filter."""
     return sorted(r for r in (await session.scalars(select(Conversation.region).distinct())).all() if r)
+
+
+def report_region(role: str, own_region: str, asked: str) -> str:
+    """The region a report covers: an admin's choice ("" = all); a team lead's own, whatever was asked."""
+    return asked if role == "admin" else own_region
 
 
 def parse_day(value: str) -> dt.date | None:

@@ -172,7 +172,21 @@ async def test_report_csv_export(backend_app: Any) -> None:  # noqa: F811
     await admin.client.aclose()
 
 
-async def test_report_is_for_admins_only(backend_app: Any) -> None:  # noqa: F811
+async def test_a_team_lead_sees_the_own_region_only(backend_app: Any) -> None:  # noqa: F811
+    db: Database = backend_app.state.runtime.db
+    await _seed(db)
+    lead = await console_user(backend_app, "lea", "teamlead", "/console/reports", region="hb")
+    page = await lead.get(f"/console/reports?{RANGE}&region=ni")  # asking for another region changes nothing
+    assert page.status_code == 200 and 'data-testid="nav-reports"' in page.text
+    assert re.search(r'data-testid="report-total">&lt;5<', page.text)  # the one conversation in hb
+    assert '<option value="">' not in page.text.split('data-testid="report-region"')[1].split("</select>")[0]
+    exported = await lead.get(f"/console/reports.csv?{RANGE}")
+    rows = {(p, m, c): v for p, m, c, v in list(csv.reader(io.StringIO(exported.text)))[1:]}
+    assert rows["range", "region", ""] == "hb" and rows["total", "total", ""] == "<5"
+    await lead.client.aclose()
+
+
+async def test_report_is_not_for_advisors_or_editors(backend_app: Any) -> None:  # noqa: F811
     advisor = await console_user(backend_app, "bea", "advisor", "/console/inbox")
     editor = await console_user(backend_app, "edda", "editor", "/console/editor")
     for user, home in ((advisor, "/console/inbox"), (editor, "/console/editor")):

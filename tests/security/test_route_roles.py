@@ -19,6 +19,7 @@ from tests.security.conftest import Site, csrf_of
 ADVISORS = frozenset({"advisor", "teamlead", "admin"})
 EDITORS = frozenset({"editor", "admin"})
 ADMINS = frozenset({"admin"})
+REPORTERS = frozenset({"teamlead", "admin"})  # team leads: their own region's figures only
 STAFF = frozenset({"advisor", "teamlead", "editor", "admin"})
 PUBLIC = "public"
 
@@ -68,8 +69,8 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/console/people/{person_id}/export"): ADMINS,
     ("GET", "/console/profile"): ADMINS,
     ("POST", "/console/profile"): ADMINS,
-    ("GET", "/console/reports"): ADMINS,  # bot.services.reporting.REPORT_ROLES
-    ("GET", "/console/reports.csv"): ADMINS,
+    ("GET", "/console/reports"): REPORTERS,  # bot.services.reporting.REPORT_ROLES
+    ("GET", "/console/reports.csv"): REPORTERS,
     ("GET", "/console/archive"): ADVISORS,  # each lists only what the account may see (bot.services.visibility)
     ("GET", "/console/me"): ADVISORS,
     ("POST", "/console/me"): ADVISORS,

@@ -45,3 +45,11 @@ def test_date_range_defaults_swaps_and_caps() -> None:
 
 def test_csv_cells_that_look_like_formulas_are_quoted() -> None:
     assert reporting._safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and reporting._safe("dismissal") == "dismissal"
+
+
+def test_team_leads_get_their_own_region_whatever_they_ask() -> None:
+    assert reporting.report_region("admin", "ni", "") == "" and reporting.report_region("admin", "ni", "hb") == "hb"
+    assert (
+        reporting.report_region("teamlead", "hb", "") == "hb"
+        and reporting.report_region("teamlead", "hb", "ni") == "hb"
+    )
