@@ -128,6 +128,10 @@ class Replica:
 
 
 async def stop_all(replicas: list[Replica]) -> None:
+    """SIGTERM to each, then SIGKILL to any still running after 30 s. Each replica's log tail is printed:
+    pytest shows it with a failing test (what the replica did is the first thing to read then)."""
+    for replica in replicas:
+        print(f"--- replica {replica.name}: the end of its log ---\n{replica.log_tail(4000)}")
     for replica in replicas:
         if replica.process is not None and replica.process.poll() is None:
             replica.process.send_signal(signal.SIGTERM)

@@ -127,7 +127,8 @@ def _ours(record: logging.LogRecord) -> bool:
 
 def _check_logs(records: list[logging.LogRecord], kinds: Counter[str]) -> None:
     assert not [r for r in records if r.exc_info], [r.getMessage() for r in records if r.exc_info][:3]
-    assert not [r for r in records if r.getMessage() == "update_failed"]
+    failed = [r for r in records if r.getMessage() == "update_failed"]
+    assert not failed, [(getattr(r, "update_id", None), getattr(r, "error", None)) for r in failed]
     kinds.update(r.getMessage() for r in records if _ours(r))
 
 
