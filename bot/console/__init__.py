@@ -20,7 +20,20 @@ SESSION_MAX_AGE = 12 * 3600  # a working day; the cookie is signed, the server r
 
 
 def include_console(app: FastAPI) -> None:
-    from bot.console import advisors, archive, auth, canned, chat, chat_letters, editors, people, profile, reports, team
+    from bot.console import (
+        advisors,
+        archive,
+        auth,
+        canned,
+        chat,
+        chat_calendar,
+        chat_letters,
+        editors,
+        people,
+        profile,
+        reports,
+        team,
+    )
     from bot.console.deps import Forbidden, LoginRequired
     from bot.console.security import SecurityHeadersMiddleware, load_secret_key
     from bot.console.web import STATIC_DIR, render
@@ -56,6 +69,7 @@ def include_console(app: FastAPI) -> None:
     app.include_router(editors.router)
     app.include_router(chat.router)
     app.include_router(chat_letters.router)
+    app.include_router(chat_calendar.router)
     app.include_router(profile.router)
     app.include_router(people.router)
     app.include_router(reports.router)
