@@ -1,6 +1,7 @@
 """`fairbot doctor`: checks the environment a fresh install needs (Python, database and its migration
-head, Redis if configured, the index, the model files; Chromium and Tesseract for the tests) and says
-what to fix for each failure, so a first start does not end in a traceback two minutes later."""
+head, Redis if configured, the index, the model files, the service profile's privacy controller;
+Chromium and Tesseract for the tests) and says what to fix for each failure, so a first start does
+not end in a traceback two minutes later."""
 
 from __future__ import annotations
 
@@ -111,6 +112,29 @@ def check_model(settings: Settings) -> Check:
     )
 
 
+def check_privacy_controller(settings: Settings) -> Check:
+    """Warns while the service profile names no privacy controller.
+
+    Why: GDPR Art. 13(1)(a) requires telling people who is responsible for their data. Without the
+    field the privacy answer can only say "the organisation running this service; ask in the chat",
+    which is a fallback, not an answer fit for production. Not required: a development install runs
+    without it.
+    """
+    from bot.services.service_profile import ServiceProfileStore
+
+    if ServiceProfileStore(settings).values().get("privacy_controller"):
+        return Check("privacy controller", True, "set in the service profile", required=False)
+    return Check(
+        "privacy controller",
+        False,
+        "privacy_controller is unset: the privacy answer cannot name who is responsible for people's data "
+        "(GDPR Art. 13(1)(a)); it only says the organisation running the service is, and to ask in the chat",
+        "before production, set it (name and postal address) in the console (Admin -> Service profile) "
+        "or with FAIRBOT_SERVICE_PRIVACY_CONTROLLER",
+        required=False,
+    )
+
+
 def check_program(name: str, program: str, why: str, fix: str) -> Check:
     path = shutil.which(program)
     return Check(name, path is not None, path or f"{program} not on PATH ({why})", "" if path else fix, required=False)
@@ -124,6 +148,7 @@ def run_checks(settings: Settings) -> list[Check]:
         lambda: check_redis(settings),
         lambda: check_index(settings),
         lambda: check_model(settings),
+        lambda: check_privacy_controller(settings),
         lambda: check_program("chromium", "chromium", "browser tests", "apt-get install chromium"),
         lambda: check_program("tesseract", "tesseract", "reading letters, OCR tests", "apt-get install tesseract-ocr"),
     ]

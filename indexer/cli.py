@@ -20,6 +20,7 @@ from knowledge.index import IndexStore
 from knowledge.intents import IntentCorpus, load_corpus_with_errors
 from knowledge.loader import EntryError, load_entries_with_errors
 from knowledge.schema import MAX_ANSWER_CHARS, SUPPORTED_LANGUAGES, Entry
+from knowledge.service_fields import shown_length
 from knowledge.settings import ENCODER_NAMES, EncoderName
 from knowledge.topics import load_topics
 
@@ -158,8 +159,8 @@ def content_problems(entries: list[Entry], today: dt.date) -> tuple[list[str], l
             if text is None:
                 errors.append(f"{where}: language {lang} missing")
                 continue
-            if len(text.answer) > MAX_ANSWER_CHARS:
-                errors.append(f"{where} [{lang}]: answer has {len(text.answer)} characters, at most {MAX_ANSWER_CHARS}")
+            if (shown := shown_length(text.answer)) > MAX_ANSWER_CHARS:
+                errors.append(f"{where} [{lang}]: answer has {shown} characters, at most {MAX_ANSWER_CHARS}")
             if len(text.questions) < MIN_QUESTIONS:
                 warnings.append(
                     f"{where} [{lang}]: only {len(text.questions)} question variants (aim for {MIN_QUESTIONS}+)"

@@ -23,6 +23,9 @@ from bot.services.service_profile import ProfileError, ServiceProfile, ServicePr
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 
 FIELDS = tuple(ServiceProfile.model_fields)
+# Fields a production deployment must fill in: without privacy_controller the privacy answer cannot say
+# who is responsible for people's data (GDPR Art. 13(1)(a)); `fairbot doctor` warns about it too.
+REQUIRED_FOR_PRODUCTION = frozenset({"privacy_controller"})
 
 
 def _form_values(profile: ServiceProfile) -> dict[str, str]:
@@ -43,6 +46,7 @@ def _page(
         "fields": FIELDS,
         "values": shown,
         "locked": set(locked),
+        "required": REQUIRED_FOR_PRODUCTION,
         "retention_days": store.retention_days,
         "path": str(store.path),
         "error": error,

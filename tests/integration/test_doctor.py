@@ -27,6 +27,9 @@ def test_doctor_reports_what_to_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FAIRBOT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("FAIRBOT_SERVICE_PRIVACY_CONTROLLER", raising=False)
+    monkeypatch.delenv("FAIRBOT_SERVICE_PROFILE", raising=False)
+    monkeypatch.chdir(tmp_path)  # no developer's .env with a service profile
     runner = CliRunner()
 
     code, output = _doctor(runner)
@@ -47,6 +50,13 @@ def test_doctor_reports_what_to_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "[ok  ] index: version" in output and "[ok  ] model:" in output
     # Chromium and Tesseract are needed by the tests, not by the bot: a warning at most
     assert "] chromium:" in output and "] tesseract:" in output
+    # no privacy controller configured: a warning (GDPR Art. 13(1)(a)), not a failure
+    assert "[warn] privacy controller: privacy_controller is unset" in output
+    assert "FAIRBOT_SERVICE_PRIVACY_CONTROLLER" in output
+
+    (tmp_path / "service-profile.yaml").write_text("privacy_controller: Beispiel e. V., Hannover\n", encoding="utf-8")
+    code, output = _doctor(runner)
+    assert code == 0 and "[ok  ] privacy controller: set in the service profile" in output, output
 
     # a configured Redis that does not answer (settings with Redis also need PostgreSQL, so built directly)
     dead = check_redis(Settings.model_construct(redis_url="redis://127.0.0.1:1/0"))  # nothing listens on port 1

@@ -79,7 +79,23 @@ def test_without_a_profile_nothing_is_left_and_people_are_sent_to_the_chat(tmp_p
         "Fragen Sie danach, nach einem Termin vor Ort oder nach Ihrer Sprache einfach die Beratung hier im Chat (/advisor)."
         in contact
     )
-    assert "Verantwortlich für Ihre Daten" not in _entry_text(service, "privacy-delete-and-rights")
+    # no controller configured: "who is responsible for my data" is still answered (GDPR Art. 13(1)(a)), in words,
+    # without a placeholder or an invented operator, and the line meant for a configured controller is left out
+    privacy = _entry_text(service, "privacy-delete-and-rights")
+    assert (
+        "Verantwortlich für Ihre Daten ist die Organisation, die diese Beratung betreibt; "
+        "ihren Kontakt erfragen Sie hier im Chat (/advisor)." in privacy
+    )
+    assert "ohne Weitergabe an die Beratung):" not in privacy
+    english = _entry_text(service, "privacy-delete-and-rights", "en")
+    assert "Responsible for your data is the organisation running this counselling service" in english
+
+
+def test_a_configured_privacy_controller_replaces_the_fallback(tmp_path: Path) -> None:
+    (tmp_path / "service-profile.yaml").write_text("privacy_controller: Beispielträger e. V., Hannover\n", encoding="utf-8")
+    privacy = _entry_text(_answers(make_settings(tmp_path)), "privacy-delete-and-rights")
+    assert "ohne Weitergabe an die Beratung): Beispielträger e. V., Hannover" in privacy
+    assert "die Organisation, die diese Beratung betreibt" not in privacy
 
 
 def test_the_privacy_answer_quotes_the_period_the_purge_applies(tmp_path: Path) -> None:
@@ -126,6 +142,9 @@ async def test_the_console_form_saves_the_profile_and_only_admins_may(tmp_path: 
             await _login(admin, "ada")
             page = await admin.get("/console/profile")
             assert page.status_code == 200 and 'data-testid="profile-retention"' in page.text
+            # the privacy controller is marked as required for production, and as missing while unset
+            required = re.search(r'data-testid="profile-privacy_controller-required">([^<]+)<', page.text)
+            assert required and "Art. 13" in required.group(1) and "Nicht gesetzt" in html.unescape(required.group(1))
             form: dict[str, Any] = {"csrf_token": _csrf(page.text), "phone": "+49 511 7654321"}
             assert (await admin.post("/console/profile", data={**form, "csrf_token": "wrong"})).status_code == 403
             bad = await admin.post("/console/profile", data={**form, "email": "[TODO]"})

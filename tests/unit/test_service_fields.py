@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.services.service_profile import ProfileError, ServiceProfileStore
 from knowledge.loader import load_entries
 from knowledge.schema import EntryText
-from knowledge.service_fields import FIELD, render
+from knowledge.service_fields import FIELD, render, shown_length
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT = "Rufen Sie an:{service.if_contact}\nTelefon: {service.phone}\nE-Mail: {service.email}\nFragen Sie im Chat (/advisor).{service.if_no_contact}"
@@ -21,6 +21,22 @@ def test_a_set_field_is_filled_in_and_an_unset_one_leaves_no_trace() -> None:
     text = render(CONTACT, {"phone": "+49 511 1234567", "email": "  "})
     assert text == "Rufen Sie an:\nTelefon: +49 511 1234567"
     assert render(CONTACT, {}) == "Fragen Sie im Chat (/advisor)."
+
+
+def test_the_controller_fallback_line_shows_only_while_the_controller_is_unset() -> None:
+    text = "Verantwortlich: {service.privacy_controller}\n{service.if_no_privacy_controller}Verantwortlich ist der Träger."
+    assert render(text, {}) == "Verantwortlich ist der Träger."
+    assert render(text, {"privacy_controller": "  "}) == "Verantwortlich ist der Träger."
+    assert render(text, {"privacy_controller": "Beispiel e. V., Hannover"}) == "Verantwortlich: Beispiel e. V., Hannover"
+
+
+def test_the_length_limit_counts_the_controller_line_or_its_fallback_never_both() -> None:
+    text = "Absatz.\n\nVerantwortlich: {service.privacy_controller}\n{service.if_no_privacy_controller}Der Träger, fragen Sie."
+    with_controller = "Absatz.\n\nVerantwortlich: {service.privacy_controller}"
+    fallback = "Absatz.\n\n{service.if_no_privacy_controller}Der Träger, fragen Sie."
+    assert shown_length(text) == max(len(with_controller), len(fallback)) < len(text)
+    contact = "Telefon: {service.phone}\nFragen Sie.{service.if_no_contact}"
+    assert shown_length(contact) == len(contact)  # other lines: as written
 
 
 def test_a_paragraph_that_loses_every_line_disappears() -> None:
