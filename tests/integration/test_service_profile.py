@@ -92,7 +92,9 @@ def test_without_a_profile_nothing_is_left_and_people_are_sent_to_the_chat(tmp_p
 
 
 def test_a_configured_privacy_controller_replaces_the_fallback(tmp_path: Path) -> None:
-    (tmp_path / "service-profile.yaml").write_text("privacy_controller: Beispielträger e. V., Hannover\n", encoding="utf-8")
+    (tmp_path / "service-profile.yaml").write_text(
+        "privacy_controller: Beispielträger e. V., Hannover\n", encoding="utf-8"
+    )
     privacy = _entry_text(_answers(make_settings(tmp_path)), "privacy-delete-and-rights")
     assert "ohne Weitergabe an die Beratung): Beispielträger e. V., Hannover" in privacy
     assert "die Organisation, die diese Beratung betreibt" not in privacy

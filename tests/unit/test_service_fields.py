@@ -24,10 +24,14 @@ def test_a_set_field_is_filled_in_and_an_unset_one_leaves_no_trace() -> None:
 
 
 def test_the_controller_fallback_line_shows_only_while_the_controller_is_unset() -> None:
-    text = "Verantwortlich: {service.privacy_controller}\n{service.if_no_privacy_controller}Verantwortlich ist der Träger."
+    text = (
+        "Verantwortlich: {service.privacy_controller}\n{service.if_no_privacy_controller}Verantwortlich ist der Träger."
+    )
     assert render(text, {}) == "Verantwortlich ist der Träger."
     assert render(text, {"privacy_controller": "  "}) == "Verantwortlich ist der Träger."
-    assert render(text, {"privacy_controller": "Beispiel e. V., Hannover"}) == "Verantwortlich: Beispiel e. V., Hannover"
+    assert (
+        render(text, {"privacy_controller": "Beispiel e. V., Hannover"}) == "Verantwortlich: Beispiel e. V., Hannover"
+    )
 
 
 def test_the_length_limit_counts_the_controller_line_or_its_fallback_never_both() -> None:
