@@ -30,6 +30,7 @@ from bot.services.brakes import WebChatLimits
 from bot.services.channels import ChannelSender, WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
 from bot.services.editorial.canned import seed_shipped as seed_shipped_canned
+from bot.services.letters.pending import create_pending_letters
 from bot.services.logins import Logins
 from bot.services.oncall import OnCallAlert
 from bot.services.outbox import TelegramHttpSender, TelegramOutbox
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             privacy=privacy,
             retention_days=settings.retention_days,
             oncall=oncall,
+            pending_letters=create_pending_letters(settings.redis_url),
         )
         web_limits = WebChatLimits.create(
             settings.redis_url, settings.web_chat_new_per_address, settings.web_chat_messages_per_address
@@ -220,6 +222,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
                     await task
             if conversations.throttle is not None:
                 await conversations.throttle.close()
+            await conversations.letters.pending.close()
             await runtime.logins.close()
             await web_limits.close()
             await bus.close()

@@ -11,8 +11,9 @@ the chat id, which the purge removes once it is sent.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from sqlalchemy import delete, select
 
@@ -36,7 +37,7 @@ class PrivacyService:
         self.bus = bus
         self.senders = senders
         # Told (channel, external id) after an erasure: caches keyed by the person drop them.
-        self.on_erased: list[Callable[[str, str], None]] = []
+        self.on_erased: list[Callable[[str, str], Awaitable[None] | None]] = []
 
     async def answer_delete(self, channel: str, external_id: str, confirmed: bool, lang: str) -> str:
         """The person pressed "delete" or "keep" under the confirmation question; `lang` is their UI language."""
@@ -65,7 +66,9 @@ class PrivacyService:
             outgoing = Outgoing(person_id=0, channel=channel, external_id=external_id, html=t("delete_done", lang))
             staged = await sender.stage(session, [outgoing])
         for forget in self.on_erased:
-            forget(channel, external_id)
+            done = forget(channel, external_id)
+            if inspect.isawaitable(done):
+                await done
         await self.db.checkpoint()
         await sender.flush(staged)
         for conversation_id in conversation_ids:

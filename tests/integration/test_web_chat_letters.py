@@ -134,3 +134,33 @@ async def test_a_kept_letter_is_purged_with_its_conversation(app: Any) -> None:
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
     await retention.purge(app.state.runtime.db, 180, now=later, bus=app.state.runtime.bus)
     assert await _letters(app) == []
+
+
+@pytest.mark.redis
+async def test_the_keep_tap_on_another_replica_finds_the_letter_and_an_erasure_anywhere_drops_it(
+    tmp_path: Path,
+) -> None:
+    """Replicas behind a proxy: the upload reaches one, the 📎 tap another. The letter waits in the shared
+    Redis (never in the database before the tap), and /delete on any replica removes a waiting one."""
+    from bot.services.conversations.buttons import Letter
+    from tests.required import REDIS_URL
+
+    shared = {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}", "redis_url": REDIS_URL}
+    one, two = (
+        make_settings(tmp_path / name, fairbot_secret_key="replica-secret-key", throttle_messages=1000, **shared)
+        for name in ("a", "b")
+    )
+    answers = answer_service()
+    keep = Letter(action="keep").pack()
+    async with running_app(one, answers) as a, running_app(two, answers) as b:
+        on_a, on_b = a.state.runtime.conversations, b.state.runtime.conversations
+        await on_a.read_letter("web", "two-replicas", render("payslip", font=FONTS[0]), "uk")
+        assert not [m for m in await _letters(a) if m.attachment]  # waiting, not stored
+        await on_b.handle_action("web", "two-replicas", keep, "uk")
+        [kept] = [m for m in await _letters(b) if m.attachment]
+        assert kept.attachment is not None and kept.attachment["letter"]["kind"] == "payslip"
+
+        await on_a.read_letter("web", "erased-person", render("payslip", font=FONTS[1]), "uk")
+        await on_b.privacy_service.erase("web", "erased-person", "uk")
+        await on_a.handle_action("web", "erased-person", keep, "uk")  # the tap after the erasure, on A
+        assert [m.conversation_id for m in await _letters(a) if m.attachment] == [kept.conversation_id]

@@ -45,6 +45,7 @@ from bot.services.conversations.relay import Relay
 from bot.services.conversations.reminders import DeadlineReminders
 from bot.services.conversations.replies import Answerer, Replies, ReplyCache
 from bot.services.handoff import OpeningHours
+from bot.services.letters.pending import PendingLetters
 from bot.services.oncall import OnCallAlert
 from bot.services.privacy import PrivacyService
 from bot.services.throttling import Throttle
@@ -83,6 +84,7 @@ class ConversationService:
         privacy: PrivacyService | None = None,
         retention_days: int = 180,
         oncall: OnCallAlert | None = None,
+        pending_letters: PendingLetters | None = None,
     ) -> None:
         """`privacy` (erasure on request) is injected; by default one on the same database, bus and senders.
 
@@ -107,7 +109,9 @@ class ConversationService:
         relay = Relay(db, self.people, self.speaker)
         self.calculators = CalculatorDialogs(db, self.people, self.speaker)
         self.reminders = DeadlineReminders(db, self.people, self.speaker)
-        self.letters = LetterDesk(db, self.people, self.speaker, self.calculators, self.replies.topic_title)
+        self.letters = LetterDesk(
+            db, self.people, self.speaker, self.calculators, self.replies.topic_title, pending_letters
+        )
         self.answering = Answering(
             db, self.people, self.speaker, self.replies, relay, self.handover, throttle, self.calculators
         )

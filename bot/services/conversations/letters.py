@@ -2,8 +2,8 @@
 
 Nothing from the letter is stored without the person's tap on 📎: the conversation records that a
 letter was read (a placeholder, no content) and the bot's reply goes out through the channel as
-every message does, while the reading and a small JPEG of the page wait in this process's memory
-for at most `PENDING_MINUTES`. With the tap they become one message of kind "letter" (the text the
+every message does, while the reading and a small JPEG of the page wait in memory (this process's, or
+Redis shared by the replicas: bot/services/letters/pending.py) for at most 30 minutes. With the tap they become one message of kind "letter" (the text the
 reader found, its figures and the image), which the advisor sees in the handover packet, and which
 goes with the conversation when the person erases their data or the purge deletes it. The 📅 button
 carries the letter's figures itself, so the calculator opens on any replica.
@@ -15,8 +15,6 @@ import asyncio
 import base64
 import datetime as dt
 import io
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
@@ -30,6 +28,7 @@ from bot.services.conversations.incoming import MAX_STORED_TEXT, Incoming, incom
 from bot.services.conversations.outgoing import Batch, Speaker, log_event
 from bot.services.conversations.people import People, ui_lang
 from bot.services.letters import LetterFileError, LetterReading, read_letter
+from bot.services.letters.pending import MemoryPendingLetters, PendingLetters
 from bot.services.letters.render import render_reading
 from bot.storage import repositories as repo
 from bot.storage.db import Database
@@ -38,18 +37,10 @@ from bot.storage.models import STATE_HUMAN, STATE_WAITING, Message
 LETTER_KIND = "letter"  # the stored kind of a kept letter (and of the placeholder of one that was read)
 PLACEHOLDER_IN = "[letter sent; not kept unless the person agrees]"
 PLACEHOLDER_OUT = "[reading of the letter; not kept]"
-PENDING_MINUTES = 30
 IMAGE_WIDTH = 1400  # enough to read a letter on the advisor's screen, a few hundred kB as JPEG
 CALCULATORS = {"dismissal": "d", "objection": "o", "minimum_wage": "m"}
 AUTHORITIES = {"jobcenter": "jc", "employment_agency": "aa", "family_benefits": "fk", "immigration_office": "ab"}
 REMEDIES = {"widerspruch": "w", "einspruch": "e", "klage": "k"}
-
-
-@dataclass
-class _Pending:
-    reading: LetterReading
-    image: bytes  # JPEG of the first page
-    at: float
 
 
 def page_image(data: bytes) -> bytes:
@@ -129,19 +120,20 @@ def answers_of(pressed: buttons.Letter) -> tuple[str | None, dict[str, Any]]:
 
 class LetterDesk:
     def __init__(
-        self, db: Database, people: People, speaker: Speaker, calculators: CalculatorDialogs, title_of: Any
+        self,
+        db: Database,
+        people: People,
+        speaker: Speaker,
+        calculators: CalculatorDialogs,
+        title_of: Any,
+        pending: PendingLetters | None = None,
     ) -> None:
         self.db = db
         self.people = people
         self.speaker = speaker
         self.calculators = calculators
         self.title_of = title_of  # (topic, lang) -> the topic's title, for the entry button
-        self.pending: dict[tuple[str, str], _Pending] = {}
-
-    def _sweep(self) -> None:
-        cutoff = time.monotonic() - PENDING_MINUTES * 60
-        for key in [k for k, p in self.pending.items() if p.at < cutoff]:
-            del self.pending[key]
+        self.pending = pending or MemoryPendingLetters()
 
     async def talking_to_bot(self, channel: str, external_id: str) -> bool:
         """A letter is read only while the bot has the chat; with an advisor it is relayed like any file."""
@@ -171,11 +163,11 @@ class LetterDesk:
             else:
                 text = render_reading(reading, lang, html=True)
                 keyboard = _keyboard(reading, lang, self.title_of)
-                self._sweep()
-                self.pending[(channel, external_id)] = _Pending(reading, image, time.monotonic())
             await self.speaker.say(
                 session, batch, person, conversation, text, keyboard, action="letter", plain_text=PLACEHOLDER_OUT
             )
+        if reading is not None:  # before the reply with its 📎 goes out: a quick tap finds it
+            await self.pending.put(channel, external_id, kept_fields(reading, image))
         await self.speaker.finish(batch)
         log_event(
             "letter_read", conversation_id=conversation.id, kind=reading.kind if reading else None, problem=problem
@@ -188,8 +180,7 @@ class LetterDesk:
             kind, answers = answers_of(pressed)
             await self.calculators.open(channel, external_id, lang_hint, kind, answers)
             return None
-        self._sweep()
-        waiting = self.pending.pop((channel, external_id), None)
+        waiting = await self.pending.take(channel, external_id)
         batch = Batch()
         async with self.db.transaction() as session:
             person, conversation = await self.people.load(session, channel, external_id, None, lang_hint)
@@ -197,30 +188,38 @@ class LetterDesk:
             if waiting is None:
                 await self.speaker.say(session, batch, person, conversation, t("letter_expired", lang))
             else:
-                session.add(kept_letter(conversation.id, waiting.reading, waiting.image))
+                session.add(kept_letter(conversation.id, waiting))
                 await self.speaker.say(session, batch, person, conversation, t("letter_kept", lang), action="letter")
         await self.speaker.finish(batch)
         if waiting is not None:
-            log_event("letter_kept", conversation_id=conversation.id, kind=waiting.reading.kind)
+            log_event("letter_kept", conversation_id=conversation.id, kind=waiting["attachment"]["letter"]["kind"])
         return None
 
-    def forget(self, channel: str, external_id: str) -> None:
-        """The person erased their data: a letter waiting for consent goes too."""
-        self.pending.pop((channel, external_id), None)
+    async def forget(self, channel: str, external_id: str) -> None:
+        """The person erased their data: a letter waiting for consent goes too (on every replica)."""
+        await self.pending.drop(channel, external_id)
 
 
-def kept_letter(conversation_id: int, reading: LetterReading, image: bytes) -> Message:
-    """The letter as the advisor gets it: the text found, the figures, and the page as a JPEG."""
+def kept_fields(reading: LetterReading, image: bytes) -> dict[str, Any]:
+    """The letter as the advisor gets it: the text found, the figures, and the page as a JPEG (JSON)."""
+    return {
+        "text": reading.text[:MAX_STORED_TEXT],
+        "attachment": {
+            "letter": reading.to_dict(),
+            "image": base64.b64encode(image).decode("ascii"),
+            "media_type": "image/jpeg",
+        },
+    }
+
+
+def kept_letter(conversation_id: int, fields: dict[str, Any]) -> Message:
+    """The kept letter as a message of the conversation (what `kept_fields` prepared)."""
     return Message(
         conversation_id=conversation_id,
         direction="in",
         author="user",
         kind=LETTER_KIND,
         action="letter_kept",
-        text=reading.text[:MAX_STORED_TEXT],
-        attachment={
-            "letter": reading.to_dict(),
-            "image": base64.b64encode(image).decode("ascii"),
-            "media_type": "image/jpeg",
-        },
+        text=fields["text"],
+        attachment=fields["attachment"],
     )
