@@ -37,6 +37,7 @@ class Thresholds:
     handoff_min: float
     greeting_min: float
     offtopic_min: float
+    offtopic_veto_score: float
     greeting_max_rest_words: int
     greeting_max_words: int
     search_k: int
@@ -98,11 +99,14 @@ def decide(a: Assessment, th: Thresholds) -> Decision:
     danger = scores.subtype if scores is not None and scores.emergency >= th.danger_min else None
     if "handoff" in rules:
         return Decision("handoff", danger, "pattern")
+    # A message made of greeting phrases only ("hello, who are you?") is a greeting: the classifier's handoff
+    # reads "who are you, what can you do" as asking for someone; the greeting reply says who is here.
+    bare_greeting = "greeting" in rules and a.greeting_rest <= th.greeting_max_rest_words and danger is None
+    if bare_greeting:
+        return Decision("greeting", None, "pattern")
     if scores is not None and scores["handoff"] >= th.handoff_min:
         return Decision("handoff", danger, "classifier")
     words = len(a.query.split())
-    if "greeting" in rules and a.greeting_rest <= th.greeting_max_rest_words and danger is None:
-        return Decision("greeting", None, "pattern")
     if (
         scores is not None
         and scores["greeting"] >= th.greeting_min
@@ -112,9 +116,12 @@ def decide(a: Assessment, th: Thresholds) -> Decision:
         return Decision("greeting", None, "classifier")
     if not a.ranked:
         return Decision("fallback", danger, "retrieval")
-    if scores is not None and scores["offtopic"] >= th.offtopic_min and danger is None:
-        return Decision("fallback", None, "classifier")
     best = a.ranked[0]
+    # Off-topic, unless retrieval is sure: a question matching an entry this well (words, meaning and topic
+    # together) is in the service's field even when it sounds like everyday life (a German course, a job).
+    offtopic = scores is not None and scores["offtopic"] >= th.offtopic_min and best.score < th.offtopic_veto_score
+    if offtopic and danger is None:
+        return Decision("fallback", None, "classifier")
     margin = best.score - a.ranked[1].score if len(a.ranked) > 1 else 1.0
     if best.score >= th.answer_sure_score or (best.score >= th.answer_min_score and margin >= th.answer_min_margin):
         # `ranked` holds one entry per topic, so the runner-up is always another topic
