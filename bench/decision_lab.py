@@ -1,0 +1,155 @@
+"""A fast offline loop for the decision layer: train the intent model once, replay decisions on every set.
+
+    python -m bench.decision_lab                      # the live index's model, all development sets
+    python -m bench.decision_lab --retrain            # retrain from the corpus on disk (no index build)
+    python -m bench.decision_lab --retrain --misses heldout-3 --grid
+
+Why: an index build retrains everything and takes minutes on the shared machine; here the message vectors
+come from the index's embedding cache, the searches run once, and the intent model (and its emergency
+neighbours) are swapped in memory, so a corpus or threshold change is measured on dev, heldout, heldout-2
+and heldout-3 side by side in about a minute. The frozen set (bench.FROZEN_HELDOUT_NAME) is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import itertools
+import json
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from bench.decisions import EVAL_FILES, _data
+from bot.config import get_settings
+from bot.services.answers import AnswerService
+from knowledge.decision import Assessment, Thresholds, decide
+from knowledge.embedding_cache import embed_cached
+from knowledge.intents import IntentScores
+from knowledge.intents.neighbours import EmergencyNeighbours
+from knowledge.intents.training import DEFAULT_SPEC, fit
+
+Row = dict[str, Any]
+
+
+def _assess(service: AnswerService, rows: list[Row]) -> list[Assessment]:
+    """`AnswerService.assess_many`, with the message vectors from the embedding cache."""
+    settings = get_settings()
+    vectors = embed_cached(service.retriever.encoder, settings.index_dir, [r["text"] for r in rows])
+    service.languages.refresh(service.retriever.index)
+    results = service.retriever.search_many(
+        [r["text"] for r in rows], today=dt.date.today(), region=service.region, vectors=vectors
+    )
+    out = []
+    for row, result in zip(rows, results, strict=True):
+        matches = service.rules.match(row["text"])
+        lang = service.languages.choose(row["text"], result, matches, None, None)
+        out.append(
+            Assessment(
+                row["text"], result, result.by_topic(), matches, lang, service.rules.greeting_rest_words(row["text"])
+            )
+        )
+    return out
+
+
+def _with_model(assessed: list[Assessment], vectors: np.ndarray, model: Any, nb: EmergencyNeighbours) -> list:
+    shares = nb.shares(vectors)
+    probs = model.predict(vectors)
+    out = []
+    for a, p, s in zip(assessed, probs, shares, strict=True):
+        scores = IntentScores({c: float(x) for c, x in zip(model.classes, p, strict=True)}, float(s))
+        out.append(dataclasses.replace(a, result=dataclasses.replace(a.result, intents=scores)))
+    return out
+
+
+def score(rows: list[Row], assessed: list[Assessment], th: Thresholds) -> dict[str, Any]:
+    """The figures of `fairbot eval` and bench/decisions.py, from replayed decisions."""
+    n: defaultdict[str, int] = defaultdict(int)
+    hit: defaultdict[str, int] = defaultdict(int)
+    for row, a in zip(rows, assessed, strict=True):
+        d = decide(a, th)
+        want = row["expect"].get("action", "answer")
+        topic = row["expect"].get("topic")
+        n[want] += 1
+        hit[want] += d.action == want
+        if topic is not None:
+            n["top1"] += 1
+            hit["top1"] += d.action == "answer" and a.ranked[0].topic == topic
+            n["top3"] += 1
+            hit["top3"] += any(h.topic == topic for h in a.ranked[:3])
+            n["false_em"] += 1
+            hit["false_em"] += d.action == "emergency"
+            n["q_danger"] += 1
+            hit["q_danger"] += d.action == "emergency" or d.danger is not None
+        if want == "emergency":
+            n["protected"] += 1
+            hit["protected"] += d.action == "emergency" or d.danger is not None
+        n["lang"] += 1
+        hit["lang"] += a.lang == row["lang"]
+    keys = ["top1", "top3", "emergency", "protected", "handoff", "fallback", "greeting", "false_em", "q_danger"]
+    return {k: round(hit[k] / n[k], 3) for k in [*keys, "lang"] if n[k]}
+
+
+def misses(rows: list[Row], assessed: list[Assessment], th: Thresholds) -> list[str]:
+    out = []
+    for row, a in zip(rows, assessed, strict=True):
+        d = decide(a, th)
+        want = row["expect"].get("action", "answer")
+        s = a.intents
+        probs = "" if s is None else f"em={s.emergency:.2f} ho={s['handoff']:.2f} off={s['offtopic']:.2f}"
+        if want != "answer" and d.action != want:
+            out.append(f"{row['lang']} want={want} got={d.action}/{d.danger} {probs} | {row['text']}")
+        elif want == "answer" and d.action in ("emergency", "fallback", "handoff"):
+            out.append(f"{row['lang']} want=answer got={d.action}/{d.danger} {probs} | {row['text']}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--retrain", action="store_true", help="train the intent model from the corpus on disk")
+    parser.add_argument("--misses", default="", help="comma-separated set names whose misses to print")
+    parser.add_argument("--grid", action="store_true", help="also replay a grid of decision thresholds")
+    parser.add_argument("--spec", action="append", default=[], help="ModelSpec field=value for --retrain")
+    args = parser.parse_args(argv)
+    service = AnswerService.from_settings(get_settings())
+    th = service.thresholds
+    sets = {}
+    for name, path in EVAL_FILES.items():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        sets[name] = (rows, _assess(service, rows))
+    if args.retrain:
+        data = _data(get_settings())
+        spec = dataclasses.replace(
+            DEFAULT_SPEC, **{k: type(getattr(DEFAULT_SPEC, k))(v) for k, v in (x.split("=") for x in args.spec)}
+        )
+        print("spec", spec)
+        model = fit(data, spec)
+        nb = EmergencyNeighbours(data.vectors, np.array([lab.startswith("emergency") for lab in data.labels]))
+        encoder, root = service.retriever.encoder, get_settings().index_dir
+        for name, (rows, assessed) in sets.items():
+            vectors = embed_cached(encoder, root, [r["text"] for r in rows])
+            sets[name] = (rows, _with_model(assessed, vectors, model, nb))
+    for name, (rows, assessed) in sets.items():
+        print(name, json.dumps(score(rows, assessed, th)))
+    for name in filter(None, args.misses.split(",")):
+        rows, assessed = sets[name]
+        print(f"--- misses {name}")
+        print("\n".join(misses(rows, assessed, th)))
+    if args.grid:
+        grid = {
+            "emergency_min": [0.6, 0.65],
+            "danger_min": [0.3, 0.35],
+            "handoff_min": [0.4, 0.5],
+            "offtopic_min": [0.4, 0.5],
+            "offtopic_veto_score": [0.98, 1.0, 1.02, 9.0],
+        }
+        for values in itertools.product(*grid.values()):
+            t = dataclasses.replace(th, **dict(zip(grid, values, strict=True)))
+            line = {k: score(rows, assessed, t) for k, (rows, assessed) in sets.items()}
+            print(json.dumps({"th": values, **line}))
+
+
+if __name__ == "__main__":
+    main()
