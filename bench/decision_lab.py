@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"--- misses {name}")
         print("\n".join(misses(rows, assessed, th)))
     if args.grid:
-        grid = {
+        grid: dict[str, list[Any]] = {
             "emergency_min": [0.6, 0.65],
             "danger_min": [0.3, 0.35],
             "handoff_min": [0.4, 0.5],

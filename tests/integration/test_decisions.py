@@ -37,9 +37,11 @@ SHA256 = {
 #   heldout-2 (2026-12-03, after tuning on it): emergency 0.992, protected 1.0, handoff 0.944.
 #   heldout-3 (scored once, 2026-12-03): emergency 0.974 (148/152; the 4 others were all in the middle
 #   band), protected 1.0, handoff 0.964 (81/84).
+#   Both sets as development data (2026-12-03, later: patterns, decision order, corpus): heldout-2 emergency
+#   1.0, handoff 1.0; heldout-3 emergency 0.993 (151/152, the other in the middle band), handoff 0.988 (83/84).
 FLOORS = {
-    HELDOUT_2: {"emergency": 0.98, "protected": 0.99, "handoff": 0.93},
-    HELDOUT_3: {"emergency": 0.97, "protected": 0.99, "handoff": 0.95},
+    HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
+    HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
 }
 
 
