@@ -14,6 +14,7 @@ import contextlib
 import gc
 import logging
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -272,6 +273,16 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
 
     settings = settings or get_settings()
     log_config = configure_logging(settings.fairbot_log_level)
+    if sys.stderr.isatty():  # a person started it (`make run`): where to go, before the JSON log lines
+        base = f"http://{host or settings.fairbot_host}:{port or settings.fairbot_port}"
+        print(
+            f"fairbot starting (the first start builds the search index, a few minutes).\n"
+            f"  web chat: {base}/chat\n  console:  {base}/console\n"
+            f"  no console account yet? .venv/bin/fairbot user add NAME --role admin\n"
+            f"  something wrong? .venv/bin/fairbot doctor",
+            file=sys.stderr,
+            flush=True,
+        )
     uvicorn.run(
         create_app(settings),
         host=host or settings.fairbot_host,

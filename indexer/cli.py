@@ -5,11 +5,15 @@ Each command's docstring is its --help text.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -68,7 +72,8 @@ def index_build(force: bool, encoder_name: EncoderName | None) -> None:
 
     settings = _settings()
     try:
-        report = build_index(settings, force=force, encoder_name=encoder_name)
+        with _progress_bars() as progress:
+            report = build_index(settings, force=force, encoder_name=encoder_name, progress=progress)
     except EntryErrors as exc:
         for err in exc.errors:
             click.echo(str(err), err=True)
@@ -82,6 +87,31 @@ def index_build(force: bool, encoder_name: EncoderName | None) -> None:
         f"index {report.version}: {report.entries} entries, {report.vectors} vectors, "
         f"{report.embedded} newly embedded in {report.seconds:.1f}s; changed: {len(report.changed_entries)}"
     )
+
+
+@contextlib.contextmanager
+def _progress_bars() -> Iterator[Callable[[str, int, int], None]]:
+    """A bar per stage with counts, rate and time left (tqdm), on a terminal or when FAIRBOT_PROGRESS=1
+    (`fairbot run` sets it for the first build it starts in a child process on a terminal)."""
+    from tqdm import tqdm
+
+    forced = os.environ.get("FAIRBOT_PROGRESS")
+    disable = None if forced is None else forced != "1"  # None: tqdm decides (off unless a terminal)
+    bars: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"embedding {stage}", unit=" texts", disable=disable)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()  # the next stage's bar then starts on its own line
+
+    try:
+        yield update
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 @index_group.command("check")

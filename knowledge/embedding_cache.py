@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -55,23 +55,37 @@ class EmbeddingCache:
         tmp.replace(self.path)
 
 
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed): for a progress bar
+CHUNK = 256  # texts per encoder call when progress is reported (the encoders batch inside a call)
+
+
 def embed(
-    encoder: Encoder, cache: EmbeddingCache, texts: Sequence[str], query_side: Sequence[bool]
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    texts: Sequence[str],
+    query_side: Sequence[bool],
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, int, set[str]]:
     """(n, dim) vectors of `texts`, each embedded as a query or a passage; returns them, how many were
-    not cached yet (and are now), and the cache keys used."""
+    not cached yet (and are now), and the cache keys used. `progress` hears after every chunk: a first
+    build embeds some ten thousand texts, minutes on two cores, and a person waiting should see it move."""
     keys = [text_key(encoder.model_id, q, t) for q, t in zip(query_side, texts, strict=True)]
     missing: dict[bool, list[int]] = {True: [], False: []}
     for i, key in enumerate(keys):
         if cache.get(key) is None:
             missing[query_side[i]].append(i)
-    for side, idx in missing.items():
-        if not idx:
-            continue
-        batch = [texts[i] for i in idx]
-        vectors = encoder.encode_queries(batch) if side else encoder.encode_passages(batch)
-        for i, vector in zip(idx, vectors, strict=True):
-            cache.put(keys[i], np.asarray(vector, dtype=np.float32))
+    total, done = len(missing[True]) + len(missing[False]), 0
+    step = CHUNK if progress is not None else max(total, 1)
+    for side, all_idx in missing.items():
+        for start in range(0, len(all_idx), step):
+            idx = all_idx[start : start + step]
+            batch = [texts[i] for i in idx]
+            vectors = encoder.encode_queries(batch) if side else encoder.encode_passages(batch)
+            for i, vector in zip(idx, vectors, strict=True):
+                cache.put(keys[i], np.asarray(vector, dtype=np.float32))
+            done += len(idx)
+            if progress is not None:
+                progress(done, total)
     matrix = (
         np.stack([cache.require(k) for k in keys]).astype(np.float32)
         if keys

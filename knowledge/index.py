@@ -112,6 +112,10 @@ def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], inten
     }
 
 
+def _stage(progress: Callable[[str, int, int], None] | None, stage: str) -> Callable[[int, int], None] | None:
+    return None if progress is None else (lambda done, total: progress(stage, done, total))
+
+
 class IndexStore:
     """The directory that holds index versions and the CURRENT pointer."""
 
@@ -159,11 +163,13 @@ class IndexStore:
         *,
         intents: IntentCorpus | None = None,
         force: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> BuildReport:
         """Embeds what changed, writes a new version, and switches CURRENT to it.
 
         Pass a loader instead of a list to read the entries only once the build lock is held,
-        so a build that waited for another one never publishes the older content.
+        so a build that waited for another one never publishes the older content. `progress` hears
+        (stage, texts embedded, texts to embed) while the entries and the intent examples are embedded.
         """
         started = time.perf_counter()
         with self.exclusive():
@@ -191,13 +197,17 @@ class IndexStore:
                     unchanged=True,
                 )
             cache = EmbeddingCache(self.root / CACHE_FILE)
-            matrix, embedded, used_keys = embed(encoder, cache, texts, [r.is_query_side for r in rows])
+            matrix, embedded, used_keys = embed(
+                encoder, cache, texts, [r.is_query_side for r in rows], _stage(progress, "entries")
+            )
             previous_dir = self.version_path(current) if current else None
             questions = [i for i, r in enumerate(rows) if r.kind == "question"]
             intent_model = neighbours = None
             if intents is not None and intents.examples:
                 corpus_texts = [e.text for e in intents.examples]
-                corpus_matrix, _, intent_keys = embed(encoder, cache, corpus_texts, [True] * len(corpus_texts))
+                corpus_matrix, _, intent_keys = embed(
+                    encoder, cache, corpus_texts, [True] * len(corpus_texts), _stage(progress, "intent examples")
+                )
                 used_keys |= intent_keys
                 intent_model, neighbours = train_intents(
                     intents,

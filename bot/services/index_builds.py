@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from bot.config import Settings
 from knowledge.encoders import load_encoder
@@ -22,7 +23,13 @@ from knowledge.settings import EncoderName
 log = logging.getLogger(__name__)
 
 
-def build_index(settings: Settings, *, force: bool = False, encoder_name: EncoderName | None = None) -> BuildReport:
+def build_index(
+    settings: Settings,
+    *,
+    force: bool = False,
+    encoder_name: EncoderName | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildReport:
     """Builds (incrementally) the index from the entries directory; the CLI, the app start and tests share it."""
     encoder = load_encoder(settings.knowledge, encoder_name or settings.fairbot_index_encoder)
     return IndexStore(settings.index_dir).build(
@@ -30,6 +37,7 @@ def build_index(settings: Settings, *, force: bool = False, encoder_name: Encode
         encoder,
         intents=load_corpus(),
         force=force,
+        progress=progress,
     )
 
 
@@ -70,18 +78,28 @@ def served_entries(settings: Settings) -> list[Entry]:
 
 def build_in_child_process(settings: Settings) -> None:
     """The first build embeds every text with the index encoder; doing it in a child process keeps that
-    encoder's memory out of the long-running server."""
+    encoder's memory out of the long-running server. On a terminal its progress bars show through (a
+    first `make run` otherwise sat silent for minutes); elsewhere only its last lines, on failure."""
     log.info("index_build_started", extra={"index_dir": str(settings.index_dir)})
+    shown = sys.stderr.isatty()
     env = {
         **os.environ,
         "FAIRBOT_DATA_DIR": str(settings.fairbot_data_dir),
         "FAIRBOT_ENTRIES_DIR": str(settings.fairbot_entries_dir),
+        "FAIRBOT_PROGRESS": "1" if shown else "0",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "indexer", "build"], env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
+    if shown:
+        print("First start: building the search index once (a few minutes) ...", file=sys.stderr, flush=True)
+    child = subprocess.Popen([sys.executable, "-m", "indexer", "build"], env=env, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    tail = bytearray()
+    while chunk := os.read(child.stderr.fileno(), 4096):
+        if shown:
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.flush()
+        tail = (tail + chunk)[-2000:]
+    if child.wait() != 0:
         raise FileNotFoundError(
-            f"could not build the index in {settings.index_dir}: {result.stderr.strip()[-500:]} "
+            f"could not build the index in {settings.index_dir}: {tail.decode(errors='replace').strip()[-500:]} "
             "(run `fairbot kb check` and `fairbot index build` to see why)"
         )

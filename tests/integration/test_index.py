@@ -150,3 +150,16 @@ def test_the_transliteration_model_is_built_with_the_index_and_reused(
     assert (second.path / TRANSLIT_MODEL_FILE).read_bytes() == (first.path / TRANSLIT_MODEL_FILE).read_bytes()
     (second.path / TRANSLIT_MODEL_FILE).write_bytes(b"not a model")
     assert load_translit(second.path) is None  # unreadable: the service trains one instead of failing
+
+
+def test_a_build_reports_its_progress_per_stage(tmp_path: Path, encoder: Encoder, entries: list[Entry]) -> None:
+    """What the progress bars of a first `make run` show: counts that rise to the total of each stage."""
+    heard: list[tuple[str, int, int]] = []
+    IndexStore(tmp_path).build(entries, encoder, progress=lambda *call: heard.append(call))
+    stages = {stage for stage, _, _ in heard}
+    assert stages == {"entries"}
+    done = [d for _, d, _ in heard]
+    assert done == sorted(done) and heard[-1][1] == heard[-1][2] > 0
+    again: list[tuple[str, int, int]] = []
+    IndexStore(tmp_path).build(entries, encoder, force=True, progress=lambda *call: again.append(call))
+    assert again == []  # everything cached: nothing to embed, nothing to show
