@@ -84,8 +84,8 @@ def test_without_a_profile_nothing_is_left_and_people_are_sent_to_the_chat(tmp_p
     privacy = _entry_text(service, "privacy-delete-and-rights")
     assert (
         "Verantwortlich für Ihre Daten ist die Organisation, die diese Beratung betreibt; "
-        "ihren Kontakt erfragen Sie hier im Chat (/advisor)." in privacy
-    )
+        "ihren Kontakt erfragen Sie mit /advisor (dabei wird Ihr Gespräch an die Beratung weitergegeben)." in privacy
+    )  # asking through /advisor is a handover: the person is told before they use it
     assert "ohne Weitergabe an die Beratung):" not in privacy
     english = _entry_text(service, "privacy-delete-and-rights", "en")
     assert "Responsible for your data is the organisation running this counselling service" in english
