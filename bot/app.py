@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             await seed_shipped_canned(session)
         profile = ServiceProfileStore(settings)
         profile.opening_hours()  # the source (and an unreadable deprecated setting) is known at start
-        bus = events.create_event_bus(settings.redis_url)
+        bus = events.create_event_bus(settings.redis_url, settings.redis_key_prefix)
         service = answers if answers is not None else await asyncio.to_thread(load_answer_service, settings)
         outbox = TelegramOutbox(db, bus=bus, lease_seconds=settings.fairbot_outbox_lease_seconds)
         mail = mail_outbox(db, settings)
@@ -160,7 +160,12 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             region=settings.fairbot_region,
             opening_hours=profile.opening_hours,
             minutes_per_person=settings.handoff_minutes_per_person,
-            throttle=create_throttle(settings.redis_url, settings.throttle_messages, settings.throttle_window_seconds),
+            throttle=create_throttle(
+                settings.redis_url,
+                settings.throttle_messages,
+                settings.throttle_window_seconds,
+                prefix=settings.redis_key_prefix,
+            ),
             reply_cache=ReplyCache(),
             privacy=privacy,
             retention_days=settings.retention_days,
@@ -168,7 +173,10 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             pending_letters=create_pending_letters(settings.redis_url),
         )
         web_limits = WebChatLimits.create(
-            settings.redis_url, settings.web_chat_new_per_address, settings.web_chat_messages_per_address
+            settings.redis_url,
+            settings.web_chat_new_per_address,
+            settings.web_chat_messages_per_address,
+            prefix=settings.redis_key_prefix,
         )
         runtime = Runtime(
             settings,

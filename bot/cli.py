@@ -245,7 +245,9 @@ def purge(as_of: dt.datetime | None, dry_run: bool) -> None:
 
     async def run() -> retention.PurgeCounts:
         db = Database(settings.effective_database_url)
-        bus = events.create_event_bus(settings.redis_url)  # the console replicas drop the closed ones at once
+        bus = events.create_event_bus(
+            settings.redis_url, settings.redis_key_prefix
+        )  # the console replicas drop the closed ones at once
         try:
             await db.migrate()
             return await retention.purge(db, settings.retention_days, now=now, dry_run=dry_run, bus=bus)

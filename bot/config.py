@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Storage and infrastructure
     database_url: str | None = None  # default: SQLite file under the data dir
     redis_url: str | None = None  # unset = in-process event bus and rate limits
+    # Every Redis key and channel starts with this: two deployments (or test runs) can share one Redis.
+    redis_key_prefix: str = Field(default="fairbot:", min_length=1)
     fairbot_host: str = "127.0.0.1"
     fairbot_port: int = 8000
     fairbot_data_dir: Path = PROJECT_ROOT / "var"

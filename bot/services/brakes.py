@@ -107,10 +107,12 @@ class WebChatLimits:
         self.messages_per_minute = messages_per_minute
 
     @classmethod
-    def create(cls, redis_url: str | None, new_per_hour: int, messages_per_minute: int) -> WebChatLimits:
+    def create(
+        cls, redis_url: str | None, new_per_hour: int, messages_per_minute: int, prefix: str = "fairbot:"
+    ) -> WebChatLimits:
         return cls(
-            create_brakes(redis_url, 3600.0, "fairbot:chat-new:"),
-            create_brakes(redis_url, 60.0, "fairbot:chat-messages:"),
+            create_brakes(redis_url, 3600.0, prefix + "chat-new:"),
+            create_brakes(redis_url, 60.0, prefix + "chat-messages:"),
             new_per_hour,
             messages_per_minute,
         )

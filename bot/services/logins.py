@@ -72,7 +72,9 @@ class Logins:
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> Logins:
-        brakes = create_brakes(settings.redis_url, 60.0 * settings.login_brake_minutes, "fairbot:logins:")
+        brakes = create_brakes(
+            settings.redis_url, 60.0 * settings.login_brake_minutes, settings.redis_key_prefix + "logins:"
+        )
         return cls(
             db,
             brakes,

@@ -158,7 +158,9 @@ def create_polling_lock(settings: Settings, bot_id: int) -> PollingLock | None:
             raise ValueError("TELEGRAM_POLLING_LOCK=redis needs REDIS_URL")
         # One poller per bot and Bot API server (a self-hosted server or a test emulator is another stream).
         server = hashlib.sha256(settings.telegram_api_url.rstrip("/").encode()).hexdigest()[:12]
-        return RedisPollingLock(settings.redis_url, f"fairbot:telegram-poller:{bot_id}:{server}", ttl)
+        return RedisPollingLock(
+            settings.redis_url, f"{settings.redis_key_prefix}telegram-poller:{bot_id}:{server}", ttl
+        )
     if kind == "postgres":
         if is_sqlite(settings.effective_database_url):
             raise ValueError("TELEGRAM_POLLING_LOCK=postgres needs a PostgreSQL DATABASE_URL")
