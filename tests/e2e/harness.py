@@ -29,6 +29,7 @@ from bot.services.handoff import OpeningHours
 from bot.services.throttling import Throttle
 from bot.storage.db import Database
 from bot.storage.models import Base
+from tests import backend
 from tests.required import PG_ADMIN_URL
 
 
@@ -80,10 +81,12 @@ async def clean(db: Database) -> None:
 
 
 def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> Settings:
+    """Settings for a test's app. Without a `database_url` the suite's backend chooses (tests/backend.py):
+    a SQLite file in `tmp_path`, or in the postgres pass a fresh PostgreSQL database and Redis."""
     values: dict[str, Any] = {
         "fairbot_data_dir": tmp_path,
-        "database_url": database_url or f"sqlite+aiosqlite:///{tmp_path / 'fairbot.db'}",
-        "redis_url": None,
+        "database_url": database_url or backend.database_url(tmp_path),
+        **(backend.redis_settings() if database_url is None else {"redis_url": None}),
         "fairbot_opening_hours": "Mo-Su 00:00-23:59",
         "fairbot_secret_key": "test-secret-key-not-for-production",  # required with PostgreSQL or Redis
         **overrides,

@@ -13,6 +13,8 @@ import pytest
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Person
 
+pytestmark = pytest.mark.first_pass_only  # `fairbot db backup` copies the SQLite file
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -15,6 +15,7 @@ from bot.services.brakes import MemoryBrakes
 from bot.services.logins import Logins
 from bot.storage.db import Database
 from bot.storage.models import Account, AuditEvent
+from tests import backend
 
 PASSWORD = "a-long-enough-password"
 
@@ -118,7 +119,8 @@ def test_cli_user_add_list_passwd_disable(tmp_path: Path, monkeypatch: pytest.Mo
     from bot.console.cli import user
 
     monkeypatch.setenv("FAIRBOT_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name, value in backend.environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
     runner = CliRunner()
     result = runner.invoke(user, ["add", "ada", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
@@ -184,7 +186,8 @@ def test_cli_turns_the_second_factor_on_and_off(tmp_path: Path, monkeypatch: pyt
     from bot.console.cli import user
 
     monkeypatch.setenv("FAIRBOT_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name, value in backend.environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
     runner = CliRunner()
     assert (
         runner.invoke(user, ["add", "ada", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n").exit_code == 0

@@ -25,6 +25,7 @@ from bot.logs import ConversationFilter, JsonFormatter
 from bot.services.channels import WebChatSender
 from bot.storage.db import Database
 from bot.storage.models import Handoff
+from tests import backend
 from tests.e2e.harness import answer_service, web_conversations
 
 # A word no reply, log template or entry contains: if it shows up in the log, message text leaked.
@@ -60,10 +61,10 @@ def test_fairbot_run_logs_the_answered_event_as_json_without_the_message(tmp_pat
     env.update(
         PYTHONPATH=str(PROJECT_ROOT),
         FAIRBOT_DATA_DIR=os.environ.get("FAIRBOT_DATA_DIR", str(PROJECT_ROOT / "var")),  # the built test index
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'fairbot.db'}",
         FAIRBOT_SECRET_KEY="logging-test-secret-not-for-production",
         FAIRBOT_LOG_LEVEL="INFO",
     )
+    env.update(backend.environment(tmp_path))
     log = tmp_path / "stderr.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(

@@ -17,6 +17,7 @@ from bot.services import accounts, retention
 from bot.services.conversations import ConversationService
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, Base, Conversation, Handoff, Message, Person
+from tests import backend
 from tests.e2e.harness import answer_service, web_conversations
 
 NAME_AND_PHONE = "Ich heiße Maria Schmidt, meine Nummer ist 0151 2345 6789. Mein Chef zahlt meinen Lohn nicht."
@@ -105,8 +106,9 @@ def test_cli_purge_as_of_and_dry_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     from bot.cli import main
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'fairbot.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
+    url = backend.database_url(tmp_path)
+    for name, value in backend.environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("RETENTION_DAYS", "180")
 
     async def fill() -> None:

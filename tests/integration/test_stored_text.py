@@ -39,6 +39,7 @@ async def test_nul_bidi_overrides_and_invisible_characters_are_removed(db: Datab
     assert note == "Notiz gnirts"
 
 
+@pytest.mark.first_pass_only
 async def test_erased_text_does_not_linger_in_the_sqlite_file(tmp_path: Path, answers: Any) -> None:
     """Finding 15: secure_delete and a checkpoint after erasure, and the files are the owner's only."""
     data = tmp_path / "var"

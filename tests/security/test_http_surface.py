@@ -6,6 +6,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.console.security import MAX_DB_ID
 from tests.security.conftest import Site, csrf_of
 
@@ -96,6 +98,7 @@ async def test_unknown_and_out_of_range_ids_are_404_on_every_route(site: Site) -
     assert (await admin.get("/console/editor/entries/no-such-entry")).status_code == 404
 
 
+@pytest.mark.first_pass_only
 async def test_the_data_dir_and_its_files_are_the_owners_only(make_site: Any, tmp_path: Path) -> None:
     """Finding 15: var/ 0700 (also when it existed wider), the database and the secret key 0600."""
     data = tmp_path / "var"
@@ -112,6 +115,7 @@ async def test_the_data_dir_and_its_files_are_the_owners_only(make_site: Any, tm
         assert all(mode & 0o077 == 0 for name, mode in modes.items() if name.startswith("fairbot.db")), modes
 
 
+@pytest.mark.postgres
 async def test_buttons_with_out_of_range_ids_get_the_polite_answer(make_site: Any, pg_url: str) -> None:
     """Finding 13: `/chat/action` with a 24-digit id was a 500 (PostgreSQL's integers end at 2**63)."""
     async with make_site(database_url=pg_url) as site:
