@@ -109,6 +109,12 @@ class RedisEventBus:
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(self._prefix + topic)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # redis-py (8.1) swallows a cancel that arrives while it connects: the subscriber then listened
+            # for ever, and an app stopped right after its start hung in shutdown awaiting the index follower.
+            await pubsub.aclose()
+            raise asyncio.CancelledError
         try:
             async for message in pubsub.listen():
                 if message.get("type") != "message":

@@ -145,6 +145,27 @@ async def test_redis_event_bus_crosses_instances() -> None:
 
 
 @pytest.mark.redis
+async def test_a_redis_subscriber_cancelled_while_it_connects_stops() -> None:
+    """An app stopped right after its start cancels the index follower mid-connect; it must end, not listen
+    for ever (redis-py swallows that cancel; every such shutdown hung in the PostgreSQL + Redis test pass)."""
+    bus = RedisEventBus(REDIS_URL, prefix=f"fairbot-test:{uuid.uuid4().hex}:")
+
+    async def follow() -> None:
+        async for _ in bus.subscribe("index"):
+            pass
+
+    try:
+        for delay in (0.0, 0.001, 0.002, 0.005, 0.01, 0.02) * 4:  # the connect takes ~1-10 ms on loopback
+            task = asyncio.create_task(follow())
+            await asyncio.sleep(delay)
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=5)
+            assert done, f"the subscriber cancelled after {delay * 1000:.0f} ms did not stop"
+    finally:
+        await bus.close()
+
+
+@pytest.mark.redis
 async def test_events_published_together_arrive_in_order() -> None:
     prefix = f"fairbot-test:{uuid.uuid4().hex}:"
     for publisher, subscriber in (
