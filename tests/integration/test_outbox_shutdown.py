@@ -11,7 +11,7 @@ from bot import metrics
 from bot.services.channels import Outgoing
 from bot.services.outbox import PermanentFailure, RetryLater, TelegramOutbox
 from bot.storage.db import Database
-from bot.storage.models import OutboxItem, utcnow
+from bot.storage.models import Conversation, Message, OutboxItem, Person, utcnow
 
 
 def _outgoing(chat: str, text: str) -> Outgoing:
@@ -71,3 +71,36 @@ async def test_unsent_calls_are_released_on_stop_and_sent_by_another_replica(db:
     assert statuses == ["sent", "sent", "failed"]
     assert _counter("fairbot_outbox_retries_total") == retries + 1
     assert _counter("fairbot_outbox_failures_total") == failures + 1
+
+
+async def test_a_waiter_that_comes_after_the_delivery_still_learns_it_was_sent(db: Database) -> None:
+    """The console waits for an advisor's reply to reach Telegram; with Redis the reply was often sent while
+    its events were still being published, before the wait began, which then ran out and said "queued"."""
+
+    async def telegram(method: str, payload: dict[str, Any]) -> Any:
+        return {"message_id": 1}
+
+    outbox = TelegramOutbox(db, telegram, sweep_interval=3600)
+    await outbox.start()
+    try:
+        async with db.transaction() as session:
+            person = Person(channel="telegram", external_id="7")
+            session.add(person)
+            await session.flush()
+            conversation = Conversation(person_id=person.id)
+            session.add(conversation)
+            await session.flush()
+            message = Message(conversation_id=conversation.id, direction="out", author="advisor", text="Guten Tag")
+            session.add(message)
+            await session.flush()
+            reply = Outgoing(person.id, "telegram", "7", "Guten Tag", message_id=message.id)
+            staged = await outbox.stage(session, [reply])
+        await outbox.flush(staged)
+        for _ in range(100):
+            if outbox.idle():
+                break
+            await asyncio.sleep(0.05)
+        assert outbox.idle()
+        assert await asyncio.wait_for(outbox.wait_delivered(message.id, 30), 1) == "sent"
+    finally:
+        await outbox.stop()

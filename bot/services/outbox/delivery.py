@@ -16,7 +16,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.services.outbox.store import Item
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+SETTLED_KEPT = 1024  # final statuses remembered for late `wait_delivered` calls (advisor replies in flight)
 
 
 class TelegramOutbox:
@@ -69,6 +70,9 @@ class TelegramOutbox:
         self._results: list[dict[str, Any]] = []
         self._results_ready = asyncio.Event()
         self._waiters: dict[int, list[asyncio.Future[str]]] = {}
+        # The last final statuses by message: a delivery can beat `wait_delivered` (the caller publishes its
+        # events first, a Redis round trip), and a waiter that came late must still learn it was sent.
+        self._settled: OrderedDict[int, str] = OrderedDict()
         self._background: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -114,6 +118,8 @@ class TelegramOutbox:
 
     async def wait_delivered(self, message_id: int, timeout: float) -> str | None:
         """The final delivery status of a message ("sent" / "failed"), or None if still pending at timeout."""
+        if (settled := self._settled.get(message_id)) is not None:
+            return settled
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(message_id, []).append(future)
         try:
@@ -221,6 +227,9 @@ class TelegramOutbox:
         )
         self._results_ready.set()
         if status in ("sent", "failed") and item.message_id is not None:
+            self._settled[item.message_id] = status
+            while len(self._settled) > SETTLED_KEPT:
+                self._settled.popitem(last=False)
             for future in self._waiters.get(item.message_id, []):
                 if not future.done():
                     future.set_result(status)
