@@ -170,7 +170,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             privacy=privacy,
             retention_days=settings.retention_days,
             oncall=oncall,
-            pending_letters=create_pending_letters(settings.redis_url),
+            pending_letters=create_pending_letters(settings.redis_url, settings.redis_key_prefix),
         )
         web_limits = WebChatLimits.create(
             settings.redis_url,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.services.conversations.letters import LETTER_KIND
 from bot.services.letters import MAX_BYTES
 from bot.storage.models import Message
+from tests import backend
 from tests.e2e.harness import answer_service, make_settings, running_app
 from tests.letter_samples import FONTS, render
 
@@ -145,7 +146,7 @@ async def test_the_keep_tap_on_another_replica_finds_the_letter_and_an_erasure_a
     from bot.services.conversations.buttons import Letter
     from tests.required import REDIS_URL
 
-    shared = {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}", "redis_url": REDIS_URL}
+    shared = {"database_url": backend.database_url(tmp_path, "shared.db"), "redis_url": REDIS_URL}
     one, two = (
         make_settings(tmp_path / name, fairbot_secret_key="replica-secret-key", throttle_messages=1000, **shared)
         for name in ("a", "b")

@@ -80,5 +80,5 @@ class RedisPendingLetters:
         await self._redis.aclose()
 
 
-def create_pending_letters(redis_url: str | None) -> PendingLetters:
-    return RedisPendingLetters(redis_url) if redis_url else MemoryPendingLetters()
+def create_pending_letters(redis_url: str | None, prefix: str = "fairbot:") -> PendingLetters:
+    return RedisPendingLetters(redis_url, prefix=prefix + "letter:") if redis_url else MemoryPendingLetters()
