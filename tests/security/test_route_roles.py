@@ -35,6 +35,7 @@ ROUTES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/chat/forget"): PUBLIC,
     ("POST", "/chat/letter"): PUBLIC,  # a letter to read, by the visitor's session cookie
     ("GET", "/chat/export"): PUBLIC,  # the visitor's own data, by their session cookie
+    ("GET", "/chat/calendar/{message_id}"): PUBLIC,  # the visitor's own deadline as .ics, by their session cookie
     ("GET", "/console/login"): PUBLIC,
     ("POST", "/console/login"): PUBLIC,
     ("POST", "/console/logout"): PUBLIC,
