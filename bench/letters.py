@@ -1,12 +1,17 @@
 """Letter reader benchmark: recognition accuracy by letter kind on letters drawn by tests/letter_samples.py.
 
-    python -m bench.letters [--seeds N] [--json]
+    python -m bench.letters [--seeds N] [--heldout]
 
 Every kind (and the "unknown" control letter) is drawn in every font and both looks (a scan,
 crooked on odd seeds, and a phone photo), `--seeds` times with other noise and angles, and read
 by the real path (`read_letter`: Tesseract, kind, facts, deadline). Per kind it prints how often
 the kind, the letter's date, every expected amount and the remedy were right, and the seconds per
 letter. Prints the table, then one JSON object (the figures of README's letter section).
+
+`--heldout` scores tests/data/letters-heldout.yaml instead: 22 letters in real layouts (two or three
+per kind, three "unknown" controls) written without seeing the reader's rules or the samples, drawn
+by tests/letter_heldout.py in the same fonts and looks. It prints the file's sha256 (pinned by
+tests/unit/test_letters_heldout.py) and, per letter, what was missed: the honest figure.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.services.letters import read_letter
-from tests.letter_samples import FONTS, LOOKS, SAMPLES, render
+from tests.letter_heldout import heldout_sha256, load_heldout, render_heldout
+from tests.letter_samples import FONTS, LOOKS, SAMPLES, Sample, render
 
 TODAY = dt.date(2026, 11, 12)
 
@@ -58,11 +64,54 @@ def run(seeds: int) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=1, help="Draws per kind, font and look (default 1).")
-    args = parser.parse_args()
-    rows = run(args.seeds)
+def run_heldout(seeds: int) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+    """Per kind the share right (kind, date, amounts, remedy), and per letter what went wrong in which draw."""
+    rows: dict[str, dict[str, Any]] = {}
+    misses: dict[str, list[str]] = {}
+    for letter_id, sample in load_heldout().items():
+        row = rows.setdefault(
+            sample.kind, {"kind": 0, "date": 0, "amounts": 0, "remedy": 0, "letters": 0, "confused_with": {}}
+        )
+        seconds = row.setdefault("_seconds", [])
+        for font in FONTS:
+            for look in LOOKS:
+                for seed in range(1, seeds + 1):
+                    data = render_heldout(sample, font=font, look=look, seed=seed)
+                    start = time.perf_counter()
+                    reading = read_letter(data, TODAY)
+                    seconds.append(time.perf_counter() - start)
+                    wrong = _wrong(sample, reading)
+                    row["letters"] += 1
+                    for name in ("kind", "date", "amounts", "remedy"):
+                        row[name] += not any(w.startswith(name) for w in wrong)
+                    if reading.kind != sample.kind:
+                        row["confused_with"][reading.kind] = row["confused_with"].get(reading.kind, 0) + 1
+                    if wrong:
+                        misses.setdefault(letter_id, []).append(f"{font.split('.')[0]}/{look}: {'; '.join(wrong)}")
+    for row in rows.values():
+        seconds = row.pop("_seconds")
+        for name in ("kind", "date", "amounts", "remedy"):
+            row[name] /= row["letters"]
+        row |= {"seconds_p50": statistics.median(seconds), "seconds_max": max(seconds)}
+    return rows, misses
+
+
+def _wrong(sample: Sample, reading: Any) -> list[str]:
+    """What the reading got wrong, in words a reader of the bench output can check against the letter."""
+    wrong = []
+    if reading.kind != sample.kind:
+        wrong.append(f"kind {reading.kind}")
+    if reading.facts.letter_date != sample.letter_date:
+        wrong.append(f"date {reading.facts.letter_date}")
+    found = {a.value for a in reading.facts.amounts}
+    if not set(sample.amounts) <= found:
+        wrong.append(f"amounts missing {sorted(str(a) for a in set(sample.amounts) - found)}")
+    if reading.facts.remedy != sample.remedy:
+        wrong.append(f"remedy {reading.facts.remedy}")
+    return wrong
+
+
+def _print_table(rows: dict[str, dict[str, Any]]) -> None:
     print(f"{'kind':<22}{'letters':>8}{'kind':>7}{'date':>7}{'amounts':>9}{'remedy':>8}{'s p50':>7}  confused with")
     for kind, row in rows.items():
         print(
@@ -72,6 +121,33 @@ def main() -> None:
     total = sum(row["letters"] for row in rows.values())
     overall = sum(row["kind"] * row["letters"] for row in rows.values()) / total
     print(f"{'all':<22}{total:>8.0f}{overall:>7.0%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=1, help="Draws per kind, font and look (default 1).")
+    parser.add_argument(
+        "--heldout", action="store_true", help="Score tests/data/letters-heldout.yaml (written without the rules)."
+    )
+    args = parser.parse_args()
+    if args.heldout:
+        sha = heldout_sha256()
+        print(f"held-out set tests/data/letters-heldout.yaml sha256 {sha}")
+        held, misses = run_heldout(args.seeds)
+        for letter_id, lines in misses.items():
+            print(f"miss {letter_id}:")
+            for line in lines:
+                print(f"    {line}")
+        _print_table(held)
+        print(
+            json.dumps(
+                {"today": TODAY.isoformat(), "set": "heldout", "sha256": sha, "fonts": list(FONTS)}
+                | {"looks": list(LOOKS), "by_kind": held, "misses": misses}
+            )
+        )
+        return
+    rows = run(args.seeds)
+    _print_table(rows)
     print(json.dumps({"today": TODAY.isoformat(), "fonts": list(FONTS), "looks": list(LOOKS), "by_kind": rows}))
 
 
