@@ -25,6 +25,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from knowledge import flat_search
 from knowledge.classifier import SoftmaxClassifier
 from knowledge.embedding_cache import CACHE_FILE, EmbeddingCache, embed
 from knowledge.encoders import Encoder
@@ -336,7 +337,7 @@ class LoadedIndex:
         """The k nearest rows of each vector: one pass over the index for all of them (far cheaper per vector)."""
         if self.index.ntotal == 0:
             return [[] for _ in range(len(vectors))]
-        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
+        scores, ids = flat_search.search(self.index, vectors, min(k, self.index.ntotal))
         return [
             [(self.rows[i], float(s)) for s, i in zip(row_scores, row_ids, strict=True) if i >= 0]
             for row_scores, row_ids in zip(scores, ids, strict=True)

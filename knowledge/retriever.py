@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import faiss
 import numpy as np
 
 from knowledge.encoders import Encoder
@@ -71,9 +70,6 @@ class Retriever:
         topic_weight: float = 0.0,
         check_interval: float = 0.5,
     ) -> None:
-        # One query at a time is a few milliseconds of flat search; OpenMP's thread hand-offs cost more than
-        # they save and, with the machine busy, their waits doubled the CPU per message (bench/retrieval.py).
-        faiss.omp_set_num_threads(1)
         self.store = store
         self.encoder = encoder
         self.search_k = search_k

@@ -13,6 +13,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from knowledge import flat_search
+
 K = 15  # neighbours consulted
 TEMPERATURE = 0.05  # similarity weighting: exp((cos - 1) / T), so near-identical examples dominate
 # Share of the neighbours in the blended emergency probability. Cross-validation on the corpus favoured 0.7,
@@ -42,7 +44,7 @@ class EmergencyNeighbours:
 
     def shares(self, vectors: np.ndarray) -> np.ndarray:
         """One share per vector, from one search for all of them."""
-        sims, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(K, self.index.ntotal))
+        sims, ids = flat_search.search(self.index, vectors, min(K, self.index.ntotal))
         return _shares(sims, ids, self.is_emergency)
 
     def save(self, path: Path) -> None:
@@ -57,7 +59,7 @@ class EmergencyNeighbours:
 def leave_one_out_shares(vectors: np.ndarray, is_emergency: np.ndarray) -> np.ndarray:
     """Every example's share among its neighbours without itself: the honest figure for calibration."""
     neighbours = EmergencyNeighbours(vectors, is_emergency)
-    sims, ids = neighbours.index.search(neighbours.vectors, K + 1)
+    sims, ids = flat_search.search(neighbours.index, neighbours.vectors, K + 1)
     keep = ids != np.arange(len(ids))[:, None]
     sims = np.where(keep, sims, -np.inf)[:, :]  # drop the example itself wherever it sits among the hits
     order = np.argsort(-sims, axis=1)[:, :K]

@@ -163,3 +163,25 @@ def test_a_build_reports_its_progress_per_stage(tmp_path: Path, encoder: Encoder
     again: list[tuple[str, int, int]] = []
     IndexStore(tmp_path).build(entries, encoder, force=True, progress=lambda *call: again.append(call))
     assert again == []  # everything cached: nothing to embed, nothing to show
+
+
+def test_a_search_from_any_thread_runs_faiss_on_one_thread(
+    tmp_path: Path, encoder: Encoder, entries: list[Entry]
+) -> None:
+    """Nested OpenMP (faiss, then its OpenBLAS) livelocked `fairbot run` on an idle machine: the answer
+    batcher's thread searched with the default thread count, because the setting is per thread."""
+    import faiss
+
+    store = IndexStore(tmp_path)
+    store.build(entries, encoder)
+    loaded = store.load()
+    seen: dict[str, object] = {}
+
+    def search() -> None:
+        seen["hits"] = loaded.search_many(encoder.encode_queries(["Kündigung per WhatsApp"]), 3)
+        seen["threads"] = faiss.omp_get_max_threads()
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join(60)
+    assert seen.get("hits") and seen["threads"] == 1
