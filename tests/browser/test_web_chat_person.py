@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from bot.locales import t
@@ -25,8 +26,14 @@ def chat_send(page: Any, text: str) -> None:
 
 
 def assert_inside_phone(locator: Any) -> None:
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
+    for attempt in range(3):
+        try:
+            locator.scroll_into_view_if_needed()
+            box = locator.bounding_box()
+            break
+        except PlaywrightError as error:  # the live log re-rendered under the action: find the element again
+            if "not attached" not in str(error) or attempt == 2:
+                raise
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     assert box["height"] > 0 and box["width"] > 0, box
 
