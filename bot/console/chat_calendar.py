@@ -23,7 +23,7 @@ router = APIRouter()
 
 
 def _offered(message: Message) -> bool:
-    return calendar_file.has_deadline_ahead(message, dt.datetime.now(BERLIN).date())
+    return calendar_file.deadline_ahead(message, dt.datetime.now(BERLIN).date()) is not None
 
 
 templates.env.globals["calendar_offered"] = _offered

@@ -57,11 +57,11 @@ def deadline_file(kind: str, deadline: dt.date, lang: str, *, now: dt.datetime, 
     return calendar.to_ical()
 
 
-def has_deadline_ahead(message: Message, today: dt.date) -> bool:
-    """A bot message holding a calculator result whose deadline is today or later: the file is offered."""
+def deadline_ahead(message: Message, today: dt.date) -> tuple[str, dt.date] | None:
+    """(kind, date) of the deadline a bot message's calculator result starts, if it is today or later."""
     calculation = (message.attachment or {}).get("calculation") if message.author == "bot" else None
     found = reminders.deadline_of(calculation)
-    return found is not None and found[1] >= today
+    return found if found is not None and found[1] >= today else None
 
 
 async def for_message(
@@ -77,8 +77,9 @@ async def for_message(
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(Message.id == message_id, Conversation.person_id == person.id)
         )
-        if message is None or not has_deadline_ahead(message, now.date()):
+        found = deadline_ahead(message, now.date()) if message is not None else None
+        if found is None:
             return None
-        kind, deadline = reminders.deadline_of((message.attachment or {}).get("calculation")) or ("", now.date())
+        kind, deadline = found
     data = deadline_file(kind, deadline, lang, now=now, uid_seed=f"{channel}:{external_id}:{message_id}")
     return f"deadline-{deadline.isoformat()}.ics", data
