@@ -35,6 +35,7 @@ EVAL_FILES = {
     "heldout": ROOT / "tests" / "data" / "heldout.jsonl",
     "heldout-2": ROOT / "tests" / "data" / "heldout-2.jsonl",  # frozen 2026-12-02, scored; now development data
     "heldout-3": ROOT / "tests" / "data" / "heldout-3.jsonl",  # frozen and scored 2026-12-03; development data
+    "heldout-4": ROOT / "tests" / "data" / "heldout-4.jsonl",  # frozen and scored 2026-12-03; development data
 }
 FROZEN = ROOT / "tests" / "data" / FROZEN_HELDOUT_NAME
 TARGET_RECALL = 0.99
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         if path.exists():
             report[name] = evaluate(path)
     if args.final:
-        report["heldout-4"] = evaluate(FROZEN)
+        report[FROZEN.stem] = evaluate(FROZEN)
     report["default_spec"] = DEFAULT_SPEC.__dict__
     print(json.dumps(report, ensure_ascii=False, indent=1))
 

@@ -19,6 +19,7 @@ from tests.e2e.harness import answer_service, web_conversations
 HELDOUT_2 = PROJECT_ROOT / "tests" / "data" / "heldout-2.jsonl"
 HELDOUT_3 = PROJECT_ROOT / "tests" / "data" / "heldout-3.jsonl"
 HELDOUT_4 = PROJECT_ROOT / "tests" / "data" / "heldout-4.jsonl"
+HELDOUT_5 = PROJECT_ROOT / "tests" / "data" / "heldout-5.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -27,8 +28,13 @@ SHA256 = {
     # without content) who saw only topics.yaml; frozen before that day's tuning, scored once at its end.
     HELDOUT_3: "cffde92929477466bcc02b35507aad6f2a9f3206277e760cb0174418fcfd340e",
     # 840 more lines by four other independent writers (de/fa, en/ru, ar/tr, uk/fr, other sectors and
-    # registers), frozen 2026-12-03 and not scored: the next round's measurement. Never tune on it.
+    # registers), frozen 2026-12-03, scored once at the end of that day's tuning; development data since.
     HELDOUT_4: "bb17b4820879c7b2927583bf8d4e3b5bf6cd3f09abcc0893902998b8fcfb072f",
+    # 840 lines written 2026-12-03 (evening) by four more independent writers who saw only topics.yaml and a
+    # brief (8 core languages x 24, plus vi/ka/ti, ro/sq/tl, es/sr/hi, ur/ps/uz; indirect and transliterated
+    # emergencies, hard negatives), frozen before that evening's tuning and not scored: the next measurement.
+    # Never tune on it.
+    HELDOUT_5: "a07a3e301381fbc75c31fca7e6a42842fc3e35e98e3b5cac1bd84d35434866b4",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
