@@ -203,6 +203,10 @@ class IndexStore:
             )
             previous_dir = self.version_path(current) if current else None
             questions = [i for i, r in enumerate(rows) if r.kind == "question"]
+            topic_of = {e.id: e.topic for e in entries}
+            topic_texts = [texts[i] for i in questions]
+            topic_labels = [topic_of[rows[i].entry_id] for i in questions]
+            topic_matrix = matrix[questions]
             intent_model = neighbours = None
             if intents is not None and intents.examples:
                 corpus_texts = [e.text for e in intents.examples]
@@ -218,6 +222,10 @@ class IndexStore:
                     encoder.model_id,
                     previous_dir,
                 )
+                labelled = intents.topic_examples()  # real phrasings with their topic teach the topic model too
+                topic_texts += [intents.examples[i].text for i, _ in labelled]
+                topic_labels += [topic for _, topic in labelled]
+                topic_matrix = np.vstack([topic_matrix, corpus_matrix[[i for i, _ in labelled]]])
             content = hashlib.sha1(
                 json.dumps(manifest["entries"], sort_keys=True).encode(), usedforsecurity=False
             ).hexdigest()[:8]
@@ -235,14 +243,7 @@ class IndexStore:
             if intents is not None and intents.examples:
                 same_corpus = previous.get("entries", {}).get("@intents") == manifest["entries"]["@intents"]
                 save_translit(intents, previous_dir, same_corpus, tmp_dir)
-            topic_of = {e.id: e.topic for e in entries}
-            topic_model = train_topics(
-                [texts[i] for i in questions],
-                [topic_of[rows[i].entry_id] for i in questions],
-                matrix[questions],
-                encoder.model_id,
-                previous_dir,
-            )
+            topic_model = train_topics(topic_texts, topic_labels, topic_matrix, encoder.model_id, previous_dir)
             if topic_model is not None:
                 topic_model.save(tmp_dir / TOPIC_MODEL_FILE)
             (tmp_dir / "rows.json").write_text(

@@ -3,7 +3,10 @@
 Layout: `knowledge/intents/corpus/<intent>/<lang>.yaml`, for example
 `corpus/emergency/fa.yaml` or `corpus/hard_negative/ru.yaml`. Emergency files
 group their examples by sub-type (the sub-type decides which helpline the
-person is shown); the other files hold a flat list. `hard_negative` holds
+person is shown); `topic` files group ordinary questions by their topic id
+(topics.yaml): they train the `question` class and the topic model that ranks
+entries, so real phrasings teach retrieval, not only the entries' tidy
+question variants. The other files hold a flat list. `hard_negative` holds
 ordinary questions that sound alarming ("this job is killing me"): they
 train the `question` class, so that idioms do not raise false alarms.
 
@@ -16,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from knowledge.loader import EntryError as CorpusError  # the same "file:line: message" record
+from knowledge.topics import topic_ids
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 EMERGENCY_SUBTYPES = ("violence", "trafficking", "medical", "suicide", "sexual", "child")
@@ -33,6 +38,18 @@ FILE_INTENTS = {
     "offtopic": "offtopic",
     "question": "question",
     "hard_negative": "question",
+    "topic": "question",
+}
+
+
+def _topic_ids() -> tuple[str, ...]:
+    return tuple(sorted(topic_ids()))
+
+
+# File kinds whose examples are grouped: what the group key is, and the keys allowed.
+GROUPED: dict[str, tuple[str, Callable[[], tuple[str, ...]]]] = {
+    "emergency": ("emergency sub-type", lambda: EMERGENCY_SUBTYPES),
+    "topic": ("topic id of topics.yaml", _topic_ids),
 }
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 MAX_EXAMPLE_CHARS = 1000
@@ -45,6 +62,7 @@ class Example:
     lang: str
     subtype: str | None = None  # emergencies only
     source: str = ""  # the file kind it came from (hard_negative, question, ...)
+    topic: str | None = None  # `topic` files only: the topic id the question is about
 
     @property
     def label(self) -> str:
@@ -58,8 +76,15 @@ class IntentCorpus:
 
     def fingerprint(self) -> str:
         """Changes whenever any example, label or language changes: the trained model is keyed by it."""
-        payload = json.dumps([(e.text, e.label, e.lang) for e in self.examples], ensure_ascii=False)
+        rows = [
+            (e.text, e.label, e.lang) if e.topic is None else (e.text, e.label, e.lang, e.topic) for e in self.examples
+        ]
+        payload = json.dumps(rows, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def topic_examples(self) -> list[tuple[int, str]]:
+        """(position in `examples`, topic id) of every question labelled with a topic: the topic model's extra data."""
+        return [(i, e.topic) for i, e in enumerate(self.examples) if e.topic is not None]
 
     def counts(self) -> dict[tuple[str, str], int]:
         """(file kind, language) -> number of examples: what `kb stats` prints."""
@@ -112,25 +137,18 @@ def _examples_of(
 ) -> list[tuple[str, str | None, int | None]]:
     """(text, sub-type, line) for every example of one file, or errors saying what is wrong."""
     out: list[tuple[str, str | None, int | None]] = []
-    if kind == "emergency":
+    if kind in GROUPED:
+        what, allowed = GROUPED[kind]
         if not isinstance(raw, dict):
-            errors.append(
-                CorpusError(path, None, f"examples must map a sub-type ({', '.join(EMERGENCY_SUBTYPES)}) to a list")
-            )
+            errors.append(CorpusError(path, None, f"examples must map a {what} to a list"))
             return out
-        for subtype, items in raw.items():
-            if subtype not in EMERGENCY_SUBTYPES:
-                line = getattr(subtype, "line", None)
-                errors.append(
-                    CorpusError(
-                        path,
-                        line,
-                        f"unknown emergency sub-type {subtype!r}; use one of {', '.join(EMERGENCY_SUBTYPES)}",
-                    )
-                )
+        for group, items in raw.items():
+            if group not in allowed():
+                line = getattr(group, "line", None)
+                errors.append(CorpusError(path, line, f"unknown {what} {group!r}; use one of {', '.join(allowed())}"))
                 continue
             for text, line in _texts(path, items, errors):
-                out.append((text, str(subtype), line))
+                out.append((text, str(group), line))
         return out
     return [(text, None, line) for text, line in _texts(path, raw, errors)]
 
@@ -188,8 +206,9 @@ def load_corpus_with_errors(directory: Path = CORPUS_DIR) -> tuple[IntentCorpus,
                         f"{key} is {data[key]!r} but the file's place says {expected!r}",
                     )
                 )
-        for text, subtype, line in _examples_of(path, kind, lang, data["examples"], errors):
-            example = Example(str(text), FILE_INTENTS[kind], lang, subtype, kind)
+        for text, group, line in _examples_of(path, kind, lang, data["examples"], errors):
+            subtype, topic = (group, None) if kind == "emergency" else (None, group)
+            example = Example(str(text), FILE_INTENTS[kind], lang, subtype, kind, topic)
             text_key = (text.casefold(), lang)
             if (
                 text_key in seen

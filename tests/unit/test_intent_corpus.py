@@ -60,3 +60,22 @@ def test_hard_negatives_train_the_question_class_and_the_fingerprint_follows_lab
     before = corpus.fingerprint()
     _write(tmp_path, "hard_negative", "en", 'examples:\n  - "this job is killing me, how many hours are allowed?"\n')
     assert load_corpus_with_errors(tmp_path)[0].fingerprint() != before
+
+
+def test_topic_files_group_questions_by_topic_and_train_the_question_class(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "topic",
+        "de",
+        'intent: topic\nlang: de\nexamples:\n  wage-unpaid:\n    - "chef zahlt nicht seit 2 monaten"\n'
+        '  not-a-topic:\n    - "egal"\n',
+    )
+    corpus, errors = load_corpus_with_errors(tmp_path)
+    assert [str(e) for e in errors] and "topic/de.yaml:6" in str(errors[0]) and "not-a-topic" in str(errors[0])
+    assert [(e.text, e.label, e.topic) for e in corpus.examples] == [
+        ("chef zahlt nicht seit 2 monaten", "question", "wage-unpaid")
+    ]
+    assert corpus.topic_examples() == [(0, "wage-unpaid")]
+    before = corpus.fingerprint()  # a topic changed is a different training set, though the class is the same
+    _write(tmp_path, "topic", "de", 'examples:\n  minimum-wage:\n    - "chef zahlt nicht seit 2 monaten"\n')
+    assert load_corpus_with_errors(tmp_path)[0].fingerprint() != before
