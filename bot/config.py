@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     # (bot.services.grouping), so more in flight means bigger batches: 12 gave 250 updates/s on
     # PostgreSQL, 40 gives 330-360 (bench/throughput.py).
     telegram_max_concurrent_updates: int = Field(default=40, ge=1, le=100)
+    # Overload (bot/services/admission.py): when a new message would wait this many seconds or more, the person
+    # gets one "many people are writing right now" note per busy period. Long polling holds at most this many
+    # fetched updates in the database and the process; past it, the rest waits at Telegram.
+    overload_note_after_seconds: float = Field(default=5.0, ge=0.5, le=300.0)
+    overload_max_backlog: int = Field(default=10_000, ge=100, le=1_000_000)
     # Several replicas without a webhook: exactly one polls, chosen by a lock (bot/telegram/polling.py).
     # auto = Redis when REDIS_URL is set, else PostgreSQL when DATABASE_URL is one, else none (one process).
     telegram_polling_lock: Literal["auto", "redis", "postgres", "none"] = "auto"

@@ -82,6 +82,31 @@ OUTBOX_FAILURES = Counter(
     "Telegram calls refused for good (blocked by the person, bad request).",
     registry=REGISTRY,
 )
+# Admission under load (bot/services/admission.py): per replica, so sum the counters across replicas.
+ADMISSION_WAIT_SECONDS = Histogram(
+    "fairbot_admission_wait_seconds",
+    "From an update reaching this replica to the start of its handling, by priority (urgent, ordinary).",
+    ["priority"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    registry=REGISTRY,
+)
+ADMISSION_QUEUED = Gauge(
+    "fairbot_admission_queued", "Updates waiting for a handling slot on this replica.", registry=REGISTRY
+)
+ADMISSION_EXPECTED_WAIT = Gauge(
+    "fairbot_admission_expected_wait_seconds",
+    "The expected wait of the newest arrival (queue ahead x recent service time / slots, plus its time at Telegram).",
+    registry=REGISTRY,
+)
+BUSY_PERIODS = Counter(
+    "fairbot_busy_periods", "Times the expected wait passed OVERLOAD_NOTE_AFTER_SECONDS.", registry=REGISTRY
+)
+BUSY_NOTES = Counter(
+    "fairbot_busy_notes",
+    "'Many people are writing right now' notes sent (at most one per person per busy period).",
+    registry=REGISTRY,
+)
+
 
 # Set at scrape time from the database (bot.operations.refresh_shared_gauges).
 QUEUE_LENGTH = Gauge(
