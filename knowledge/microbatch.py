@@ -6,13 +6,16 @@ arrive one by one, from many coroutines. A job waits at most `window` seconds
 after the oldest job of its batch arrived, or until `max_batch` jobs are there,
 whichever comes first; while a batch is being handled the next one gathers by
 itself, so under load batches grow without extra waiting, and at low load a
-message waits only the window.
+message waits only the window. An `urgent` job is taken before every ordinary
+one that waits (jobs of one kind keep their order): under load the queue in
+front of the encoder must not hold back a possible emergency.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import queue
 import threading
 import time
@@ -91,30 +94,34 @@ class MicroBatcher(Generic[Job, Result]):
         self.max_batch = max_batch
         self.name = name
         self.stats = BatchStats()
-        self._queue: queue.SimpleQueue[tuple[Job, Future[Result], float] | object] = queue.SimpleQueue()
+        # (rank, arrival number, item): urgent (0) before ordinary (1), then first come; the stop mark last (2)
+        self._queue: queue.PriorityQueue[tuple[int, int, tuple[Job, Future[Result], float] | object]] = (
+            queue.PriorityQueue()
+        )
+        self._order = itertools.count()
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
 
-    def submit(self, job: Job) -> Future[Result]:
+    def submit(self, job: Job, *, urgent: bool = False) -> Future[Result]:
         """From any thread; the future resolves in the worker thread."""
         if self._closed:
             raise RuntimeError(f"{self.name} is closed")
         future: Future[Result] = Future()
         self._ensure_worker()
-        self._queue.put((job, future, time.monotonic()))
+        self._queue.put((0 if urgent else 1, next(self._order), (job, future, time.monotonic())))
         return future
 
-    async def run(self, job: Job) -> Result:
+    async def run(self, job: Job, *, urgent: bool = False) -> Result:
         """From the event loop: waits without blocking it."""
-        return await asyncio.wrap_future(self.submit(job))
+        return await asyncio.wrap_future(self.submit(job, urgent=urgent))
 
     def close(self, timeout: float = 5.0) -> None:
         """Jobs already submitted are still handled; then the worker ends."""
         self._closed = True
         worker = self._worker
         if worker is not None and worker.is_alive():
-            self._queue.put(_STOP)
+            self._queue.put((2, next(self._order), _STOP))
             worker.join(timeout)
 
     def _ensure_worker(self) -> None:
@@ -132,7 +139,7 @@ class MicroBatcher(Generic[Job, Result]):
         while len(batch) < self.max_batch:
             remaining = deadline - time.monotonic()
             try:
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                _, _, item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is _STOP:
@@ -143,7 +150,7 @@ class MicroBatcher(Generic[Job, Result]):
     def _loop(self) -> None:
         stop = False
         while not stop:
-            item = self._queue.get()
+            _, _, item = self._queue.get()
             if item is _STOP:
                 break
             batch, stop = self._gather(item)  # type: ignore[arg-type]

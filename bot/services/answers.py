@@ -182,10 +182,12 @@ class AnswerService:
             replies[i] = self._reply(self.decide(assessment), assessment.lang, assessment.ranked)
         return [reply for reply in replies if reply is not None]
 
-    async def respond_async(self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None) -> Reply:
+    async def respond_async(
+        self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, urgent: bool = False
+    ) -> Reply:
         """`respond` from the event loop: off the loop, in one worker thread, batched with messages that arrive
-        within a few milliseconds of this one."""
-        return await self._batcher.run(Question(text, lang_hint, chosen_lang))
+        within a few milliseconds of this one; `urgent` ones (`sounds_urgent`) are taken before the others."""
+        return await self._batcher.run(Question(text, lang_hint, chosen_lang), urgent=urgent)
 
     def batch_stats(self) -> dict[str, object]:
         """Batch sizes and waits of `respond_async` so far (for the bench and metrics)."""
@@ -198,6 +200,11 @@ class AnswerService:
     def sounds_dangerous(self, text: str) -> bool:
         """The cheap check (patterns only, no embedding) that lets an emergency through the rate limit."""
         return any(m.intent == "emergency" for m in self.rules.match(text[:MAX_QUERY_CHARS]))
+
+    def sounds_urgent(self, text: str) -> bool:
+        """May this be an emergency or a request for a person? Patterns only, wider than the decision's
+        (knowledge.intents.IntentRules.urgent): under load such a message is served first."""
+        return self.rules.urgent(text[:MAX_QUERY_CHARS])
 
     def topic_titles(self, lang: str) -> list[tuple[str, str]]:
         """Topics that have at least one servable entry, with their title in `lang` (for browsing).

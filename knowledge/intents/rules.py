@@ -89,6 +89,18 @@ class IntentRules:
                     break
         return found
 
+    def urgent(self, text: str) -> bool:
+        """The pre-check that lets a message jump the queue under load, before the encoder ran.
+
+        Wider than `match` on purpose: the idioms are not cut out ("this job is killing me" goes first too),
+        because a message wrongly put first costs others a place in the queue, and an emergency wrongly left
+        in it costs the wait. The decision itself still comes from `knowledge.decision.decide`.
+        """
+        norm = normalise(text)
+        return any(rx.search(norm) for rxs in self.emergency.values() for rx in rxs) or any(
+            rx.search(norm) for rx in self.handoff
+        )
+
     def greeting_rest_words(self, text: str) -> int:
         """Words left after greetings: "hallo, wer bist du?" is a greeting, "hallo, my boss does not pay" a question."""
         rest = normalise(text)

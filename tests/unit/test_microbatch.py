@@ -72,3 +72,26 @@ def test_close_handles_what_was_submitted_first() -> None:
     future = batcher.submit(7)
     batcher.close()
     assert future.result(5) == 7
+
+
+def test_an_urgent_job_is_taken_before_ordinary_ones_that_wait() -> None:
+    """Under load the encoder's queue must not hold back a possible emergency (bot/services/answers.py)."""
+    started, go = threading.Event(), threading.Event()
+    calls: list[list[str]] = []
+
+    def handle(jobs: list[str]) -> list[str]:
+        calls.append(list(jobs))
+        if jobs == ["first"]:
+            started.set()
+            go.wait(5)
+        return jobs
+
+    batcher: MicroBatcher[str, str] = MicroBatcher(handle, window=0.0, max_batch=2)
+    first = batcher.submit("first")
+    assert started.wait(5)  # the worker is busy: what comes now waits in the queue
+    waiting = [batcher.submit(f"q{i}") for i in range(3)]
+    urgent = batcher.submit("help", urgent=True)
+    go.set()
+    assert [f.result(5) for f in (first, *waiting, urgent)] == ["first", "q0", "q1", "q2", "help"]
+    assert calls == [["first"], ["help", "q0"], ["q1", "q2"]]  # urgent first, the others in their order
+    batcher.close()

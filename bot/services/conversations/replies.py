@@ -23,10 +23,12 @@ class Answerer(Protocol):
     """The part of `bot.services.answers.AnswerService` the conversation core uses."""
 
     async def respond_async(
-        self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None
+        self, text: str, *, lang_hint: str | None = None, chosen_lang: str | None = None, urgent: bool = False
     ) -> Reply: ...
 
     def sounds_dangerous(self, text: str) -> bool: ...
+
+    def sounds_urgent(self, text: str) -> bool: ...
 
     def topic_titles(self, lang: str) -> list[tuple[str, str]]: ...
 
@@ -96,15 +98,21 @@ class Replies:
     def sounds_dangerous(self, text: str) -> bool:
         return self.answers is not None and self.answers.sounds_dangerous(text)
 
+    def sounds_urgent(self, text: str) -> bool:
+        """May be an emergency or a request for a person (patterns only): goes first under load."""
+        return self.answers is not None and self.answers.sounds_urgent(text)
+
     async def respond(self, text: str, lang_hint: str | None, chosen_lang: str | None) -> Reply:
         if self.answers is None:
             raise InvalidState("the answer service is not loaded; start fairbot with a built index")
         key = (ReplyCache.normalise(text), lang_hint, chosen_lang)
         reply = self.cache.get(key)
         if reply is None:
-            # Off the event loop, in one encoder call with the messages that arrive within milliseconds of it.
+            # Off the event loop, in one encoder call with the messages that arrive within milliseconds of it;
+            # under load the encoder's queue serves possible emergencies and hand-over requests first.
+            text = text[:MAX_RETRIEVAL_TEXT]
             reply = await self.answers.respond_async(
-                text[:MAX_RETRIEVAL_TEXT], lang_hint=lang_hint, chosen_lang=chosen_lang
+                text, lang_hint=lang_hint, chosen_lang=chosen_lang, urgent=self.answers.sounds_urgent(text)
             )
             self.cache.put(key, reply)
         return reply
