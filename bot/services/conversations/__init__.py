@@ -11,7 +11,8 @@ One service decides and stores; channels only carry text in and out. Its rooms:
 - `outgoing`: what is sent and stored, in one transaction with the channel's outbox;
 - `prompts` (command replies), `feedback` (helpful, ratings) and `buttons` (what buttons carry);
 - `calculators` (the guided calculators) and `reminders` (deadline reminders, agreed and stopped with one tap);
-- `letters` (a photo or PDF of a letter read, and kept for the advisor only with the person's tap).
+- `letters` (a photo or PDF of a letter read, and kept for the advisor only with the person's tap);
+- `overload`: under load, which messages go first (a cheap pre-check) and the one busy note per person.
 
 The route of one message: the channel builds an `Inbound` and calls `receive` →
 `answering` takes the person's lock, reads their state (`people`), retrieves
@@ -39,6 +40,7 @@ from bot.services.conversations.handover import Handover, QueueItem, QueueView
 from bot.services.conversations.incoming import MAX_STORED_TEXT, Inbound, Incoming
 from bot.services.conversations.letters import LetterDesk
 from bot.services.conversations.outgoing import Speaker, log_event
+from bot.services.conversations.overload import Overload
 from bot.services.conversations.people import UI_LANGUAGES, People
 from bot.services.conversations.prompts import Prompts
 from bot.services.conversations.relay import Relay
@@ -116,6 +118,7 @@ class ConversationService:
             db, self.people, self.speaker, self.replies, relay, self.handover, throttle, self.calculators
         )
         self.prompts = Prompts(db, self.people, self.speaker, self.replies, retention_days)
+        self.overload = Overload(db, self.people, self.speaker, self.replies)
         self.feedback = Feedbacks(db, self.speaker)
         self.desk = AdvisorDesk(db, self.people, self.speaker)
         self.privacy_service = privacy if privacy is not None else PrivacyService(db, bus, senders)
@@ -148,6 +151,19 @@ class ConversationService:
         """`receive` with the parts of an `Inbound` as arguments."""
         inbound = Inbound.of(channel, external_id, text, lang_hint, kind=kind, attachment=attachment, region=region)
         return await self.answering.take(inbound)
+
+    def rank(self, channel: str, external_id: str, *, text: str | None = None, data: str | None = None) -> int:
+        """Under load, who goes first: `bot.services.admission.URGENT` for what may be an emergency or a
+        request for a person (patterns, the advisor and consent buttons, a person with an advisor)."""
+        pressed = buttons.parse(data) if data is not None else None
+        return self.overload.rank(channel, external_id, text=text, pressed=pressed)
+
+    async def busy_note(
+        self, channel: str, external_id: str, lang_hint: str | None = None, claim: tuple[str, int] | None = None
+    ) -> bool:
+        """ "Many people are writing right now; your answer is coming", stored and sent through the outbox;
+        `claim` (source, update id) makes it once per update. False when nothing was said."""
+        return await self.overload.note(channel, external_id, lang_hint, claim)
 
     async def read_letter(
         self, channel: str, external_id: str, data: bytes | None, lang_hint: str | None = None
