@@ -27,6 +27,7 @@ from bot import events
 from bot.config import Settings, get_settings
 from bot.errors import ConfigError
 from bot.operations import operations_router
+from bot.services.admission import Admission
 from bot.services.brakes import WebChatLimits
 from bot.services.channels import ChannelSender, WebChatSender
 from bot.services.conversations import Answerer, ConversationService, ReplyCache
@@ -58,6 +59,7 @@ class Runtime:
     telegram: Any = None  # bot.telegram.runtime.TelegramRuntime when a token is set
     logins: Any = None  # bot.services.logins.Logins: the console's password checks and their brakes
     web_limits: Any = None  # bot.services.brakes.WebChatLimits: new chats and messages per client address
+    admission: Admission | None = None  # under load: who goes first, and the busy note (bot/services/admission.py)
 
 
 def telegram_enabled(settings: Settings) -> bool:
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             logins=Logins.from_settings(db, settings),
             web_limits=web_limits,
             mail_outbox=mail,
+            admission=Admission(settings.telegram_max_concurrent_updates, settings.overload_note_after_seconds),
         )
         app.state.runtime = runtime
         http_sender: TelegramHttpSender | None = None
@@ -203,7 +206,7 @@ def create_app(settings: Settings | None = None, *, answers: Answerer | None = N
             http_sender = TelegramHttpSender(settings.telegram_api_url, settings.telegram_bot_token.get_secret_value())
             outbox.send = http_sender
             dp = create_dispatcher(conversations, db, bot.id)
-            runtime.telegram = TelegramRuntime(settings, bot, dp)
+            runtime.telegram = TelegramRuntime(settings, bot, dp, conversations, db, runtime.admission)
         await outbox.start()
         await mail.start()
         if runtime.telegram is not None:

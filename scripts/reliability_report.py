@@ -117,7 +117,7 @@ def render(reports: dict[str, dict[str, Any]]) -> str:
         "",
         "What was lost: nothing. Found and fixed by the polling test: aiogram confirmed a batch of updates to",
         "Telegram (the next getUpdates) before handling it, so a kill lost every update still in hand (32 of",
-        "48); now the next getUpdates waits for the batch (`ConfirmOnlyHandled`). Delivery is at least once,",
+        "48); now an update is stored (`inbound_update`, bot/telegram/intake.py) before the next getUpdates confirms it, and the next poller handles what is left. Delivery is at least once,",
         'not exactly once: a reply Telegram accepted just before the kill, whose "sent" mark (written in',
         "batches every 0.1 s) was not yet committed, is sent again after the restart. Telegram has no",
         "idempotency key for sendMessage, so this window can be narrowed, not closed; the column",

@@ -260,17 +260,32 @@ async def send(request: Request, text: Annotated[str, Form()] = "") -> Response:
     refused = await _begin(request, sid, hint)
     if refused is not None:
         return refused
-    service = runtime(request).conversations
     toast = ""
     command = text.strip().lower().split(maxsplit=1)[0] if text.strip().startswith("/") else ""
     try:
         if command in COMMANDS:  # as in Telegram: /privacy, /delete, /export are not questions
             toast = await COMMANDS[command](request, sid, hint) or ""
         else:
-            await service.receive(Inbound.of(CHANNEL, sid, text, hint))
+            await _receive_in_turn(request, sid, text, hint)
     except FairbotError as error:
         toast = error.message
     return await after_message(request, sid, toast)
+
+
+async def _receive_in_turn(request: Request, sid: str, text: str, hint: str | None) -> None:
+    """A message waits its turn at the admission gate with Telegram's updates (one encoder serves both):
+    possible emergencies first, and one busy note per person when the wait is long (bot/services/admission.py)."""
+    service = runtime(request).conversations
+    admission = runtime(request).admission
+    inbound = Inbound.of(CHANNEL, sid, text, hint)
+    if admission is None:
+        await service.receive(inbound)
+        return
+    ticket = admission.queue(service.rank(CHANNEL, sid, text=inbound.text), f"{CHANNEL}:{sid}")
+    if ticket.note_due:
+        admission.tell(lambda: service.busy_note(CHANNEL, sid, hint))
+    async with ticket:
+        await service.receive(inbound)
 
 
 @router.post("/chat/action")

@@ -24,11 +24,16 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from bot import metrics
+
+log = logging.getLogger(__name__)
 
 URGENT = 0
 ORDINARY = 1
@@ -103,6 +108,7 @@ class Admission:
         self._noted: set[str] = set()  # chats told in this busy period
         self._seq = itertools.count()
         self._last_age = 0.0
+        self._notes: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ queue
 
@@ -196,9 +202,23 @@ class Admission:
         self._dispatch()
         metrics.ADMISSION_QUEUED.set(self.queued)
 
-    def note_sent(self) -> None:
-        self.notes += 1
-        metrics.BUSY_NOTES.inc()
+    def tell(self, note: Callable[[], Awaitable[bool]]) -> None:
+        """Send a ticket's busy note now, in a task of its own, while the update keeps its place; `note`
+        returns whether it said something. A failed note is logged, never raised: it is a courtesy."""
+
+        async def run() -> None:
+            try:
+                sent = await note()
+            except Exception:
+                log.warning("busy_note_failed", exc_info=True)
+                return
+            if sent:
+                self.notes += 1
+                metrics.BUSY_NOTES.inc()
+
+        task = asyncio.create_task(run(), name="busy-note")
+        self._notes.add(task)
+        task.add_done_callback(self._notes.discard)
 
     def summary(self) -> dict[str, object]:
         """For the bench and logs: what the gate did."""

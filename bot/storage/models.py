@@ -259,6 +259,23 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
+class InboundUpdate(Base):
+    """A Telegram update fetched but not yet handled: the backlog under load, kept where a crash cannot lose it.
+
+    Long polling confirms updates to Telegram as soon as they are stored here, so the process holds the
+    whole backlog and can serve an emergency before earlier questions (bot/telegram/intake.py). A row is
+    deleted once its update was handled; after a crash the next poller handles what is left, and the
+    processed_update claim drops any that had been handled already.
+    """
+
+    __tablename__ = "inbound_update"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)  # e.g. "telegram:<bot id>"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    payload: Mapped[dict[str, Any]]  # the update as Telegram sent it
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class OutboxItem(Base):
     """One call to a channel's API, written in the same transaction as the message it delivers."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, desc, func, insert, select
+from sqlalchemy import Table, bindparam, delete, desc, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from bot.storage.models import (
     STATE_WAITING,
     Conversation,
     Handoff,
+    InboundUpdate,
     Message,
     Note,
     Person,
@@ -150,3 +151,38 @@ async def claim_updates(session: AsyncSession, claims: Sequence[tuple[str, int]]
 async def claim_update(session: AsyncSession, source: str, update_id: int) -> bool:
     """Record an update id; False when it was already there (a redelivery)."""
     return bool(await claim_updates(session, [(source, update_id)]))
+
+
+def _hold_statement(insert_for_dialect: Any) -> Any:
+    return insert_for_dialect(InboundUpdate.__table__).on_conflict_do_nothing(index_elements=["source", "update_id"])
+
+
+_HOLD_UPDATES = {"postgresql": _hold_statement(pg_insert), "sqlite": _hold_statement(sqlite_insert)}
+
+
+async def hold_updates(session: AsyncSession, source: str, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Keep fetched updates (id, payload) until they are handled; one fetched twice is kept once."""
+    if not updates:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    now = utcnow()
+    rows = [{"source": source, "update_id": i, "payload": payload, "received_at": now} for i, payload in updates]
+    await session.execute(_HOLD_UPDATES[dialect], rows)
+
+
+async def held_updates(session: AsyncSession, source: str) -> list[tuple[int, dict[str, Any]]]:
+    """Updates fetched earlier and not yet handled (a crash, a stop with a backlog), oldest first."""
+    rows = await session.execute(
+        select(InboundUpdate.update_id, InboundUpdate.payload)
+        .where(InboundUpdate.source == source)
+        .order_by(InboundUpdate.update_id)
+    )
+    return [(int(update_id), payload) for update_id, payload in rows]
+
+
+async def release_updates(session: AsyncSession, source: str, update_ids: Sequence[int]) -> None:
+    """Handled: no longer kept."""
+    if update_ids:
+        await session.execute(
+            delete(InboundUpdate).where(InboundUpdate.source == source, InboundUpdate.update_id.in_(update_ids))
+        )

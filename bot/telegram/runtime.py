@@ -11,7 +11,6 @@ safe.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import json
@@ -27,13 +26,15 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.locales import t
+from bot.services.admission import Admission
 from bot.services.conversations import ConversationService
 from bot.storage.db import Database
 from bot.telegram import calculators, export, handoff, language, privacy, questions, start, topics
 from bot.telegram.context import sender_of
+from bot.telegram.intake import Intake, Poller, age_of
 from bot.telegram.middlewares import ChatOrderMiddleware, IdempotencyMiddleware, SenderMiddleware, ToastMiddleware
 from bot.telegram.polling import PollingLeader, create_polling_lock, lock_kind
-from bot.telegram.session import ConfirmOnlyHandled, TolerantSession
+from bot.telegram.session import TolerantSession
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def create_dispatcher(conversations: ConversationService, db: Database, bot_id: 
     # shared by replicas), and the FSM middleware would read its own state store for every update.
     dp = Dispatcher(disable_fsm=True, conversations=conversations)
     dp.update.outer_middleware(ChatOrderMiddleware())
-    dp.update.outer_middleware(IdempotencyMiddleware(db, source=f"telegram:{bot_id}"))
+    dp.update.outer_middleware(IdempotencyMiddleware(db, source=update_source(bot_id)))
     dp.callback_query.middleware(ToastMiddleware())  # outermost of the two: a skipped press is answered too
     for observer in (dp.message, dp.callback_query):
         observer.middleware(SenderMiddleware())
@@ -99,19 +100,40 @@ async def set_commands(bot: Bot) -> None:
             )
 
 
-class TelegramRuntime:
-    """Owns the bot session and, in polling mode, the polling leader (bot/telegram/polling.py)."""
+def update_source(bot_id: int) -> str:
+    """The name under which this bot's update ids are recorded (processed_update, inbound_update)."""
+    return f"telegram:{bot_id}"
 
-    # How long a graceful stop waits for the updates in flight after polling ended.
+
+class TelegramRuntime:
+    """Owns the bot session, the intake (bot/telegram/intake.py) and, in polling mode, the polling leader."""
+
+    # How long a graceful stop waits for the updates in flight after polling ended; the rest stays stored.
     IN_FLIGHT_GRACE = 10.0
 
-    def __init__(self, settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        bot: Bot,
+        dp: Dispatcher,
+        conversations: ConversationService,
+        db: Database,
+        admission: Admission | None = None,
+    ) -> None:
         self.settings = settings
         self.bot = bot
         self.dp = dp
         self.leader: PollingLeader | None = None
-        # The next getUpdates (which confirms the last batch to Telegram) waits for that batch's handlers.
-        bot.session.middleware(ConfirmOnlyHandled(lambda: set(getattr(dp, "_handle_update_tasks", ()))))
+        self.admission = admission or Admission(
+            settings.telegram_max_concurrent_updates, settings.overload_note_after_seconds
+        )
+        self.intake = Intake(dp, bot, conversations, self.admission, update_source(bot.id))
+        self.poller = Poller(
+            self.intake,
+            db,
+            max_backlog=settings.overload_max_backlog,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
 
     @property
     def webhook_mode(self) -> bool:
@@ -142,24 +164,15 @@ class TelegramRuntime:
             log.info("polling_started", extra={"lock": lock_kind(self.settings)})
 
     async def _poll(self) -> None:
-        await self.dp.start_polling(
-            self.bot,
-            handle_signals=False,
-            close_bot_session=False,
-            allowed_updates=self.dp.resolve_used_update_types(),
-            polling_timeout=10,
-            # Bounded like a webhook's max_connections: a flood of updates queues at Telegram,
-            # not as thousands of tasks competing for the one SQLite writer.
-            tasks_concurrency_limit=self.settings.telegram_max_concurrent_updates,
-        )
+        # Updates are stored, then confirmed, then handled TELEGRAM_MAX_CONCURRENT_UPDATES at a time, urgent
+        # first (bot/telegram/intake.py): the backlog waits here, not as thousands of tasks at the SQLite writer.
+        await self.poller.run()
 
     async def _finish_polling(self) -> None:
-        """Stop asking for updates, then let those in flight finish (their replies reach the outbox)."""
-        with contextlib.suppress(RuntimeError, TimeoutError):  # RuntimeError: polling had not started yet
-            await asyncio.wait_for(self.dp.stop_polling(), 5)
-        in_flight = set(getattr(self.dp, "_handle_update_tasks", ()))
-        if in_flight:
-            await asyncio.wait(in_flight, timeout=self.IN_FLIGHT_GRACE)
+        """Stop asking for updates, then let those held finish (their replies reach the outbox); what is
+        left after the grace stays stored for the next poller."""
+        self.poller.stop()
+        await self.poller.finish(self.IN_FLIGHT_GRACE)
 
     async def stop(self) -> None:
         if self.leader is not None:
@@ -169,7 +182,7 @@ class TelegramRuntime:
 
     async def feed_webhook(self, body: Any) -> None:
         update = Update.model_validate(body, context={"bot": self.bot})
-        await self.dp.feed_update(self.bot, update)
+        await self.intake.handle(update, age=age_of(update))
 
 
 MAX_UPDATE_BYTES = 1 << 20  # Telegram's updates are a few KB; 1 MB is plenty, and caps what a stranger can send

@@ -1,7 +1,6 @@
-"""The HTTP session to the Bot API: aiogram's, except that polling neither stalls nor confirms too early.
+"""The HTTP session to the Bot API: aiogram's, except that one broken update cannot stall long polling.
 
-One broken update cannot stall long polling (TolerantSession), and an update is confirmed to Telegram
-only once it was handled (ConfirmOnlyHandled).
+(An update is confirmed to Telegram only once it is stored: bot/telegram/intake.py.)
 
 Why: aiogram validates a getUpdates answer as a whole. One update it cannot read (a field of a newer Bot
 API in an unexpected shape, a payload that is not an object) fails the whole batch, aiogram asks again
@@ -14,15 +13,12 @@ as the webhook path acknowledges a broken update (bot/telegram/runtime.py).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Update
@@ -65,30 +61,3 @@ def _without_broken_updates(bot: Bot, content: str) -> str:
     if len(kept) == len(result) and all(a is b for a, b in zip(kept, result, strict=True)):
         return content
     return json.dumps({**data, "result": kept})
-
-
-class ConfirmOnlyHandled(BaseRequestMiddleware):
-    """Before each getUpdates, wait for the updates of the previous batch to be handled.
-
-    Why: a getUpdates call with an offset confirms every update below it to Telegram, which then deletes
-    them. aiogram handles a batch as background tasks and asks again at once, so it confirmed updates
-    that were still being answered; a process killed then (OOM, SIGKILL, a crash) lost them for good:
-    32 of 48 questions in tests/e2e/test_kill_polling.py. Now the next call waits for the batch's
-    tasks (in parallel, as before), so Telegram keeps an update until its reply is in the outbox. A
-    handler hanging longer than `patience` no longer holds polling back; that is logged.
-    """
-
-    def __init__(self, in_flight: Callable[[], set[asyncio.Task[Any]]], patience: float = 60.0) -> None:
-        self.in_flight = in_flight
-        self.patience = patience
-
-    async def __call__(
-        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
-    ) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates):
-            pending = set(self.in_flight())
-            if pending:
-                _done, late = await asyncio.wait(pending, timeout=self.patience)
-                if late:
-                    log.warning("polling_confirms_unfinished", extra={"updates": len(late)})
-        return await make_request(bot, method)
