@@ -21,6 +21,13 @@ sending (a warm-up or a stall shows there), the bot process's CPU time per
 update (less sensitive to other load on the machine than latency), its RSS, the
 load average before and after, and what the bot reports about its micro-batches.
 
+Overload (`--overload 2`): offers FACTOR × `--sustainable` updates per second, all new questions with
+`--urgent-share` of them emergencies and requests for an advisor (half each, in the person's language,
+texts below), and reports what issue 18 asks of overload: busy notes sent (and people told more than
+once), the latency of emergencies and hand-over requests beside the rest's, the time until a waiting
+person is told, lost and duplicated replies (busy notes and consent questions counted apart), and the
+bot's admission gate (bot/services/admission.py).
+
 Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 150 --modes polling,webhook]`;
 add `--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test` to measure on PostgreSQL
 (each run creates and drops its own database on that server).
@@ -62,9 +69,33 @@ from bench.message_mix import (  # noqa: E402
     is_consent_prompt,
     load_mix,
 )
+from bot.locales import t  # noqa: E402
 from tests.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
 
 SLICE_SECONDS = 5
+# Overload runs: messages the admission pre-check must put first (knowledge/intents/patterns.yaml), per language.
+EMERGENCIES = {
+    "de": "Mein Chef hat mich geschlagen, bitte helfen Sie mir",
+    "en": "My boss beat me and I am bleeding",
+    "ru": "Начальник избил меня, помогите",
+    "uk": "Роботодавець побив мене, допоможіть",
+    "ar": "صاحب العمل ضربني، ساعدوني",
+    "fa": "کارفرما منو کتک زد، کمک کنید",
+    "tr": "Patronum beni dövdü, yardım edin",
+    "fr": "Mon patron m'a frappé, aidez-moi",
+}
+HANDOFFS = {
+    "de": "Ich möchte mit einem Menschen sprechen",
+    "en": "I want to talk to a real person",
+    "ru": "Хочу поговорить с консультантом",
+    "uk": "Хочу поговорити з консультантом",
+    "ar": "أريد التحدث مع مستشار",
+    "fa": "میخواهم با یک مشاور صحبت کنم",
+    "tr": "Gerçek bir danışmanla konuşmak istiyorum",
+    "fr": "Je veux parler à un conseiller",
+}
+URGENT_KINDS = ("emergency", "handoff")
+BUSY_NOTES = frozenset(t("busy_note", lang) for lang in LANGUAGES)
 
 
 def free_port() -> int:
@@ -112,9 +143,14 @@ def serve_bot() -> None:
         def write_stats() -> None:
             while True:
                 time.sleep(0.5)
-                answers = getattr(getattr(app.state, "runtime", None), "answers", None)
+                runtime = getattr(app.state, "runtime", None)
+                answers = getattr(runtime, "answers", None)
                 if answers is not None and hasattr(answers, "batch_stats"):
-                    Path(stats_path + ".tmp").write_text(json.dumps(answers.batch_stats()))
+                    figures = answers.batch_stats()
+                    admission = getattr(runtime, "admission", None)
+                    if admission is not None:
+                        figures["admission"] = admission.summary()
+                    Path(stats_path + ".tmp").write_text(json.dumps(figures))
                     os.replace(stats_path + ".tmp", stats_path)
 
         threading.Thread(target=write_stats, name="bench-stats", daemon=True).start()
@@ -199,6 +235,8 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
+    if args.note_after is not None:
+        env["OVERLOAD_NOTE_AFTER_SECONDS"] = str(args.note_after)
     if mode == "webhook":
         env["WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
         env["WEBHOOK_SECRET"] = "bench-secret"
@@ -226,14 +264,25 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
         cpu_before = process_cpu_seconds(process.pid)
         first_send = time.monotonic()
 
+        urgent_drawn: dict[str, int] = {}
+
+        def urgent_text(kind: str, lang: str) -> str:
+            text = (EMERGENCIES if kind == "emergency" else HANDOFFS)[lang]
+            times = urgent_drawn[text] = urgent_drawn.get(text, 0) + 1
+            return text + "\u200b" * (times - 1)  # misses the reply cache, like every new question
+
         async def send(i: int) -> None:
             user = users[i % args.users]
             k = i // args.users
             lang = user.language_code or "de"
             kind = mix.kind()
-            mix.sent[kind] += 1
+            if args.overload and mix.rng.random() < args.urgent_share:
+                kind = mix.rng.choice(URGENT_KINDS)
+            mix.sent[kind] = mix.sent.get(kind, 0) + 1
             sent_at[(user.id, k)] = (time.monotonic(), kind)
-            if kind == "question":
+            if kind in URGENT_KINDS:
+                await user.send(urgent_text(kind, lang))
+            elif kind == "question":
                 await user.send(mix.question(lang))
             elif kind == "greeting":
                 await user.send(GREETINGS[lang])
@@ -253,7 +302,10 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
 
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline:
-            if all(sum(not is_consent_prompt(m) for m in u.chat.bot_messages) >= args.messages for u in users):
+            if all(
+                sum(not is_consent_prompt(m) and m.text not in BUSY_NOTES for m in u.chat.bot_messages) >= args.messages
+                for u in users
+            ):
                 break
             await asyncio.sleep(0.1)
         cpu_s = process_cpu_seconds(process.pid) - cpu_before
@@ -261,15 +313,27 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
         await asyncio.sleep(1.0)  # late duplicates would arrive now
 
         latencies: list[float] = []
-        by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        by_kind: dict[str, list[float]] = {kind: [] for kind in (*KINDS, *URGENT_KINDS)}
         by_slice: dict[int, list[float]] = {}  # latency by when the update was sent: shows a warm-up or a stall
         lost = duplicated = consent_prompts = 0
+        notes_sent, told_twice, to_note = 0, 0, []  # busy notes, people told more than once, send → note
         last_reply = first_send
         for user in users:
             replies = [e for e in user.chat.events if e.kind == "bot_message"]
             prompts = {m.message_id for m in user.chat.bot_messages if is_consent_prompt(m)}
             consent_prompts += len(prompts)
-            replies = [e for e in replies if e.payload.get("message_id") not in prompts]
+            notes = [e for e in replies if e.payload.get("text") in BUSY_NOTES]
+            notes_sent += len(notes)
+            told_twice += len(notes) > 1
+            for note in notes:  # the note answers the oldest of the person's messages still unanswered
+                answered_before = sum(
+                    1
+                    for e in replies
+                    if e.at < note.at and e not in notes and e.payload.get("message_id") not in prompts
+                )
+                if (user.id, answered_before) in sent_at:
+                    to_note.append(note.at - sent_at[(user.id, answered_before)][0])
+            replies = [e for e in replies if e.payload.get("message_id") not in prompts and e not in notes]
             lost += max(0, args.messages - len(replies))
             duplicated += max(0, len(replies) - args.messages)
             for k, event in enumerate(replies[: args.messages]):
@@ -288,6 +352,7 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
             "messages_per_user": args.messages,
             "updates": total,
             "offered_rate": args.rate,
+            "overload": {"factor": args.overload, "sustainable_assumed": args.sustainable} if args.overload else None,
             "send_seconds": round(send_s, 2),
             "elapsed_seconds": round(elapsed, 2),
             "updates_per_second": round(total / elapsed, 1) if elapsed > 0 else None,
@@ -296,8 +361,18 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
             f"p95_ms_per_{SLICE_SECONDS}s_of_sending": [
                 round(percentile(by_slice[s], 95) * 1000) for s in sorted(by_slice)
             ],
-            "lost": lost,
+            "lost": lost,  # no reply by the end of the drain (see unanswered_but_held)
             "duplicated": duplicated,
+            "busy_notes": {
+                "sent": notes_sent,
+                "people_told": sum(1 for u in users if any(m.text in BUSY_NOTES for m in u.chat.bot_messages)),
+                "people_told_more_than_once": told_twice,  # once per busy period: more than one period, or a defect
+                "seconds_from_message_to_note": latency_figures(to_note),
+            },
+            "urgent_vs_rest_ms": {
+                "urgent": latency_figures(by_kind["emergency"] + by_kind["handoff"]),
+                "rest": latency_figures([v for kind in KINDS for v in by_kind[kind]]),
+            },
             "consent_prompts": consent_prompts,  # hand-overs and emergencies: a second message, not a duplicate
             "sent_by_kind": dict(mix.sent),
             # All the bot's threads, from the first send to the last reply, over every update.
@@ -319,12 +394,21 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
     stats = work / "stats.json"
     if stats.exists():
         result["micro_batches"] = json.loads(stats.read_text())
+    if database_url.startswith("sqlite"):  # after the bot's graceful stop: what it holds, not yet handled
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(work / "bench.db")) as connection:
+            held = connection.execute("SELECT count(*) FROM inbound_update").fetchone()[0]
+        # A message without a reply at the end is either still held (stored, handled at the next start)
+        # or lost for good; only the second is a loss.
+        result["unanswered_but_held"] = held
+        result["lost_for_good"] = max(0, result["lost"] - held)
     return result
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     paths = [args.dev, OLD_HELDOUT]
-    shares = sorted({args.unique_share, 1.0})
+    shares = [1.0] if args.overload else sorted({args.unique_share, 1.0})
     results = []
     described = {}
     for mode in args.modes.split(","):
@@ -363,12 +447,32 @@ def main() -> None:
         "Default: a fresh SQLite file",
     )
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument(
+        "--overload",
+        type=float,
+        default=None,
+        metavar="FACTOR",
+        help="offer FACTOR x --sustainable updates/s, all new questions plus --urgent-share emergencies and "
+        "requests for an advisor; reports busy notes and urgent latency beside the rest (overrides --rate)",
+    )
+    parser.add_argument(
+        "--sustainable",
+        type=float,
+        default=60.0,
+        help="updates/s this machine answers with all-unique questions (README: 59.9/s offered 150/s)",
+    )
+    parser.add_argument("--urgent-share", type=float, default=0.04, help="overload runs: share of urgent messages")
+    parser.add_argument("--note-after", type=float, default=None, help="OVERLOAD_NOTE_AFTER_SECONDS for the bot")
     args = parser.parse_args()
     if args.serve_bot:
         serve_bot()
         return
     if not 0 <= args.unique_share <= 1:
         parser.error("--unique-share is a share of the messages: 0 to 1")
+    if args.overload is not None:
+        if args.overload <= 0 or not 0 <= args.urgent_share <= 1:
+            parser.error("--overload needs a factor > 0 and --urgent-share between 0 and 1")
+        args.rate = args.sustainable * args.overload
     print(json.dumps(asyncio.run(main_async(args)), indent=2))
 
 
