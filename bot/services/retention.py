@@ -29,6 +29,7 @@ from bot.storage.models import (
     STATE_HUMAN,
     STATE_WAITING,
     Conversation,
+    InboundUpdate,
     Message,
     Note,
     OutboxItem,
@@ -54,6 +55,7 @@ class PurgeCounts:
     people: int = 0
     outbox: int = 0
     processed_updates: int = 0
+    held_updates: int = 0  # fetched, never handled (e.g. under a bot token no longer used): they hold message text
     reminders: int = 0  # past their deadline, or gone with their conversation
 
     def as_dict(self) -> dict[str, int]:
@@ -124,6 +126,7 @@ async def purge(
             updates = await session.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - UPDATE_IDS_KEPT)
             )
+            held = await session.execute(delete(InboundUpdate).where(InboundUpdate.received_at < now - UPDATE_IDS_KEPT))
             counts = PurgeCounts(
                 conversations=len(ids),
                 closed_first=len(closed),
@@ -131,6 +134,7 @@ async def purge(
                 people=people.rowcount,  # type: ignore[attr-defined]
                 outbox=outbox.rowcount,  # type: ignore[attr-defined]
                 processed_updates=updates.rowcount,  # type: ignore[attr-defined]
+                held_updates=held.rowcount,  # type: ignore[attr-defined]
                 reminders=reminders,
             )
             if dry_run:

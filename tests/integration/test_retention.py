@@ -15,8 +15,9 @@ from sqlalchemy import func, select, text
 from bot.logs import JsonFormatter
 from bot.services import accounts, retention
 from bot.services.conversations import ConversationService
+from bot.storage import repositories as repo
 from bot.storage.db import Database
-from bot.storage.models import AuditEvent, Base, Conversation, Handoff, Message, Person
+from bot.storage.models import AuditEvent, Base, Conversation, Handoff, InboundUpdate, Message, Person
 from tests import backend
 from tests.e2e.harness import answer_service, web_conversations
 
@@ -78,6 +79,16 @@ async def test_a_purge_ten_years_ahead_leaves_nothing_of_anybody(
     logged = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.getMessage() == "retention_purge"]
     assert logged and logged[-1]["people"] == 4 and logged[-1]["conversations"] == counts.conversations
     assert "Schmidt" not in caplog.text and "0151" not in caplog.text
+
+
+async def test_updates_held_but_never_handled_are_purged_after_a_week(db: Database) -> None:
+    """A held update keeps the message's text; one a running bot never handled (its token was replaced) must go."""
+    async with db.transaction() as session:
+        await repo.hold_updates(session, "telegram:old-bot", [(1, {"message": {"text": NAME_AND_PHONE}})])
+    assert (await retention.purge(db, 180)).held_updates == 0  # a fresh backlog is kept for the poller
+    eight_days = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    assert (await retention.purge(db, 180, now=eight_days)).held_updates == 1
+    assert await _count(db, InboundUpdate) == 0
 
 
 async def test_recent_activity_is_kept_and_a_dry_run_deletes_nothing(service: ConversationService) -> None:
