@@ -31,6 +31,11 @@ bot's admission gate (bot/services/admission.py).
 Run: `.venv/bin/python bench/throughput.py [--users 1000 --messages 10 --rate 150 --modes polling,webhook]`;
 add `--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test` to measure on PostgreSQL
 (each run creates and drops its own database on that server).
+
+`--replicas N` (webhook, PostgreSQL and Redis only) starts N bot processes on one database and one Redis
+behind a round-robin proxy, as a deployment runs behind Caddy (bench/replicas.py); the output adds, per
+replica, the updates it took, the messages it counted, its CPU per update and RSS, the bench process's
+own CPU per update and how busy the machine's cores were. `--mixes realistic` runs one mix only.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ from bench.message_mix import (  # noqa: E402
     is_consent_prompt,
     load_mix,
 )
+from bench.replicas import ReplicaSet, check_args  # noqa: E402
 from bot.locales import t  # noqa: E402
 from tests.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
 
@@ -219,10 +225,21 @@ async def run_mode(mode: str, mix: Mix, args: argparse.Namespace) -> dict[str, A
         return await _run_mode(mode, mix, args, work, database_url)
 
 
+def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve-bot"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+
+
 async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, database_url: str) -> dict[str, Any]:
     emulator = Emulator(record_calls=False)
     base_url = await emulator.start()
-    port = free_port()
+    ports = [free_port() for _ in range(args.replicas)]
+    port = ports[0]
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
@@ -235,20 +252,21 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
+        env["REDIS_KEY_PREFIX"] = f"{work.name}:"  # every run numbers its updates from 1: share nothing across runs
     if args.note_after is not None:
         env["OVERLOAD_NOTE_AFTER_SECONDS"] = str(args.note_after)
     if mode == "webhook":
         env["WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
         env["WEBHOOK_SECRET"] = "bench-secret"
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve-bot"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "bot.log", "wb"),  # noqa: SIM115
-    )
+    fleet = ReplicaSet(ports, work) if args.replicas > 1 else None
+    if fleet is not None:
+        await fleet.start(env, start_bot)
+    processes = fleet.processes if fleet is not None else [start_bot(env, work / "bot.log")]
+    process = processes[0]
     try:
         started = time.monotonic()
+        if fleet is not None:
+            await fleet.wait_ready()
         for lang in LANGUAGES:  # proves the bot is up; fills its reply cache as a running day would
             warm = emulator.add_user(f"Warmup-{lang}", lang)
             for text in [GREETINGS[lang], *FREQUENT[lang]]:
@@ -261,7 +279,9 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
         total = args.users * args.messages
         sent_at: dict[tuple[int, int], tuple[float, str]] = {}
         load_before = uptime_load()
-        cpu_before = process_cpu_seconds(process.pid)
+        cpu_before = [process_cpu_seconds(p.pid) for p in processes]
+        if fleet is not None:
+            await fleet.mark()
         first_send = time.monotonic()
 
         urgent_drawn: dict[str, int] = {}
@@ -308,8 +328,13 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
             ):
                 break
             await asyncio.sleep(0.1)
-        cpu_s = process_cpu_seconds(process.pid) - cpu_before
+        cpu_by_process = [process_cpu_seconds(p.pid) - c for p, c in zip(processes, cpu_before, strict=True)]
+        cpu_s = sum(cpu_by_process)
         memory = process_memory_mb(process.pid)
+        queued_at_telegram = emulator.updates.pending_count  # not yet delivered: a backlog, not a loss by the bot
+        per_process = (
+            await fleet.figures(total, cpu_by_process, [process_memory_mb(p.pid) for p in processes]) if fleet else {}
+        )
         await asyncio.sleep(1.0)  # late duplicates would arrive now
 
         latencies: list[float] = []
@@ -361,6 +386,8 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
             f"p95_ms_per_{SLICE_SECONDS}s_of_sending": [
                 round(percentile(by_slice[s], 95) * 1000) for s in sorted(by_slice)
             ],
+            "answered_per_second": round((total - lost) / elapsed, 1) if elapsed > 0 else None,
+            "still_queued_at_telegram": queued_at_telegram,
             "lost": lost,  # no reply by the end of the drain (see unanswered_but_held)
             "duplicated": duplicated,
             "busy_notes": {
@@ -383,17 +410,25 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
             "startup_seconds": round(startup_s, 1),
             "database": "postgresql" if args.database_url else "sqlite",
             "redis": bool(args.redis_url),
+            "replicas": args.replicas,
+            **per_process,
         }
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(20)
-        if process.poll() is None:
-            process.kill()
+        for each in processes:
+            each.terminate()
+        for each in processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                each.wait(20)
+            if each.poll() is None:
+                each.kill()
         await emulator.stop()
+        if fleet is not None:  # after the emulator: no delivery is still under way through the proxy
+            await fleet.stop()
     stats = work / "stats.json"
     if stats.exists():
         result["micro_batches"] = json.loads(stats.read_text())
+    if fleet is not None:
+        fleet.add_batch_stats(result)
     if database_url.startswith("sqlite"):  # after the bot's graceful stop: what it holds, not yet handled
         import sqlite3
 
@@ -409,6 +444,8 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     paths = [args.dev, OLD_HELDOUT]
     shares = [1.0] if args.overload else sorted({args.unique_share, 1.0})
+    if args.mixes != "both":  # a short run on a shared machine: one of the two mixes
+        shares = [1.0] if args.mixes == "all-unique" else [args.unique_share]
     results = []
     described = {}
     for mode in args.modes.split(","):
@@ -448,6 +485,13 @@ def main() -> None:
     )
     parser.add_argument("--redis-url", default=None)
     parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="bot processes behind a round-robin proxy (webhook mode, PostgreSQL and Redis; default 1)",
+    )
+    parser.add_argument("--mixes", choices=["both", "realistic", "all-unique"], default="both")
+    parser.add_argument(
         "--overload",
         type=float,
         default=None,
@@ -469,6 +513,7 @@ def main() -> None:
         return
     if not 0 <= args.unique_share <= 1:
         parser.error("--unique-share is a share of the messages: 0 to 1")
+    check_args(parser, args)
     if args.overload is not None:
         if args.overload <= 0 or not 0 <= args.urgent_share <= 1:
             parser.error("--overload needs a factor > 0 and --urgent-share between 0 and 1")

@@ -1,4 +1,5 @@
-"""Real `fairbot run` processes on loopback ports, as the replicas of a deployment: start, wait ready, kill, read metrics.
+"""Real `fairbot run` processes on loopback ports, as the replicas of a deployment: start, wait ready, kill, read metrics;
+a round-robin proxy in front of them (what deploy/Caddyfile asks of Caddy). bench/throughput.py --replicas uses both.
 
 Each replica is the command an operator runs (`python -m bot.cli run`), configured
 only by its environment, against one PostgreSQL database and one Redis. Tests
@@ -9,15 +10,19 @@ console) and through the Bot API emulator, never through its internals.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import httpx
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.harness import free_port
@@ -141,3 +146,47 @@ async def stop_all(replicas: list[Replica]) -> None:
                 await asyncio.to_thread(replica.process.wait, 30)
             except subprocess.TimeoutExpired:
                 replica.kill()
+
+
+class RoundRobinProxy:
+    """POSTs go to the replicas in turn; a refused connection is retried on the next one (Caddy's lb_try_duration)."""
+
+    def __init__(self, upstreams: list[str]) -> None:
+        self.upstreams = upstreams
+        self.port = free_port()
+        self.served: Counter[str] = Counter()
+        self._next = itertools.cycle(range(len(upstreams)))
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self._forward)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        assert self._session is not None
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in {"host", "content-length"}}
+        for _ in range(len(self.upstreams) * 20):
+            upstream = self.upstreams[next(self._next)]
+            try:
+                async with self._session.post(upstream + request.path, data=body, headers=headers) as response:
+                    self.served[upstream] += 1
+                    return web.Response(status=response.status, body=await response.read())
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        return web.Response(status=502)

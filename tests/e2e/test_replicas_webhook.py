@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import random
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from tests.e2e.harness import create_pg_database, drop_pg_database, free_port
-from tests.e2e.replicas import Replica, replica_env, stop_all
+from tests.e2e.harness import create_pg_database, drop_pg_database
+from tests.e2e.replicas import Replica, RoundRobinProxy, replica_env, stop_all
 from tests.e2e.reports import write_report
 from tests.emulator import Emulator
 from tests.emulator.users import SimulatedUser
@@ -31,50 +27,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
 
 SECRET = "replica-webhook-secret"
 QUESTIONS = ("Wie hoch ist der Mindestlohn?", "Wie viele Tage Urlaub stehen mir zu?")
-
-
-class RoundRobinProxy:
-    """POSTs go to the replicas in turn; a refused connection is retried on the next one (Caddy's lb_try_duration)."""
-
-    def __init__(self, upstreams: list[str]) -> None:
-        self.upstreams = upstreams
-        self.port = free_port()
-        self.served: Counter[str] = Counter()
-        self._next = itertools.cycle(range(len(upstreams)))
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/{path:.*}", self._forward)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-
-    async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        assert self._session is not None
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in {"host", "content-length"}}
-        for _ in range(len(self.upstreams) * 20):
-            upstream = self.upstreams[next(self._next)]
-            try:
-                async with self._session.post(upstream + request.path, data=body, headers=headers) as response:
-                    self.served[upstream] += 1
-                    return web.Response(status=response.status, body=await response.read())
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-        return web.Response(status=502)
 
 
 @pytest.fixture
