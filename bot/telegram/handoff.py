@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.types import Message
 
 from bot.services.conversations import ConversationService
 from bot.services.conversations.buttons import Advisor, Consent, Contact, Rate
+from bot.telegram import buttons
 from bot.telegram.context import CHANNEL, Sender
 
 
@@ -16,52 +16,12 @@ async def advisor(message: Message, sender: Sender, conversations: ConversationS
     await conversations.request_advisor(CHANNEL, sender.external_id, sender.lang_hint)
 
 
-async def advisor_button(
-    query: CallbackQuery,
-    callback_data: Advisor,
-    sender: Sender,
-    conversations: ConversationService,
-    callback_answer: CallbackAnswer,
-) -> None:
-    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
-
-
-async def consent(
-    query: CallbackQuery,
-    callback_data: Consent,
-    sender: Sender,
-    conversations: ConversationService,
-    callback_answer: CallbackAnswer,
-) -> None:
-    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
-
-
-async def contact(
-    query: CallbackQuery,
-    callback_data: Contact,
-    sender: Sender,
-    conversations: ConversationService,
-    callback_answer: CallbackAnswer,
-) -> None:
-    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
-
-
-async def rate(
-    query: CallbackQuery,
-    callback_data: Rate,
-    sender: Sender,
-    conversations: ConversationService,
-    callback_answer: CallbackAnswer,
-) -> None:
-    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
-
-
 def create_router() -> Router:
     """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="handoff")
     router.message.register(advisor, Command("advisor", "human", "berater"))
-    router.callback_query.register(advisor_button, Advisor.filter())
-    router.callback_query.register(consent, Consent.filter())
-    router.callback_query.register(contact, Contact.filter())
-    router.callback_query.register(rate, Rate.filter())
+    router.callback_query.register(buttons.press, Advisor.filter())
+    router.callback_query.register(buttons.press, Consent.filter())
+    router.callback_query.register(buttons.press, Contact.filter())
+    router.callback_query.register(buttons.press, Rate.filter())
     return router

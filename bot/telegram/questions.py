@@ -14,13 +14,13 @@ from typing import Any
 import aiohttp
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.types import Message
 
 from bot.services.conversations import ConversationService
 from bot.services.conversations.buttons import Helpful
 from bot.services.letters import ACCEPTED_TYPES as LETTER_TYPES
 from bot.services.letters import MAX_BYTES
+from bot.telegram import buttons
 from bot.telegram.context import CHANNEL, Sender
 from bot.telegram.filters import PlainText, SlashText
 
@@ -90,23 +90,6 @@ async def media(message: Message, sender: Sender, conversations: ConversationSer
     await conversations.receive(sender.says(message.caption or "", kind=kind, attachment=attachment))
 
 
-async def feedback(
-    query: CallbackQuery,
-    callback_data: Helpful,
-    sender: Sender,
-    conversations: ConversationService,
-    callback_answer: CallbackAnswer,
-) -> None:
-    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, callback_data, sender.lang_hint)
-
-
-async def unknown_button(
-    query: CallbackQuery, sender: Sender, conversations: ConversationService, callback_answer: CallbackAnswer
-) -> None:
-    """Buttons from an old keyboard or forged data (no button class took them): a polite toast, never an error."""
-    callback_answer.text = await conversations.press(CHANNEL, sender.external_id, None, sender.lang_hint)
-
-
 def create_text_router() -> Router:
     """Free text, routed first: it is nearly every update, and no /command router could take it,
     so it skips their command parsing."""
@@ -120,6 +103,6 @@ def create_router() -> Router:
     router = Router(name="questions")
     router.message.register(unknown_command, SlashText())
     router.message.register(media)
-    router.callback_query.register(feedback, Helpful.filter())
-    router.callback_query.register(unknown_button)
+    router.callback_query.register(buttons.press, Helpful.filter())
+    router.callback_query.register(buttons.press)  # no button class took it: an old keyboard or forged data
     return router
