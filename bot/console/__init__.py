@@ -2,8 +2,7 @@
 
 `create_app` puts `settings` on `app.state`, and its lifespan builds
 `app.state.runtime` (`bot.app.Runtime`: db, bus, conversations, answers).
-The console adds its own: the editorial service, the signing secret, and the
-web chat's button memory (which wraps the web sender once the runtime exists).
+The console adds its own: the editorial service and the signing secret.
 """
 
 from __future__ import annotations
@@ -45,14 +44,6 @@ def include_console(app: FastAPI) -> None:
     secret = load_secret_key(configured, settings.fairbot_data_dir)
     app.state.console_secret = secret
     app.state.editorial = Editorial(settings)
-    app.state.web_buttons = chat.ButtonMemory()
-
-    def on_runtime(rt: object) -> None:
-        web_sender = getattr(getattr(rt, "conversations", None), "senders", {}).get("web")
-        if web_sender is not None:
-            chat.remember_web_buttons(web_sender, app.state.web_buttons)
-
-    app.state.console_runtime_hook = on_runtime
 
     app.add_middleware(
         SessionMiddleware,

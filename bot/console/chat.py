@@ -4,17 +4,16 @@ A visitor is a random session id in a signed cookie (no account, no personal dat
 Messages go to `ConversationService.receive` as the same `Inbound` value Telegram builds; button presses
 post the same packed callback data as Telegram's buttons carry. Everything the
 core sends arrives on the event topic `chat:<person_id>`, which this page follows by
-SSE. On each event the log is re-rendered from the database (the record), so nothing
-is lost when an event is missed; buttons travel with the events and are remembered
-per message id for re-renders.
+SSE. On each event the log is re-rendered from the database (the record), buttons included
+(`Message.buttons`), so nothing is lost when an event is missed and any replica renders the same page.
+Only a letter's reading is not in the record (see `bot.services.conversations.letters.SentReadings`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -33,7 +32,6 @@ from bot.locales import t
 from bot.services import data_export
 from bot.services.conversations import Inbound
 from bot.services.conversations.buttons import language_keyboard
-from bot.services.conversations.letters import PLACEHOLDER_OUT
 from bot.storage import repositories as repo
 from bot.storage.models import Conversation, Message
 
@@ -45,53 +43,6 @@ HISTORY = 60
 MAX_CHARS = 4000  # the box's limit and its counter; the core stores at most MAX_STORED_TEXT of a message
 UI_LANGUAGES = ("de", "en", "ar", "fa", "ru", "uk", "tr", "fr")
 RTL = frozenset({"ar", "fa"})
-
-
-class ButtonMemory:
-    """Buttons of recent outgoing web messages by message id (they are not part of the stored message)."""
-
-    def __init__(self, size: int = 20_000, texts: int = 2_000) -> None:
-        self._items: OrderedDict[int, list[list[dict[str, str]]]] = OrderedDict()
-        self.size = size
-        # the HTML of recent messages, shown where the record holds only a placeholder (a letter's reading)
-        self._texts: OrderedDict[int, str] = OrderedDict()
-        self.texts = texts
-
-    def put_text(self, message_id: int | None, html: str) -> None:
-        if message_id:
-            self._texts[message_id] = html
-            while len(self._texts) > self.texts:
-                self._texts.popitem(last=False)
-
-    def text(self, message: Message) -> str:
-        return self._texts.get(message.id, message.text) if message.text == PLACEHOLDER_OUT else message.text
-
-    def put(self, message_id: int | None, buttons: list[list[dict[str, str]]]) -> None:
-        if not message_id or not buttons:
-            return
-        self._items[message_id] = buttons
-        self._items.move_to_end(message_id)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def get(self, message_id: int) -> list[list[dict[str, str]]]:
-        return self._items.get(message_id, [])
-
-
-def remember_web_buttons(sender: Any, memory: ButtonMemory) -> None:
-    """Wrap the web sender's flush so the buttons of every message are remembered before publishing."""
-    original = sender.flush
-
-    async def flush(staged: Sequence[Any]) -> None:
-        for outgoing in staged:
-            memory.put_text(getattr(outgoing, "message_id", None), getattr(outgoing, "html", ""))
-            memory.put(
-                getattr(outgoing, "message_id", None),
-                [[{"text": b.text, "data": b.data} for b in row] for row in getattr(outgoing, "buttons", [])],
-            )
-        await original(staged)
-
-    sender.flush = flush
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -190,14 +141,13 @@ def _render_log(
     shown_buttons: dict[int, list[list[dict[str, str]]]] | None = None,
 ) -> Markup:
     """Rendered by the autoescaping template; bot HTML passes the Telegram allow-list sanitizer."""
-    memory: ButtonMemory = request.app.state.web_buttons
     last_out = max((m.id for m in messages if m.direction == "out"), default=None)
     template = templates.get_template("chat/_log.html")
-    buttons = shown_buttons or {m.id: memory.get(m.id) for m in messages if m.id == last_out}
+    buttons = shown_buttons or {m.id: m.buttons or [] for m in messages if m.id == last_out}
     return Markup(  # noqa: S704 - the autoescaping template's output
         template.render(
             messages=messages,
-            text_of=memory.text,
+            text_of=runtime(request).conversations.letters.readings.text,
             buttons=buttons,
             t=lambda key, **p: t(key, lang, **p),
             lang=lang,
@@ -374,13 +324,10 @@ async def _chat_stream(request: Request, sid: str) -> AsyncIterator[dict[str, st
         person_id, lang, _messages = await _log_messages(db, sid)
     if person_id is None:
         return
-    memory: ButtonMemory = request.app.state.web_buttons
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
 
     async def pump() -> None:
         async for payload in runtime(request).bus.subscribe(events.chat_topic(person_id)):
-            if payload.get("message_id") and payload.get("buttons"):
-                memory.put(payload["message_id"], payload["buttons"])
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(payload)

@@ -40,12 +40,7 @@ def get_settings(request: Request) -> Settings:
 
 def runtime(request: Request) -> Any:
     """What the app's lifespan built (`bot.app.Runtime`: settings, db, bus, conversations, answers)."""
-    rt = request.app.state.runtime
-    hook = getattr(request.app.state, "console_runtime_hook", None)
-    if hook is not None and not getattr(rt, "_console_ready", False):
-        hook(rt)  # once per runtime: e.g. the web chat's button memory wraps the web sender
-        rt._console_ready = True
-    return rt
+    return request.app.state.runtime
 
 
 def get_database(request: Request) -> Database:

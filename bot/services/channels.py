@@ -37,6 +37,10 @@ class Outgoing:
     conversation_id: int | None = None
     message_id: int | None = None  # the stored Message this delivers, if any
 
+    def button_rows(self) -> list[list[dict[str, str]]]:
+        """The buttons as plain JSON rows, as a message row keeps them (`Message.buttons`)."""
+        return [[{"text": b.text, "data": b.data} for b in row] for row in self.buttons]
+
     def keyboard_json(self) -> dict[str, Any] | None:
         if not self.buttons:
             return None
@@ -46,6 +50,10 @@ class Outgoing:
 class ChannelSender(Protocol):
     channel: str
     delivered_on_commit: bool  # True: the message counts as sent once committed (no remote API to call)
+    # True: the person's screen is rendered from the stored messages (the web chat re-renders its log from the
+    # database, on whichever replica serves the page), so a message row keeps the buttons shown under it.
+    # Telegram keeps them in the message it was sent, and the outbox payload: nothing to store twice.
+    shows_record: bool
 
     async def stage(self, session: AsyncSession, outgoings: Sequence[Outgoing]) -> list[Any]:
         """Record the deliveries inside the caller's transaction; returns a token per message for `flush`."""
@@ -55,10 +63,12 @@ class ChannelSender(Protocol):
 
 
 class WebChatSender:
-    """The web chat follows `chat:<person_id>` by SSE and reloads the stored history."""
+    """The web chat follows `chat:<person_id>` by SSE and re-renders the stored history, buttons included
+    (`shows_record`), so the event is only a nudge: no message text travels through the event bus."""
 
     channel = "web"
     delivered_on_commit = True
+    shows_record = True
 
     def __init__(self, bus: EventBus) -> None:
         self.bus = bus
@@ -75,8 +85,6 @@ class WebChatSender:
                         "type": "message",
                         "conversation_id": outgoing.conversation_id,
                         "message_id": outgoing.message_id,
-                        "html": outgoing.html,
-                        "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in outgoing.buttons],
                     },
                 )
                 for outgoing in staged

@@ -204,6 +204,9 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivery_status: Mapped[str | None] = mapped_column(String(8))  # outgoing: queued | sent | failed
     channel_message_id: Mapped[str | None] = mapped_column(String(64))
+    # The button rows under an outgoing message, [[{"text", "data"}]], for a channel that shows the person the
+    # record (the web chat re-renders its log from here, on any replica). No personal data: texts and packed ids.
+    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSONType)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, desc, func, insert, select
+from sqlalchemy import Table, bindparam, delete, desc, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +58,16 @@ async def add_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
 
 async def add_message(session: AsyncSession, **values: Any) -> int:
     return (await add_messages(session, [values]))[0]
+
+
+_KEEP_BUTTONS = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(buttons=bindparam("buttons"))
+
+
+async def keep_buttons(session: AsyncSession, buttons: Sequence[tuple[int, list[list[dict[str, str]]]]]) -> None:
+    """The buttons under messages just stored, by message id, in one statement (their ids, which some buttons
+    carry, are known only once the rows are written)."""
+    if buttons:
+        await session.execute(_KEEP_BUTTONS, [{"message_id": i, "buttons": rows} for i, rows in buttons])
 
 
 async def find_person(session: AsyncSession, channel: str, external_id: str) -> Person | None:

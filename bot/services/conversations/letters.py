@@ -15,6 +15,7 @@ import asyncio
 import base64
 import datetime as dt
 import io
+from collections import OrderedDict
 from typing import Any
 
 from PIL import Image
@@ -118,6 +119,30 @@ def answers_of(pressed: buttons.Letter) -> tuple[str | None, dict[str, Any]]:
     return kind, answers
 
 
+class SentReadings:
+    """The HTML of the letter readings this process sent to a channel that shows the record (the web chat), by
+    message id, for its re-renders: the stored message holds only `PLACEHOLDER_OUT`.
+
+    Not stored, on purpose: a reading repeats the person's letter (names, amounts, case numbers), and nothing
+    of a letter goes into the database without the person's tap on 📎. So it lives in this process's memory,
+    the most recent few thousand only, and a re-render on another replica (or after a restart) shows the
+    placeholder's wording instead of the reading; the buttons under it are stored and survive.
+    """
+
+    def __init__(self, size: int = 2_000) -> None:
+        self._html: OrderedDict[int, str] = OrderedDict()
+        self.size = size
+
+    def put(self, message_id: int, html: str) -> None:
+        self._html[message_id] = html
+        while len(self._html) > self.size:
+            self._html.popitem(last=False)
+
+    def text(self, message: Message) -> str:
+        """What to show for a stored message: the reading where the record holds its placeholder."""
+        return self._html.get(message.id, message.text) if message.text == PLACEHOLDER_OUT else message.text
+
+
 class LetterDesk:
     def __init__(
         self,
@@ -134,6 +159,7 @@ class LetterDesk:
         self.calculators = calculators
         self.title_of = title_of  # (topic, lang) -> the topic's title, for the entry button
         self.pending = pending or MemoryPendingLetters()
+        self.readings = SentReadings()
 
     async def talking_to_bot(self, channel: str, external_id: str) -> bool:
         """A letter is read only while the bot has the chat; with an advisor it is relayed like any file."""
@@ -163,9 +189,11 @@ class LetterDesk:
             else:
                 text = render_reading(reading, lang, html=True)
                 keyboard = _keyboard(reading, lang, self.title_of)
-            await self.speaker.say(
+            reply_id = await self.speaker.say(
                 session, batch, person, conversation, text, keyboard, action="letter", plain_text=PLACEHOLDER_OUT
             )
+        if reply_id is not None and self.speaker.sender(channel).shows_record:  # before the re-render's nudge
+            self.readings.put(reply_id, text)
         if reading is not None:  # before the reply with its 📎 goes out: a quick tap finds it
             await self.pending.put(channel, external_id, kept_fields(reading, image))
         await self.speaker.finish(batch)

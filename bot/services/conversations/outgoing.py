@@ -88,8 +88,13 @@ class Speaker:
         return message_id
 
     async def stage(self, session: AsyncSession, batch: Batch, channel: str, outgoings: Sequence[Outgoing]) -> None:
-        """Record deliveries of messages already stored (many at once on the group-commit path)."""
+        """Record deliveries of messages already stored (many at once on the group-commit path); for a channel
+        that shows the person the record, the buttons go on the stored rows too, in the same transaction."""
         sender = self.sender(channel)
+        if sender.shows_record:
+            await repo.keep_buttons(
+                session, [(o.message_id, o.button_rows()) for o in outgoings if o.message_id and o.buttons]
+            )
         batch.staged.extend((sender, token) for token in await sender.stage(session, outgoings))
 
     async def finish(self, batch: Batch) -> None:

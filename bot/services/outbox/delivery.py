@@ -39,6 +39,7 @@ class TelegramOutbox:
 
     channel = "telegram"
     delivered_on_commit = False
+    shows_record = False
 
     def __init__(
         self,
