@@ -1,13 +1,15 @@
-"""Canned replies beyond the editor's list: editing one in place, advisors proposing one, admins approving.
+"""Canned replies: the editors' list (add, edit, delete), advisors proposing one, admins approving.
 
-Editors keep the list (`bot/console/editors.py`: list, add, delete); advisors, who write the
-replies every day, may propose one from the conversation page; it is offered to nobody until an
-admin approves it. Each route parses, calls one `EditorDesk` use case (audited) and redirects.
+Advisors, who write the replies every day, may propose one from the conversation page; it is offered
+to nobody until an admin approves it. Each form posts, calls one `EditorDesk` use case (audited) and
+is redirected to a page that says what happened (`_redirect_after`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,8 +23,48 @@ from knowledge.service_fields import FIELDS
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 LIST = "/console/editor/canned"
+PROPOSE = "/console/canned/propose"
 # the fields a reply may name, as the forms explain them (the two markers are for entries' contact lines)
 SHOWN_FIELDS = tuple(f"{{{name}}}" for name in FIELDS if not name.startswith("if_"))
+
+
+async def _redirect_after(use_case: Awaitable[object], page: str, failed: str, **shown: str) -> Response:
+    """Post/redirect/get for every canned-reply form: run the use case, then show `page` with what `shown`
+    says; a refused one (`FairbotError`) shows the page with the error `failed` instead."""
+    try:
+        await use_case
+    except FairbotError:
+        shown = {key: value for key, value in shown.items() if key != "notice"} | {"error": failed}
+    query = urlencode({key: value for key, value in shown.items() if value})
+    return RedirectResponse(f"{page}?{query}" if query else page, status_code=303)
+
+
+@router.get("/editor/canned")
+async def canned_list(
+    request: Request, account: CurrentEditor, desk: EditorDeskDep, error: str = "", notice: str = ""
+) -> Response:
+    context = await desk.canned_page(error, notice)
+    context["fields"] = SHOWN_FIELDS
+    return render(request, "editor/canned.html", context)
+
+
+@router.post("/editor/canned")
+async def canned_add(
+    account: CurrentEditor,
+    desk: EditorDeskDep,
+    language: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    region: Annotated[str, Form()] = "",
+) -> Response:
+    return await _redirect_after(
+        desk.add_canned(account, language=language, title=title, text=text, region=region), LIST, "invalid_input"
+    )
+
+
+@router.post("/editor/canned/{reply_id}/delete")
+async def canned_delete(account: CurrentEditor, desk: EditorDeskDep, reply_id: int) -> Response:
+    return await _redirect_after(desk.delete_canned(account, reply_id), LIST, "conversation_not_found")
 
 
 @router.get("/canned/propose")
@@ -47,11 +89,8 @@ async def propose(
     title: Annotated[str, Form()],
     text: Annotated[str, Form()],
 ) -> Response:
-    try:
-        await desk.propose_canned(account, language=language, title=title, text=text)
-    except FairbotError:
-        return RedirectResponse(f"/console/canned/propose?lang={language}&error=invalid_input", status_code=303)
-    return RedirectResponse(f"/console/canned/propose?lang={language}&notice=proposed", status_code=303)
+    proposal = desk.propose_canned(account, language=language, title=title, text=text)
+    return await _redirect_after(proposal, PROPOSE, "invalid_input", lang=language, notice="proposed")
 
 
 @router.post("/editor/canned/{reply_id}")
@@ -63,17 +102,12 @@ async def edit(
     title: Annotated[str, Form()],
     text: Annotated[str, Form()],
 ) -> Response:
-    try:
-        await desk.edit_canned(account, reply_id, language=language, title=title, text=text)
-    except FairbotError:
-        return RedirectResponse(f"{LIST}?error=invalid_input", status_code=303)
-    return RedirectResponse(f"{LIST}?notice=saved", status_code=303)
+    edited = desk.edit_canned(account, reply_id, language=language, title=title, text=text)
+    return await _redirect_after(edited, LIST, "invalid_input", notice="saved")
 
 
 @router.post("/editor/canned/{reply_id}/approve")
 async def approve(account: CurrentAdmin, desk: EditorDeskDep, reply_id: int) -> Response:
-    try:
-        await desk.approve_canned(account, reply_id)
-    except FairbotError:
-        return RedirectResponse(f"{LIST}?error=conversation_not_found", status_code=303)
-    return RedirectResponse(f"{LIST}?notice=approved", status_code=303)
+    return await _redirect_after(
+        desk.approve_canned(account, reply_id), LIST, "conversation_not_found", notice="approved"
+    )

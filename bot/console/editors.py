@@ -1,6 +1,6 @@
 """Editor workspace routes: entries by topic, language and state; the per-language edit form with live
 preview; revisions with diff and rollback; publish (incremental reindex); "try a question"; the
-unanswered report; canned replies; the audit log.
+unanswered report; the audit log. Canned replies have their own room, `bot/console/canned.py`.
 
 Each route parses the request, calls one `bot.services.editorial.EditorDesk` use case and renders.
 """
@@ -19,7 +19,6 @@ from bot.errors import FairbotError
 from bot.services import accounts
 from bot.services.editorial import EntryForm, EntryInvalid, ReindexFailed
 from knowledge.schema import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
-from knowledge.service_fields import FIELDS
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 
@@ -188,37 +187,3 @@ async def audit_log(request: Request, account: CurrentAdmin, session: SessionDep
     events = await accounts.audit_log(session, action=action or None)
     names = {a.id: a.username for a in await accounts.list_accounts(session)}
     return render(request, "audit.html", {"events": events, "action": action, "names": names})
-
-
-@router.get("/editor/canned")
-async def canned_list(
-    request: Request, account: CurrentEditor, desk: EditorDeskDep, error: str = "", notice: str = ""
-) -> Response:
-    context = await desk.canned_page(error, notice)
-    context["fields"] = tuple(f"{{{name}}}" for name in FIELDS if not name.startswith("if_"))
-    return render(request, "editor/canned.html", context)
-
-
-@router.post("/editor/canned")
-async def canned_add(
-    account: CurrentEditor,
-    desk: EditorDeskDep,
-    language: Annotated[str, Form()],
-    title: Annotated[str, Form()],
-    text: Annotated[str, Form()],
-    region: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        await desk.add_canned(account, language=language, title=title, text=text, region=region)
-    except FairbotError:
-        return RedirectResponse("/console/editor/canned?error=invalid_input", status_code=303)
-    return RedirectResponse("/console/editor/canned", status_code=303)
-
-
-@router.post("/editor/canned/{reply_id}/delete")
-async def canned_delete(account: CurrentEditor, desk: EditorDeskDep, reply_id: int) -> Response:
-    try:
-        await desk.delete_canned(account, reply_id)
-    except FairbotError:
-        return RedirectResponse("/console/editor/canned?error=conversation_not_found", status_code=303)
-    return RedirectResponse("/console/editor/canned", status_code=303)

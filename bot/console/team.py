@@ -13,15 +13,29 @@ from bot.console.deps import CurrentAdmin, CurrentAdvisor, DatabaseDep
 from bot.console.web import render
 from bot.errors import InvalidInput
 from bot.services import team
-from bot.storage.models import AVAILABILITY
+from bot.storage.db import Database
+from bot.storage.models import AVAILABILITY, Account
 
 router = APIRouter(prefix="/console", dependencies=[Depends(verify_csrf)])
 
 
+def _me_page(request: Request, account: Account, *, notice: str = "", error: str = "") -> Response:
+    """The advisor's own form, with what the last save did (an error answers 400)."""
+    context = {"me": team.member(account), "availabilities": AVAILABILITY, "notice": notice, "error": error}
+    return render(request, "team/me.html", context, status_code=400 if error else 200)
+
+
+async def _team_page(request: Request, db: Database, *, notice: str = "", error: str = "") -> Response:
+    """The admin's team form, with what the last save did (an error answers 400)."""
+    async with db.session() as session:
+        members = await team.team(session)
+    context = {"members": members, "availabilities": AVAILABILITY, "notice": notice, "error": error}
+    return render(request, "team/team.html", context, status_code=400 if error else 200)
+
+
 @router.get("/me")
 async def my_status(request: Request, account: CurrentAdvisor, notice: str = "") -> Response:
-    context = {"me": team.member(account), "availabilities": AVAILABILITY, "notice": notice, "error": ""}
-    return render(request, "team/me.html", context)
+    return _me_page(request, account, notice=notice)
 
 
 @router.post("/me")
@@ -36,17 +50,13 @@ async def my_status_save(
         async with db.transaction() as session:
             await team.update_member(session, account, account.id, languages=languages, availability=availability)
     except InvalidInput as error:
-        context = {"me": team.member(account), "availabilities": AVAILABILITY, "notice": "", "error": error.message}
-        return render(request, "team/me.html", context, status_code=400)
+        return _me_page(request, account, error=error.message)
     return RedirectResponse("/console/me?notice=saved", status_code=303)
 
 
 @router.get("/team")
 async def team_page(request: Request, account: CurrentAdmin, db: DatabaseDep, notice: str = "") -> Response:
-    async with db.session() as session:
-        members = await team.team(session)
-    context = {"members": members, "availabilities": AVAILABILITY, "notice": notice, "error": ""}
-    return render(request, "team/team.html", context)
+    return await _team_page(request, db, notice=notice)
 
 
 @router.post("/team/{account_id}")
@@ -65,8 +75,5 @@ async def team_save(
                 session, account, account_id, languages=languages, availability=availability, advising=advises == "on"
             )
     except InvalidInput as error:
-        async with db.session() as session:
-            members = await team.team(session)
-        context = {"members": members, "availabilities": AVAILABILITY, "notice": "", "error": error.message}
-        return render(request, "team/team.html", context, status_code=400)
+        return await _team_page(request, db, error=error.message)
     return RedirectResponse("/console/team?notice=saved", status_code=303)
