@@ -18,7 +18,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, login
-from tests.browser.test_console_browser import hand_over, queue_ids, wait_new_queue_item
+from tests.browser.steps import hand_over, log_in_to_queue, queue_ids, wait_new_queue_item
 
 pytestmark = pytest.mark.browser
 
@@ -75,8 +75,7 @@ def test_the_console_screens_in_every_size(new_page: Any) -> None:
     """Inbox, conversation (an Arabic and a German person), archive and editor, as advisors and editors see them."""
     problems: list[str] = []
     advisor = new_page(viewport=SIZES["desktop"])
-    login(advisor, "berater1")
-    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
+    log_in_to_queue(advisor, "berater1")
     waiting: dict[str, int] = {}
     for lang in ("ar", "de"):
         before = queue_ids(advisor)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, screenshot
-from tests.browser.test_console_browser import PHONE, chat_send, hand_over, queue_ids, wait_new_queue_item
+from tests.browser.conftest import screenshot
+from tests.browser.steps import PHONE, chat_send, hand_over, log_in_to_queue, wait_new_queue_item
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +43,7 @@ def inside(inner: Any, outer: Any, slack: float = 1.0) -> bool:
 
 def test_chat_desk_opens_at_the_newest_message_and_sends_without_reload(new_page: Any) -> None:
     advisor = new_page(viewport=LAPTOP)
-    login(advisor, "berater1")
-    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
-    before = queue_ids(advisor)
+    before = log_in_to_queue(advisor, "berater1")
     person = new_page(viewport=PHONE)
     hand_over(person, "Mein Arbeitgeber zahlt meinen Lohn seit zwei Monaten nicht.")
     conversation_id = wait_new_queue_item(advisor, before)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, screenshot
-from tests.browser.test_console_browser import PHONE, chat_send, hand_over, queue_ids, wait_new_queue_item
+from tests.browser.conftest import screenshot
+from tests.browser.steps import PHONE, chat_send, hand_over, log_in_to_queue, wait_new_queue_item
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +21,7 @@ INBOX_TITLE = "Posteingang · fairbot"
 
 def test_unread_badge_and_title_counter(new_page: Any) -> None:
     advisor = new_page()
-    login(advisor, "berater1")
-    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
-    before = queue_ids(advisor)
+    before = log_in_to_queue(advisor, "berater1")
     person = new_page(viewport=PHONE)
     hand_over(person, "Ich bekomme keinen Urlaub und mein Chef schreit mich an.")
     conversation_id = wait_new_queue_item(advisor, before)

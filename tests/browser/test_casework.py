@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from bot.locales import t
 from tests.browser.conftest import login, screenshot
-from tests.browser.test_console_browser import PHONE, hand_over, queue_ids, wait_new_queue_item
+from tests.browser.steps import PHONE, hand_over, log_in_to_queue, wait_new_queue_item
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +28,7 @@ def test_transfer_with_a_note_then_find_the_closed_conversation_in_the_archive(n
     expect(carl.get_by_test_id("me-saved")).to_be_visible()
 
     bea = new_page()
-    login(bea, "berater1")
-    expect(bea.get_by_test_id("queue-live")).to_be_visible()
-    before = queue_ids(bea)
+    before = log_in_to_queue(bea, "berater1")
     person = new_page(viewport=PHONE)
     question = "Mein Arbeitgeber hat mir den Lohn für Oktober nicht gezahlt, Baustelle Garbsen."
     hand_over(person, question)

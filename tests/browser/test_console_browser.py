@@ -18,56 +18,9 @@ from playwright.sync_api import expect
 from bot.locales import t
 from bot.services.calculators.working_days import today_in_berlin
 from tests.browser.conftest import PASSWORD, LiveServer, login, screenshot
+from tests.browser.steps import PHONE, chat_send, hand_over, log_in_to_queue, queue_ids, wait_new_queue_item
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-
-def queue_ids(page: Any) -> set[int]:
-    return {
-        int(x)
-        for x in page.locator("[data-testid=queue-item]").evaluate_all(
-            "rows => rows.map(r => r.dataset.conversationId)"
-        )
-    }
-
-
-def chat_send(page: Any, text: str) -> None:
-    page.get_by_test_id("chat-input").fill(text)
-    page.get_by_test_id("chat-send").click()
-
-
-def hand_over(page: Any, question: str) -> None:
-    """A web-chat person asks, gets an answer, asks for an advisor and consents."""
-    page.goto("/chat")
-    expect(page.get_by_test_id("chat-msg-bot").first).to_be_visible()
-    bots_before = page.get_by_test_id("chat-msg-bot").count()
-    chat_send(page, question)
-    expect(page.get_by_test_id("chat-msg-user").last).to_contain_text(question[:20])
-    # the reply arrives; a message in the middle band of possible danger also brings the consent question
-    expect(page.get_by_test_id("chat-msg-bot").nth(bots_before)).to_be_visible(timeout=60_000)
-    advisor_button = page.locator("[data-testid=chat-button][data-action^='adv:']").last
-    consent = page.locator("[data-testid=chat-button][data-action^='consent:'][data-action$=':y']").last
-    # the bot's reply (and its buttons) arrived in one swap above
-    if not consent.is_visible():
-        if advisor_button.is_visible():
-            advisor_button.click()
-        else:  # whatever the bot made of the question, asking for a person always leads to consent
-            chat_send(page, "Ich möchte mit einer Beraterin sprechen")
-    expect(consent).to_be_visible()
-    consent.click()
-    expect(page.locator("[data-testid=chat-button][data-action^='consent:']")).to_have_count(0)
-
-
-def wait_new_queue_item(page: Any, before: set[int]) -> int:
-    """Waits (without reloading: the queue is live by SSE) for a conversation not in `before`."""
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=queue-item]').length > n", arg=len(before), timeout=30_000
-    )
-    new = queue_ids(page) - before
-    assert new, "the queue grew but no new conversation id appeared"
-    return max(new)
 
 
 def test_login_lockout_and_roles(new_page: Any) -> None:
@@ -100,9 +53,7 @@ def test_login_lockout_and_roles(new_page: Any) -> None:
 
 def test_handover_claim_reply_seen_by_person(new_page: Any) -> None:
     advisor = new_page()
-    login(advisor, "berater1")
-    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
-    before = queue_ids(advisor)
+    before = log_in_to_queue(advisor, "berater1")
 
     person = new_page(viewport=PHONE)
     question = "Mein Chef hat mir am 3.11. per WhatsApp gekündigt, gilt das?"
@@ -340,9 +291,7 @@ def test_security_headers_and_csrf(new_page: Any, live_server: LiveServer) -> No
 def test_audit_log_records_transcript_openings(new_page: Any) -> None:
     """An advisor opens a transcript (set up here, not left by an earlier test); the admin sees who opened which."""
     advisor = new_page()
-    login(advisor, "berater2")
-    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
-    before = queue_ids(advisor)
+    before = log_in_to_queue(advisor, "berater2")
     hand_over(new_page(viewport=PHONE), "Mein Arbeitgeber zahlt mir den Urlaub nicht aus")
     conversation_id = wait_new_queue_item(advisor, before)
     advisor.goto(f"/console/conversations/{conversation_id}")
@@ -381,9 +330,7 @@ def test_a_running_deadline_is_marked_and_comes_first_in_the_queue(new_page: Any
     """A person computes a dismissal deadline in the web chat and asks for an advisor: the inbox marks the
     conversation with the days left and lists it before every conversation without a mark."""
     advisor = new_page()
-    login(advisor, "berater1")
-    expect(advisor.get_by_test_id("queue-live")).to_be_visible()
-    before = queue_ids(advisor)
+    before = log_in_to_queue(advisor, "berater1")
 
     plain = new_page(viewport=PHONE)
     hand_over(plain, "Ich möchte mit einer Beraterin über meinen Arbeitsvertrag sprechen")

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from bot.services.service_profile import ServiceProfile, ServiceProfileStore
 from bot.storage.models import Conversation, Handoff, Person
+from tests.console_user import log_in
 from tests.e2e.conftest import Bot
 from tests.emulator import SimulatedUser
-from tests.integration.test_console_http import _advisor
 
 WAIT = 20.0
 
@@ -88,7 +88,7 @@ async def test_a_call_back_window_by_buttons_reaches_the_advisors_packet(
     window = packet["contact"]["window"]
     assert window["from"] < window["to"] and window["label_de"][-11:] == times[1][-11:]
 
-    bea = await _advisor(fairbot.app, "bea")
+    bea = await log_in(fairbot.app, "bea")
     queue = (await bea.get("/console/inbox/queue")).text
     assert f'data-testid="contact-{conversation_id}">📞 Rückruf {window["label_de"]}' in queue
     page = (await bea.get(f"/console/conversations/{conversation_id}")).text
@@ -108,6 +108,6 @@ async def test_the_written_answer_is_the_default_and_can_be_confirmed(
     assert "yazılı olarak cevap" in done.text and "İsim veya telefon numarası vermenize gerek yok" in done.text
     conversation_id, packet = await _packet(fairbot, user)
     assert packet["contact"]["way"] == "written" and "chosen_at" in packet["contact"]
-    bea = await _advisor(fairbot.app, "bea")
+    bea = await log_in(fairbot.app, "bea")
     page = (await bea.get(f"/console/conversations/{conversation_id}")).text
     assert 'data-testid="packet-contact" data-way="written"' in page

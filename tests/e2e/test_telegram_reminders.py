@@ -25,9 +25,9 @@ from bot.services.calculators.working_days import today_in_berlin
 from bot.services.data_export import export_person
 from bot.storage.db import Database
 from bot.storage.models import OutboxItem, Person, Reminder, utcnow
+from tests.console_user import log_in
 from tests.e2e.harness import create_pg_database, drop_pg_database, make_settings, running_app
 from tests.emulator import DEFAULT_TOKEN, Emulator, SimulatedUser
-from tests.integration.test_console_http import _advisor
 
 WAIT = 20.0
 
@@ -232,7 +232,7 @@ async def test_a_bescheid_deadline_gets_its_own_reminders(
         await emu.wait_for_reply(user, WAIT)
         await user.press(data=next(d for d in user.messages[-1].callback_data if d.endswith(":y")))
         await emu.wait_for_reply(user, WAIT)
-        bea = await _advisor(app, "bea")
+        bea = await log_in(app, "bea")
         page = (await bea.get(f"/console/conversations/{reminder.conversation_id}")).text
         listed = re.search(r'data-testid="reminder" data-kind="objection_widerspruch">(.*?)</li>', page, re.S)
         assert listed is not None and f"Frist <strong>{reminder.deadline:%d.%m.%Y}</strong>" in listed.group(1)

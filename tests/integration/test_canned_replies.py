@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, CannedReply, Conversation, Person, utcnow
-from tests.integration.console_apps import backend_app, console_user  # noqa: F401  (the fixture)
+from tests.console_user import log_in
+from tests.integration.console_apps import backend_app  # noqa: F401  (the fixture)
 
 PROFILE = """operator: Faire Arbeit Niedersachsen
 phone: "+49 511 1234567"
@@ -54,7 +55,7 @@ async def test_fresh_install_offers_the_shipped_replies_filled_in(backend_app: A
         assert await seed_shipped(session) == 0  # only ever into an empty table
     (tmp_path / "service-profile.yaml").write_text(PROFILE, encoding="utf-8")
     conversation_id = await _waiting(db, "ar")
-    advisor = await console_user(backend_app, "bea", "advisor", "/console/inbox")
+    advisor = await log_in(backend_app, "bea", "advisor", first_page="/console/inbox")
     assert (await advisor.post(f"/console/conversations/{conversation_id}/claim")).status_code == 303
     offered = _offered((await advisor.get(f"/console/conversations/{conversation_id}")).text)
 
@@ -81,9 +82,9 @@ async def test_edit_propose_and_approve(backend_app: Any) -> None:  # noqa: F811
     conversation_id = await _waiting(db, "tr")
     async with db.transaction() as session:
         session.add(CannedReply(language="tr", title="Selam", text="Merhaba!"))
-    editor = await console_user(backend_app, "edda", "editor", "/console/editor/canned")
-    advisor = await console_user(backend_app, "bea", "advisor", "/console/inbox")
-    admin = await console_user(backend_app, "ada", "admin", "/console/editor/canned")
+    editor = await log_in(backend_app, "edda", "editor", first_page="/console/editor/canned")
+    advisor = await log_in(backend_app, "bea", "advisor", first_page="/console/inbox")
+    admin = await log_in(backend_app, "ada", "admin", first_page="/console/editor/canned")
     async with db.session() as session:
         reply_id = (await session.scalars(select(CannedReply.id).where(CannedReply.title == "Selam"))).one()
 

@@ -16,14 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.locales import t
-from bot.services import accounts
 from bot.storage.db import Database
 from bot.storage.models import Account, AuditEvent, Conversation, Message, Note, Person, utcnow
+from tests.console_user import log_in, make_account
 from tests.e2e.harness import answer_service, clean, make_settings, running_app
 from tests.integration.conftest import BACKENDS
-
-PASSWORD = "correct-horse-battery-staple"
-CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -38,47 +35,6 @@ async def app(request: pytest.FixtureRequest, tmp_path: Path, answers: Any) -> A
     async with running_app(settings, answers) as running:
         await clean(running.state.runtime.db)  # the PostgreSQL database is shared by this module's tests
         yield running
-
-
-class User:
-    """One logged-in browser session: cookies and the page's CSRF token."""
-
-    def __init__(self, client: httpx.AsyncClient, account_id: int) -> None:
-        self.client = client
-        self.id = account_id
-        self.token = ""
-
-    async def get(self, url: str, **params: Any) -> httpx.Response:
-        response = await self.client.get(url, params=params or None)
-        found = CSRF.search(response.text)
-        if found:
-            self.token = found.group(1)
-        return response
-
-    async def post(self, url: str, data: dict[str, Any] | None = None) -> httpx.Response:
-        return await self.client.post(url, data={**(data or {}), "csrf_token": self.token})
-
-
-async def _account(app: Any, username: str, role: str = "advisor", region: str = "ni", **fields: Any) -> int:
-    db: Database = app.state.runtime.db
-    async with db.transaction() as session:
-        account = await accounts.create_account(
-            session, username=username, password=PASSWORD, role=role, display_name=username.title(), region=region
-        )
-        for name, value in fields.items():
-            setattr(account, name, value)
-        return account.id
-
-
-async def _user(app: Any, username: str, role: str = "advisor", region: str = "ni", **fields: Any) -> User:
-    account_id = await _account(app, username, role, region, **fields)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-    user = User(client, account_id)
-    await user.get("/console/login")
-    response = await user.post("/console/login", {"username": username, "password": PASSWORD})
-    assert response.status_code == 303, response.text
-    await user.get("/console/me")  # the session's new CSRF token
-    return user
 
 
 async def _conversation(
@@ -134,7 +90,7 @@ def _listed(page: httpx.Response) -> list[int]:
 
 async def test_the_archive_finds_open_and_closed_conversations_by_text_and_filters(app: Any) -> None:
     db: Database = app.state.runtime.db
-    bea, carl = await _user(app, "bea"), await _user(app, "carl")
+    bea, carl = await log_in(app, "bea"), await log_in(app, "carl")
     closed_de = await _conversation(db, text="Mein Chef hat mir per SMS gekündigt", advisor=bea.id, outcome="answered")
     closed_ru = await _conversation(
         db,
@@ -196,8 +152,8 @@ async def test_the_archive_finds_open_and_closed_conversations_by_text_and_filte
 
 async def test_a_team_lead_reads_colleagues_conversations_read_only_and_audited(app: Any) -> None:
     db: Database = app.state.runtime.db
-    bea, lena = await _user(app, "bea"), await _user(app, "lena", "teamlead")
-    admin = await _user(app, "ada", "admin")
+    bea, lena = await log_in(app, "bea"), await log_in(app, "lena", "teamlead")
+    admin = await log_in(app, "ada", "admin")
     beas = await _conversation(db, text="Mein Lohn fehlt seit Mai", state="human", advisor=bea.id)
     beas_closed = await _conversation(db, text="Urlaub abgelehnt", advisor=bea.id, outcome="answered")
     elsewhere = await _conversation(db, text="Lohn fehlt in Bremen", state="human", advisor=99, region="hb")
@@ -236,7 +192,7 @@ async def test_a_team_lead_reads_colleagues_conversations_read_only_and_audited(
     # another region's and a bot-only conversation stay closed to the team lead; advisors see no colleague's
     assert (await lena.get(f"/console/conversations/{elsewhere}")).status_code == 404
     assert (await lena.get(f"/console/conversations/{bot_only}")).status_code == 404
-    bernd = await _user(app, "bernd")
+    bernd = await log_in(app, "bernd")
     assert (await bernd.get(f"/console/conversations/{beas}")).status_code == 404
 
     # admins: every region, only what the person agreed to hand over
@@ -247,7 +203,7 @@ async def test_a_team_lead_reads_colleagues_conversations_read_only_and_audited(
 
 async def test_advisors_keep_their_languages_and_availability_admins_anybody_s(app: Any) -> None:
     db: Database = app.state.runtime.db
-    bea, admin = await _user(app, "bea"), await _user(app, "ada", "admin")
+    bea, admin = await log_in(app, "bea"), await log_in(app, "ada", "admin")
     saved = await bea.post("/console/me", {"languages": "AR, fa de ar", "availability": "away"})
     assert saved.status_code == 303 and saved.headers["location"] == "/console/me?notice=saved"
     page = await bea.get("/console/me?notice=saved")
@@ -278,13 +234,13 @@ async def test_advisors_keep_their_languages_and_availability_admins_anybody_s(a
 
 async def test_a_transfer_offers_active_advisors_carries_a_note_and_tells_the_person(app: Any) -> None:
     db: Database = app.state.runtime.db
-    bea = await _user(app, "bea", languages="de")
-    cem = await _user(app, "cem", languages="ar,de")
-    dora = await _user(app, "dora", "teamlead", languages="fa", availability="away")
-    ada = await _user(app, "ada", "admin")  # does not advise: not offered
-    olga = await _user(app, "olga", "admin", advises=True, languages="ru")
-    edda = await _user(app, "edda", "editor")
-    gus = await _account(app, "gus", disabled=True)
+    bea = await log_in(app, "bea", languages="de")
+    cem = await log_in(app, "cem", languages="ar,de")
+    dora = await log_in(app, "dora", "teamlead", languages="fa", availability="away")
+    ada = await log_in(app, "ada", "admin")  # does not advise: not offered
+    olga = await log_in(app, "olga", "admin", advises=True, languages="ru")
+    edda = await log_in(app, "edda", "editor")
+    gus = await make_account(app, "gus", disabled=True)
     conversation_id = await _conversation(db, text="عندي مشكلة مع الراتب", state="human", advisor=bea.id, language="ar")
     page = f"/console/conversations/{conversation_id}"
 

@@ -14,8 +14,9 @@ from bot.services.editorial.revisions import entry_dict, today
 from bot.services.editorial.workspace import form_changes, form_values
 from bot.storage.db import Database
 from bot.storage.models import EntryRevision
-from tests.integration.console_apps import backend_app, console_user  # noqa: F401  (the fixture)
-from tests.integration.test_console_http import _audit, _editor, app  # noqa: F401  (the fixture)
+from tests.console_user import log_in
+from tests.integration.console_apps import backend_app  # noqa: F401  (the fixture)
+from tests.integration.test_console_http import _audit, app  # noqa: F401  (the fixture)
 
 ENTRY = "dismissal-written-form"
 URL = f"/console/editor/entries/{ENTRY}"
@@ -37,7 +38,7 @@ async def _revisions(db: Database) -> list[EntryRevision]:
 
 async def test_publish_saves_the_posted_edit_first(app: Any) -> None:  # noqa: F811
     db: Database = app.state.runtime.db
-    editor = await _editor(app)
+    editor = await log_in(app, "edda", "editor", first_page="/console/editor")
     await editor.get(URL)
     form = {"title": "Kündigung per WhatsApp?", "answer": "Eine WhatsApp ist keine Kündigung. Neu und ungespeichert."}
     published = await editor.post(f"{URL}/publish", {**REST, **form, "lang": "de"})
@@ -62,7 +63,7 @@ async def test_publish_saves_the_posted_edit_first(app: Any) -> None:  # noqa: F
 
 
 async def test_entry_form_guards_unsaved_changes_and_publish_sends_the_form(app: Any) -> None:  # noqa: F811
-    editor = await _editor(app)
+    editor = await log_in(app, "edda", "editor", first_page="/console/editor")
     page = (await editor.get(URL)).text
     form = page[page.index('id="entry-form"') :]
     form = form[: form.index("</form>")]
@@ -85,7 +86,7 @@ def _live_cell(row: str) -> str:
 async def test_workspace_text_search(backend_app: Any) -> None:  # noqa: F811
     """The search finds an entry by the words of any language's title, question or answer, ignoring case,
     and by its id; it combines with the other filters, and a text found nowhere shows no rows."""
-    editor = await console_user(backend_app, "suche", "editor", "/console/editor")
+    editor = await log_in(backend_app, "suche", "editor", first_page="/console/editor")
     everything = _rows((await editor.get("/console/editor")).text)
     assert ENTRY in everything and len(everything) > 20
 
@@ -111,7 +112,7 @@ async def test_workspace_live_column(backend_app: Any) -> None:  # noqa: F811
     later day is not live yet and says from when; one valid since yesterday is live and says since when;
     an entry that only exists as a draft is not published."""
     db: Database = backend_app.state.runtime.db
-    editor = await console_user(backend_app, "spalte", "editor", "/console/editor")
+    editor = await log_in(backend_app, "spalte", "editor", first_page="/console/editor")
     baseline = await backend_app.state.editorial.baseline()
     later, earlier = today() + dt.timedelta(days=10), today() - dt.timedelta(days=1)
     async with db.transaction() as session:

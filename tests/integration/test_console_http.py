@@ -5,7 +5,6 @@ saved and audited."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.services import accounts
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, Conversation, Handoff, Message, Person, utcnow
+from tests.console_user import log_in
 from tests.e2e.harness import answer_service, make_settings, running_app
-
-PASSWORD = "correct-horse-battery-staple"
-CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 
 
 @pytest.fixture
@@ -28,40 +24,6 @@ async def app(tmp_path: Path) -> AsyncIterator[Any]:
     settings = make_settings(tmp_path, fairbot_secret_key="asgi-test-secret-not-for-production")
     async with running_app(settings, answer_service()) as running:
         yield running
-
-
-class Advisor:
-    """One logged-in browser session, as cookies and the page's CSRF token."""
-
-    def __init__(self, client: httpx.AsyncClient, account_id: int) -> None:
-        self.client = client
-        self.id = account_id
-        self.token = ""
-
-    async def get(self, url: str) -> httpx.Response:
-        response = await self.client.get(url)
-        found = CSRF.search(response.text)
-        if found:
-            self.token = found.group(1)
-        return response
-
-    async def post(self, url: str, data: dict[str, Any] | None = None) -> httpx.Response:
-        return await self.client.post(url, data={**(data or {}), "csrf_token": self.token})
-
-
-async def _advisor(app: Any, username: str, region: str = "ni") -> Advisor:
-    db: Database = app.state.runtime.db
-    async with db.transaction() as session:
-        account = await accounts.create_account(
-            session, username=username, password=PASSWORD, role="advisor", display_name=username.title(), region=region
-        )
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-    advisor = Advisor(client, account.id)
-    await advisor.get("/console/login")
-    response = await advisor.post("/console/login", {"username": username, "password": PASSWORD})
-    assert response.status_code == 303, response.text
-    await advisor.get("/console/inbox")  # the session's new CSRF token
-    return advisor
 
 
 async def _waiting_conversation(db: Database, region: str = "ni") -> int:
@@ -104,7 +66,7 @@ async def _audit(db: Database, action: str) -> list[AuditEvent]:
 
 async def test_claim_transfer_and_close(app: Any) -> None:
     db: Database = app.state.runtime.db
-    bea, carl, hanna = await _advisor(app, "bea"), await _advisor(app, "carl"), await _advisor(app, "hanna", "hb")
+    bea, carl, hanna = await log_in(app, "bea"), await log_in(app, "carl"), await log_in(app, "hanna", region="hb")
     conversation_id = await _waiting_conversation(db)
     page = f"/console/conversations/{conversation_id}"
 
@@ -160,31 +122,16 @@ async def test_actions_need_a_login_and_the_csrf_token(app: Any) -> None:
     assert response.status_code == 303 and response.headers["location"].startswith("/console/login")
     await anonymous.aclose()
 
-    bea = await _advisor(app, "bea")
+    bea = await log_in(app, "bea")
     forged = await bea.client.post(f"/console/conversations/{conversation_id}/claim", data={"csrf_token": "forged"})
     assert forged.status_code == 403
     assert (await _conversation(db, conversation_id)).state == "waiting"
     await bea.client.aclose()
 
 
-async def _editor(app: Any, username: str = "edda") -> Advisor:
-    db: Database = app.state.runtime.db
-    async with db.transaction() as session:
-        account = await accounts.create_account(
-            session, username=username, password=PASSWORD, role="editor", display_name="Edda"
-        )
-    editor = Advisor(
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver"), account.id
-    )
-    await editor.get("/console/login")
-    assert (await editor.post("/console/login", {"username": username, "password": PASSWORD})).status_code == 303
-    await editor.get("/console/editor")
-    return editor
-
-
 async def test_editor_draft_is_validated_saved_and_audited(app: Any) -> None:
     db: Database = app.state.runtime.db
-    editor = await _editor(app)
+    editor = await log_in(app, "edda", "editor", first_page="/console/editor")
     entry = "/console/editor/entries/dismissal-written-form"
     page = await editor.get(f"{entry}?lang=en")
     assert page.status_code == 200 and 'data-testid="entry-answer"' in page.text
@@ -212,7 +159,7 @@ async def test_editor_draft_is_validated_saved_and_audited(app: Any) -> None:
 async def test_a_conversation_nobody_claimed_cannot_be_closed_as_answered(app: Any) -> None:
     """Issue 15, blocker 3: an emergency nobody took must not disappear from the queue as "answered"."""
     db: Database = app.state.runtime.db
-    bea = await _advisor(app, "bea")
+    bea = await log_in(app, "bea")
     conversation_id = await _waiting_conversation(db)
     page = f"/console/conversations/{conversation_id}"
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from bot.services.calculators.working_days import today_in_berlin
 from bot.services.conversations import ConversationService, buttons
 from bot.storage.models import Conversation, Handoff, Person
+from tests.console_user import log_in
 from tests.e2e.harness import answer_service, make_settings, running_app
-from tests.integration.test_console_http import _advisor
 
 ROW = re.compile(r'data-testid="queue-item" data-conversation-id="(\d+)" data-triage="(\w*)"')
 
@@ -84,7 +84,7 @@ async def test_marked_conversations_come_first_with_their_reason(app: Any) -> No
     )
     locked = await _consent(app, "triage-locked")
 
-    bea = await _advisor(app, "bea")
+    bea = await log_in(app, "bea")
     page = (await bea.get("/console/inbox/queue")).text
     rows = ROW.findall(page)
     assert [int(cid) for cid, _ in rows] == [locked, soon, passport, fees, later, plain]

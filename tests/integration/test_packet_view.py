@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Handoff, Message, Person, utcnow
-from tests.integration.console_apps import backend_app, console_user  # noqa: F401  (the fixture)
+from tests.console_user import log_in
+from tests.integration.console_apps import backend_app  # noqa: F401  (the fixture)
 
 WAGES = "لم أتقاض راتبي في أكتوبر ونوفمبر"  # "I was not paid in October and November"
 FIRED = "فصلوني يوم ٣ نوفمبر"  # "they fired me on 3 November"
@@ -90,7 +91,7 @@ def _text(html: str, testid: str) -> str:
 async def test_packet_months_trigger_and_german_topic_lines(backend_app: Any) -> None:  # noqa: F811
     db: Database = backend_app.state.runtime.db
     conversation_id = await _arabic_emergency(db, with_message_id=True)
-    advisor = await console_user(backend_app, "bea", "advisor", "/console/inbox")
+    advisor = await log_in(backend_app, "bea", "advisor", first_page="/console/inbox")
     page = (await advisor.get(f"/console/conversations/{conversation_id}")).text
 
     # October and November as months (no day invented), 3 November as a day with its deadlines
@@ -119,7 +120,7 @@ async def test_emergency_without_danger_record_shows_its_message(backend_app: An
     the page takes the person's last message the bot answered as an emergency."""
     db: Database = backend_app.state.runtime.db
     conversation_id = await _arabic_emergency(db, with_message_id=False)
-    advisor = await console_user(backend_app, "carl", "advisor", "/console/inbox")
+    advisor = await log_in(backend_app, "carl", "advisor", first_page="/console/inbox")
     page = (await advisor.get(f"/console/conversations/{conversation_id}")).text
     assert DANGER in _text(page, "packet-trigger")
     await advisor.client.aclose()

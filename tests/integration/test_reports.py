@@ -12,7 +12,8 @@ from typing import Any
 
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, Conversation, Handoff, Message, Person
-from tests.integration.console_apps import backend_app, console_user  # noqa: F401  (the fixture)
+from tests.console_user import log_in
+from tests.integration.console_apps import backend_app  # noqa: F401  (the fixture)
 
 SECRET = "Mein Chef heißt Hubert Geheim"  # a person's words: never in the report
 RANGE = "start=2026-09-01&end=2026-11-30"
@@ -111,7 +112,7 @@ def _cells(page: str, testid: str) -> dict[str, str]:
 async def test_report_counts_times_and_suppression(backend_app: Any) -> None:  # noqa: F811
     db: Database = backend_app.state.runtime.db
     await _seed(db)
-    admin = await console_user(backend_app, "chefin", "admin", "/console/reports")
+    admin = await log_in(backend_app, "chefin", "admin", first_page="/console/reports")
     page = (await admin.get(f"/console/reports?{RANGE}&region=ni")).text
     assert SECRET not in page and "person-" not in page
 
@@ -145,7 +146,7 @@ async def test_report_counts_times_and_suppression(backend_app: Any) -> None:  #
 async def test_report_csv_export(backend_app: Any) -> None:  # noqa: F811
     db: Database = backend_app.state.runtime.db
     await _seed(db)
-    admin = await console_user(backend_app, "chefin", "admin", "/console/reports")
+    admin = await log_in(backend_app, "chefin", "admin", first_page="/console/reports")
     response = await admin.get(f"/console/reports.csv?{RANGE}&region=ni")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -175,7 +176,7 @@ async def test_report_csv_export(backend_app: Any) -> None:  # noqa: F811
 async def test_a_team_lead_sees_the_own_region_only(backend_app: Any) -> None:  # noqa: F811
     db: Database = backend_app.state.runtime.db
     await _seed(db)
-    lead = await console_user(backend_app, "lea", "teamlead", "/console/reports", region="hb")
+    lead = await log_in(backend_app, "lea", "teamlead", region="hb", first_page="/console/reports")
     page = await lead.get(f"/console/reports?{RANGE}&region=ni")  # asking for another region changes nothing
     assert page.status_code == 200 and 'data-testid="nav-reports"' in page.text
     assert re.search(r'data-testid="report-total">&lt;5<', page.text)  # the one conversation in hb
@@ -187,15 +188,15 @@ async def test_a_team_lead_sees_the_own_region_only(backend_app: Any) -> None:  
 
 
 async def test_report_is_not_for_advisors_or_editors(backend_app: Any) -> None:  # noqa: F811
-    advisor = await console_user(backend_app, "bea", "advisor", "/console/inbox")
-    editor = await console_user(backend_app, "edda", "editor", "/console/editor")
+    advisor = await log_in(backend_app, "bea", "advisor", first_page="/console/inbox")
+    editor = await log_in(backend_app, "edda", "editor", first_page="/console/editor")
     for user, home in ((advisor, "/console/inbox"), (editor, "/console/editor")):
         assert (await user.get("/console/reports")).status_code == 403
         assert (await user.get("/console/reports.csv")).status_code == 403
         own = await user.get(home)
         assert own.status_code == 200 and 'data-testid="nav-reports"' not in own.text
         await user.client.aclose()
-    admin = await console_user(backend_app, "ada", "admin", "/console/reports")
+    admin = await log_in(backend_app, "ada", "admin", first_page="/console/reports")
     empty = await admin.get("/console/reports?start=2020-01-01&end=2020-01-31")
     assert empty.status_code == 200 and 'data-testid="nav-reports"' in empty.text
     assert re.search(r'data-testid="report-total">0<', empty.text)
