@@ -1,6 +1,6 @@
 """The buttons under a web chat message are part of the record: a page served by another app on the same
 database (another replica behind the proxy, or the same one after a restart) shows them, and a press there
-is taken; on SQLite, and on PostgreSQL in the postgres pass."""
+is taken; erased with the person. On SQLite, and on PostgreSQL in the postgres pass."""
 
 from __future__ import annotations
 
@@ -44,14 +44,8 @@ async def test_a_page_served_by_another_app_shows_the_buttons_and_takes_the_pres
             assert found is not None
             form = {"csrf_token": found.group(1) or found.group(2)}
 
-            # a keyboard known before the message is stored: the calculators' menu
-            assert (await on_a.post("/chat/send", data={**form, "text": "/deadline"})).status_code == 200
-            on_b.cookies = on_a.cookies
-            menu = _buttons((await on_b.get("/chat?lang=de")).text)
-            assert t("calc_btn_sick_pay", "de") in menu and all(d.startswith("calc:") for d in menu.values())
-
             # a keyboard that names its message (👍/👎 carry the answer's id, known only once it is stored)
-            assert (await on_a.post("/chat/send", data={**form, "text": QUESTION})).status_code == 200
+            assert (await on_a.post("/chat/send?lang=de", data={**form, "text": QUESTION})).status_code == 200
             async with a.state.runtime.db.session() as session:
                 answer = await session.scalar(
                     select(Message).where(Message.author == "bot").order_by(Message.id.desc())
@@ -63,8 +57,19 @@ async def test_a_page_served_by_another_app_shows_the_buttons_and_takes_the_pres
             assert shown[t("btn_helpful", "de")] == helpful
             assert answer.buttons is not None and {"text": t("btn_helpful", "de"), "data": helpful} in answer.buttons[0]
 
-            pressed = await on_b.post("/chat/action", data={**form, "data": helpful})
+            pressed = await on_b.post("/chat/action?lang=de", data={**form, "data": helpful})
             assert pressed.status_code == 200 and t("feedback_thanks", "de") in pressed.text
-        async with b.state.runtime.db.session() as session:
-            feedback = (await session.scalars(select(Feedback).where(Feedback.message_id == answer.id))).all()
-        assert [f.helpful for f in feedback] == [True]
+            async with b.state.runtime.db.session() as session:
+                feedback = (await session.scalars(select(Feedback).where(Feedback.message_id == answer.id))).all()
+            assert [f.helpful for f in feedback] == [True]
+
+            # a keyboard known before the message is stored: the calculators' menu
+            assert (await on_a.post("/chat/send?lang=de", data={**form, "text": "/deadline"})).status_code == 200
+            on_b.cookies = on_a.cookies
+            menu = _buttons((await on_b.get("/chat?lang=de")).text)
+            assert t("calc_btn_sick_pay", "de") in menu and all(d.startswith("calc:") for d in menu.values())
+
+            # "end and forget this chat": the buttons go with the messages
+            assert (await on_b.post("/chat/forget", data=form)).status_code == 303
+        async with a.state.runtime.db.session() as session:
+            assert (await session.scalars(select(Message))).all() == []  # the one visitor's, buttons and all
