@@ -182,6 +182,8 @@ class RoundRobinProxy:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in {"host", "content-length"}}
         for _ in range(len(self.upstreams) * 20):
+            if self._session.closed:  # the proxy is stopping (the bench's end): no upstream to try
+                break
             upstream = self.upstreams[next(self._next)]
             try:
                 async with self._session.post(upstream + request.path, data=body, headers=headers) as response:
