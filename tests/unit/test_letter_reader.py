@@ -86,7 +86,8 @@ def test_dates_are_read_only_where_letters_write_them() -> None:
     assert parse_date("31.02.2026") is None
     facts = extract("Im Mai war ich krank.\nSie haben heute frei.\nHannover, den 3. März 2026")
     assert facts.dates == (dt.date(2026, 3, 3),) and facts.letter_date == dt.date(2026, 3, 3)
-    assert extract("geboren am 14.02.1994\nAm 01.12.2026 beginnt").letter_date == dt.date(2026, 12, 1)
+    assert extract("geboren am 14.02.1994\n01.12.2026").letter_date == dt.date(2026, 12, 1)
+    assert extract("geboren am 14.02.1994\nAm 01.12.2026 beginnt").letter_date is None  # a birth, a start
 
 
 def test_the_reading_in_every_language_names_kind_date_deadline_and_the_next_step() -> None:

@@ -2,19 +2,23 @@
 
 Dates are found where German letters write them (03.11.2026, 3. November 2026) and each
 candidate is read by dateparser in German, day first; words alone ("Mai", "heute") are never
-taken for dates, so nothing is invented from ordinary text. The letter's own date is the one
-its layout marks: after "Datum", after a place ("Hannover, den 03.11.2026"), or else the first
-date in the letterhead; a birth date is never the letter's date.
+taken for dates, so nothing is invented from ordinary text. Which of them is the letter's own
+date is decided by `letter_date.py`, from the page's layout when the OCR gave one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import dateparser
+
+from bot.services.letters import letter_date
+from bot.services.letters.kinds import PAYSLIP
+from bot.services.letters.layout import PageLayout, text_layout
 
 _MONTHS = "januar|februar|m(?:ä|ae|a)rz|april|mai|juni|juli|august|september|oktober|november|dezember"
 _DATE = re.compile(
@@ -23,10 +27,7 @@ _DATE = re.compile(
     re.I,
 )
 _AMOUNT = re.compile(r"(?:(?:EUR|€)\s?)?(?<![\d.,])(\d{1,3}(?:[.\s]\d{3})*,\d{2})(?![\d,])\s?(?:€|EUR|Euro)?", re.I)
-_LABELLED_DATE = re.compile(r"(?:datum|,\s*den|[a-zäöüß)],)\s*:?\s*$", re.I)
-_BIRTH = re.compile(r"geb(?:oren|\.|urtsdatum)", re.I)
 _END = re.compile(r"(?:zum|mit\s+ablauf\s+des|endet\s+am|mit\s+wirkung\s+(?:zum|vom))\s*$", re.I)
-HEADER_LINES = 14
 PARSER_SETTINGS = {"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]}
 
 WIDERSPRUCH = "widerspruch"
@@ -63,24 +64,27 @@ def parse_date(text: str) -> dt.date | None:
     return parsed.date() if parsed else None
 
 
+def dates_in(line: str) -> Iterator[tuple[dt.date, int, int]]:
+    """Each real date in one line of text, with where it starts and ends."""
+    for match in _DATE.finditer(line):
+        day = parse_date(re.sub(r"\s*\.\s*", ".", match.group(0)) if match.group(1) else match.group(0))
+        if day is not None and 1900 < day.year < 2100:
+            yield day, match.start(), match.end()
+
+
 def find_dates(text: str) -> list[FoundDate]:
-    found = []
-    for number, line in enumerate(text.splitlines()):
-        for match in _DATE.finditer(line):
-            day = parse_date(re.sub(r"\s*\.\s*", ".", match.group(0)) if match.group(1) else match.group(0))
-            if day is None or not 1900 < day.year < 2100:
-                continue
-            found.append(FoundDate(day, number, line[: match.start()]))
-    return found
+    return [
+        FoundDate(day, number, line[:start])
+        for number, line in enumerate(text.splitlines())
+        for day, start, _ in dates_in(line)
+    ]
 
 
-def _letter_date(found: list[FoundDate]) -> dt.date | None:
-    usable = [f for f in found if not _BIRTH.search(f.before)]
-    for candidate in usable:
-        if _LABELLED_DATE.search(candidate.before):
-            return candidate.day
-    header = [f for f in usable if f.line < HEADER_LINES and not _END.search(f.before)]
-    return header[0].day if header else None
+def find_letter_date(text: str, layout: PageLayout | None = None, *, kind: str | None = None) -> dt.date | None:
+    """The letter's own date (`letter_date.py`), from the OCR's layout if there is one, else from the text."""
+    page = layout if layout is not None and layout.lines else text_layout(text)
+    chosen = letter_date.choose(page, letter_date.candidates(page, dates_in), payslip=kind == PAYSLIP)
+    return chosen.day if chosen else None
 
 
 def find_amounts(text: str) -> list[Amount]:
@@ -105,14 +109,14 @@ def _remedy(flat: str) -> str | None:
     return None
 
 
-def extract(text: str) -> Facts:
-    """The figures of a letter's text (see the module docstring)."""
+def extract(text: str, layout: PageLayout | None = None, *, kind: str | None = None) -> Facts:
+    """The figures of a letter's text (see the module docstring); `layout` and `kind` help find its date."""
     found = find_dates(text)
     dates = tuple(dict.fromkeys(f.day for f in found))
     end = next((f.day for f in found if _END.search(f.before)), None)
     flat = " ".join(text.split()).lower()
     return Facts(
-        letter_date=_letter_date(found),
+        letter_date=find_letter_date(text, layout, kind=kind),
         dates=dates,
         end_date=end,
         amounts=tuple(find_amounts(text)),

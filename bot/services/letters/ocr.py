@@ -4,7 +4,8 @@ A PDF with a text layer is read directly (pypdf); a scanned PDF has its first pa
 (pypdfium2) and read like photos. Files are checked before any decoder sees them: by their first
 bytes (not the name or the type a client claims), by size, and by pixel count, so a decompression
 bomb is refused instead of filling the memory. Tesseract runs with one thread: the machine serves
-chats too, and a letter takes a few seconds either way.
+chats too, and a letter takes a few seconds either way. The same run writes the text and the
+words' boxes (TSV): the boxes tell which date is the letter's own (`layout.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader
 
 from bot.errors import InvalidInput
+from bot.services.letters.layout import PageLayout, parse_tsv
 
 MAX_BYTES = 10 * 1024 * 1024  # a phone photo is 2–5 MB, a scanned letter of three pages less
 MAX_PIXELS = 40_000_000  # 8000 x 5000; a bigger image is a mistake or an attack
@@ -50,6 +52,7 @@ class LetterText:
     media_type: str
     pages: int
     source: str  # "ocr" or "pdf-text"
+    layout: PageLayout | None = None  # where the OCR saw the first page's lines; None for a PDF's text layer
 
 
 def sniff(data: bytes) -> str | None:
@@ -81,7 +84,8 @@ def read_text(data: bytes) -> LetterText:
     media_type = check(data)
     if media_type == PDF:
         return _read_pdf(data)
-    return LetterText(_ocr(_open_image(data)), media_type, 1, "ocr")
+    text, layout = _ocr(_open_image(data))
+    return LetterText(text, media_type, 1, "ocr", layout)
 
 
 def _open_image(data: bytes) -> Image.Image:
@@ -104,15 +108,16 @@ def _prepare(image: Image.Image) -> Image.Image:
     return ImageOps.autocontrast(grey, cutoff=1)
 
 
-def _ocr(image: Image.Image) -> str:
+def _ocr(image: Image.Image) -> tuple[str, PageLayout | None]:
+    """The page's text and its layout, from one Tesseract run (automatic page segmentation, its default)."""
     if not tesseract_available():
         raise LetterFileError("tesseract is not installed (apt-get install tesseract-ocr-deu)", "letter_err_no_ocr")
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
-        text: str = pytesseract.image_to_string(_prepare(image), lang=OCR_LANGUAGES, config="--psm 3")
+        text, tsv = pytesseract.run_and_get_multiple_output(_prepare(image), ["txt", "tsv"], lang=OCR_LANGUAGES)
     except (pytesseract.TesseractError, OSError) as exc:  # a missing language model, a killed process
         raise LetterFileError(f"tesseract failed: {exc}", "letter_err_no_ocr") from None
-    return text
+    return str(text), parse_tsv(str(tsv))
 
 
 def _read_pdf(data: bytes) -> LetterText:
@@ -130,13 +135,15 @@ def _read_pdf(data: bytes) -> LetterText:
     except pypdfium2.PdfiumError as exc:
         raise LetterFileError(f"the PDF cannot be rendered: {exc}", "letter_err_type") from None
     try:
-        texts = []
+        texts, layouts = [], []
         for index in range(min(len(document), MAX_PAGES)):
             page = document[index]
             width, height = page.get_size()
             if width * height * RENDER_SCALE**2 > MAX_PIXELS:
                 raise LetterFileError("a PDF page is too large to render", "letter_err_too_big")
-            texts.append(_ocr(page.render(scale=RENDER_SCALE).to_pil()))
+            text, layout = _ocr(page.render(scale=RENDER_SCALE).to_pil())
+            texts.append(text)
+            layouts.append(layout)
     finally:
         document.close()
-    return LetterText("\n".join(texts), PDF, count, "ocr")
+    return LetterText("\n".join(texts), PDF, count, "ocr", layouts[0] if layouts else None)

@@ -18,6 +18,7 @@ from bot.services.calculators.working_days import DEFAULT_REGION
 from bot.services.letters import kinds
 from bot.services.letters.facts import Facts, extract
 from bot.services.letters.kinds import Classification, classify
+from bot.services.letters.layout import PageLayout
 from bot.services.letters.ocr import LetterText, read_text
 
 # kind -> (topic of knowledge/topics.yaml, the entry that answers "what now?", the calculator it pre-fills)
@@ -107,11 +108,18 @@ def deadline_for(
     return None
 
 
-def interpret(text: str, today: dt.date, *, source: str = "ocr", region: str = DEFAULT_REGION) -> LetterReading:
-    """Kind, figures and deadline of a letter's text (pure: no files, no OCR)."""
+def interpret(
+    text: str,
+    today: dt.date,
+    *,
+    source: str = "ocr",
+    region: str = DEFAULT_REGION,
+    layout: PageLayout | None = None,
+) -> LetterReading:
+    """Kind, figures and deadline of a letter's text (pure: no files, no OCR); `layout` is where the OCR saw it."""
     legible = len("".join(text.split())) >= MIN_TEXT
     classification = classify(text) if legible else classify("")
-    facts = extract(text)
+    facts = extract(text, layout, kind=classification.kind)
     kind = classification.kind
     received = min(facts.letter_date, today) if facts.letter_date else None
     deadline = deadline_for(kind, facts, received, today, region) if received else None
@@ -134,4 +142,4 @@ def interpret(text: str, today: dt.date, *, source: str = "ocr", region: str = D
 def read_letter(data: bytes, today: dt.date, *, region: str = DEFAULT_REGION) -> LetterReading:
     """A letter file (JPEG, PNG, WebP or PDF) read and interpreted; blocking (OCR), raises LetterFileError."""
     found: LetterText = read_text(data)
-    return interpret(found.text, today, source=found.source, region=region)
+    return interpret(found.text, today, source=found.source, region=region, layout=found.layout)
