@@ -19,7 +19,8 @@ from PIL import Image
 
 from bot.cli import main
 from bot.services.letters import LetterFileError, read_letter
-from tests.letter_samples import FONTS, SAMPLES, render, render_pdf
+from tests.letter_heldout import render_heldout
+from tests.letter_samples import FONTS, SAMPLES, Sample, render, render_pdf
 
 pytestmark = pytest.mark.tesseract
 TODAY = dt.date(2026, 11, 12)
@@ -34,6 +35,38 @@ def test_a_drawn_letter_of_each_kind_is_read_with_its_kind_date_and_amounts(inde
     assert reading.kind == kind, (look, reading.classification, reading.text[:400])
     assert reading.facts.letter_date == sample.letter_date, reading.text[:400]
     assert set(sample.amounts) <= {a.value for a in reading.facts.amounts}, reading.facts.amounts
+
+
+# Written for this test (not from the held-out file): the date only in a reference table's value row,
+# under "Datum", with an earlier date (the start of the job) and a later one (the end) in the text.
+TABLE_DATED = Sample(
+    "dismissal",
+    (
+        "Gebäudedienste Weser GmbH",
+        "~ Gebäudedienste Weser GmbH · Am Deich 4 · 28199 Bremen",
+        "Frau",
+        "Irina Sokolova",
+        "Pappelstraße 12",
+        "28199 Bremen",
+        "Ihr Zeichen | Unser Zeichen | Durchwahl | Datum",
+        "- | GW-PA-118 | 0421 55 20-14 | 17.11.2026",
+        "Kündigung Ihres Arbeitsverhältnisses",
+        "Sehr geehrte Frau Sokolova,",
+        "hiermit kündigen wir das seit dem 01.04.2024 bestehende",
+        "Arbeitsverhältnis fristgerecht zum 31.12.2026.",
+        "Mit freundlichen Grüßen",
+        "Personalabteilung",
+    ),
+    dt.date(2026, 11, 17),
+)
+
+
+@pytest.mark.parametrize("look", ["scan", "phone"])
+def test_a_date_in_a_reference_table_is_found_under_its_header(look: str) -> None:
+    reading = read_letter(render_heldout(TABLE_DATED, font=FONTS[1], look=look, seed=3), TODAY)
+    assert reading.kind == "dismissal", reading.text[:400]
+    assert reading.facts.letter_date == dt.date(2026, 11, 17), reading.text[:600]
+    assert reading.facts.end_date == dt.date(2026, 12, 31)
 
 
 def test_a_scanned_pdf_is_rendered_and_read() -> None:

@@ -15,7 +15,7 @@ CHAR = 10  # pixels per character in the hand-made layouts below
 ROW = 30  # pixels per line
 
 
-def tsv(*placed: tuple[int, int, str]) -> str:
+def tsv(*placed: tuple[int, float, str]) -> str:
     """Tesseract's TSV for lines of words at (column, row), in the order given: the OCR's reading order."""
     rows = ["level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"]
     for block, (column, row, text) in enumerate(placed, start=1):
@@ -23,7 +23,7 @@ def tsv(*placed: tuple[int, int, str]) -> str:
         for number, word in enumerate(text.split(), start=1):
             start = text.index(word, position)
             position = start + len(word)
-            left, top = (column + start) * CHAR, row * ROW
+            left, top = (column + start) * CHAR, int(row * ROW)
             rows.append(f"5\t1\t{block}\t1\t1\t{number}\t{left}\t{top}\t{len(word) * CHAR}\t20\t91.5\t{word}")
     return "\n".join(rows)
 
@@ -96,6 +96,26 @@ def test_the_table_is_read_by_position_when_the_ocr_splits_its_cells() -> None:
     )
     assert page is not None
     assert day_of("", page) == dt.date(2026, 11, 24)
+
+
+def test_the_table_is_read_on_a_crooked_photo_with_glued_header_cells() -> None:
+    # turned clockwise: the right end of each row stands lower; the OCR glued two header cells
+    page = parse_tsv(
+        tsv(
+            (8, 1, "Jobcenter Duisburg"),
+            (8, 10, "Ihr Zeichen"),
+            (45, 10.3, "BG-Nummer"),
+            (70, 10.5, "AnsprechpartnerDatum"),
+            (45, 11.2, "34902BG0078812"),
+            (70, 11.4, "Herr Kampmann"),
+            (105, 11.6, "20.10.2026"),
+            (8, 13, "Entscheidung vom 14.05.2026"),
+        )
+    )
+    assert page is not None
+    assert day_of("", page) == dt.date(2026, 10, 20) and cue_of(page) == EXPLICIT
+    born = "Name            Geburtsdatum\nOksana Melnyk   02.06.1996\nBescheid vom 01.10.2026"
+    assert day_of(born) is None  # the column says birth date: neither the letter's date nor a header date
 
 
 # 3. the layout: position on the page, not Tesseract's reading order; a date set to the right

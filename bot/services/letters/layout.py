@@ -90,9 +90,10 @@ def parse_tsv(tsv: str) -> PageLayout | None:
 
 
 def text_layout(text: str) -> PageLayout:
-    """Lines of plain text (a PDF's text layer, a test) as a layout without positions: one character, one unit.
+    """Lines of plain text (a PDF's text layer, a test) as a layout: a character one unit wide, a line 2 high, 3 apart.
 
-    Leading spaces still say "set to the right", and a table's columns stay where the characters put them.
+    That is about a printed letter's proportions; leading spaces still say "set to the right", and a
+    table's columns stay where the characters put them.
     """
     lines = []
     for number, raw in enumerate(text.splitlines()):
@@ -101,10 +102,17 @@ def text_layout(text: str) -> PageLayout:
         for token in raw.split():
             start = raw.index(token, position)
             position = start + len(token)
-            words.append(Word(token, start, position, number, number + 1))
+            words.append(Word(token, start, position, 3 * number, 3 * number + 2))
         if words:
             lines.append(
-                Line(" ".join(w.text for w in words), number, number + 1, words[0].left, words[-1].right, tuple(words))
+                Line(
+                    " ".join(w.text for w in words),
+                    3 * number,
+                    3 * number + 2,
+                    words[0].left,
+                    words[-1].right,
+                    tuple(words),
+                )
             )
     if not lines:
         return PageLayout((), 0, 0)

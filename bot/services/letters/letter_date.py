@@ -56,7 +56,8 @@ _OTHER_DAY = re.compile(
     re.I,
 )
 _PERIOD_START = re.compile(r"^\s*(?:bis|-|–)\s*\d", re.I)  # the date opens a period "01.10.2026 - 31.10.2026"
-_TABLE_HEADER = re.compile(r"^datum\W*$", re.I)
+# "Datum", or glued to its neighbour cell by the OCR ("AnsprechpartnerDatum"), but not "Geburtsdatum"
+_TABLE_HEADER = re.compile(r"^(?:[Dd]atum|DATUM|\w*[a-zäöüß]Datum)\W*$")
 _HAS_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}")
 # a header cell above a date that names another day ("Eintritt", "Geburtsdatum", "Fällig am")
 _OTHER_HEADER = re.compile(
@@ -155,26 +156,34 @@ def is_other_day(candidate: Candidate, layout: PageLayout) -> bool:
     if _OTHER_DAY.search(candidate.before) or _PERIOD_START.match(candidate.after):
         return True
     header = column_header(candidate, layout)
-    return bool(header and not candidate.before.strip() and _OTHER_HEADER.match(header))
+    return bool(header and _OTHER_HEADER.match(header))
 
 
 def column_header(candidate: Candidate, layout: PageLayout) -> str | None:
-    """The word right above a date on the row above it: in a table, its column's header."""
+    """The word right above a date, at most ROWS_UP rows up: in a table, its column's header.
+
+    Nearest by horizontal distance plus twice the vertical one, not "the row above": on a crooked
+    photo the left cells of the value row stand higher than a date at the right end of it.
+    """
     height = max(candidate.bottom - candidate.top, 1)
-    above = [
-        word
+    above = [  # words of other lines whose middle is above the date
+        (word, line)
         for line in layout.lines[max(candidate.rank - 4, 0) : candidate.rank + 1]
+        if line is not candidate.line
         for word in line.words
-        if word.bottom <= candidate.top + 0.3 * height and candidate.top - word.bottom <= ROWS_UP * height
+        if (word.top + word.bottom) / 2 < candidate.top - 0.2 * height
+        and candidate.top - word.bottom <= ROWS_UP * height
     ]
     if not above:
         return None
-    lowest = max(word.bottom for word in above)
-    row = [word for word in above if word.bottom >= lowest - 0.8 * height]  # the header row: the nearest above
-    if any(_HAS_DATE.search(word.text) for word in row):
-        return None  # a row of values or a sentence, not a header
     centre = (candidate.left + candidate.right) / 2
-    return min(row, key=lambda word: abs((word.left + word.right) / 2 - centre)).text
+    word, line = min(
+        above,
+        key=lambda found: abs((found[0].left + found[0].right) / 2 - centre) + 2 * (candidate.top - found[0].bottom),
+    )
+    if _HAS_DATE.search(line.text):
+        return None  # a row of values or a sentence, not a header
+    return word.text
 
 
 def under_date_header(candidate: Candidate, layout: PageLayout) -> bool:
