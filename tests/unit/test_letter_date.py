@@ -9,6 +9,7 @@ from bot.services.letters.facts import dates_in, find_letter_date
 from bot.services.letters.kinds import PAYSLIP
 from bot.services.letters.layout import PageLayout, parse_tsv, text_layout
 from bot.services.letters.letter_date import EXPLICIT, HEADER, PAY_PERIOD, RIGHT_ALIGNED, candidates, choose
+from bot.services.letters.render import render_reading
 
 TODAY = dt.date(2026, 11, 12)
 CHAR = 10  # pixels per character in the hand-made layouts below
@@ -29,7 +30,8 @@ def tsv(*placed: tuple[int, float, str]) -> str:
 
 
 def day_of(text: str, layout: PageLayout | None = None, kind: str | None = None) -> dt.date | None:
-    return find_letter_date(text, layout, kind=kind)
+    chosen = find_letter_date(text, layout, kind=kind)
+    return chosen.day if chosen else None
 
 
 def cue_of(page: PageLayout, *, payslip: bool = False) -> str | None:
@@ -192,6 +194,23 @@ def test_a_payslip_without_issue_date_is_dated_by_the_end_of_its_pay_period() ->
     assert day_of("Lohnabrechnung\nAbrechnungszeitraum 01.10.2026 - 31.10.2026", kind=PAYSLIP) == dt.date(2026, 10, 31)
     assert cue_of(text_layout("Gehaltsabrechnung März 2027"), payslip=True) == PAY_PERIOD
     assert day_of("Verdienstabrechnung Oktober 2026") is None  # only a payslip is dated by its pay period
+
+
+def test_the_reply_says_when_a_payslips_date_is_the_end_of_its_pay_period() -> None:
+    lines = [
+        "Verdienstabrechnung Oktober 2026",
+        "Eintritt 01.03.2025",
+        "Gesamtbrutto 2.208,00",
+        "Lohnsteuer 155,41",
+        "Auszahlungsbetrag 1.348,76",
+    ]
+    period = interpret("\n".join(lines), TODAY)
+    assert period.kind == PAYSLIP and period.facts.letter_date == dt.date(2026, 10, 31)
+    assert period.to_dict()["letter_date_cue"] == PAY_PERIOD
+    assert "End of the pay period (no date of issue found): Saturday, 31.10.2026" in render_reading(period, "en")
+    issued = interpret("\n".join([*lines, "Druckdatum 02.11.2026"]), TODAY)
+    assert "Date of the letter: Monday, 02.11.2026" in render_reading(issued, "en")
+    assert "Datum des Briefs: Montag, 02.11.2026" in render_reading(issued, "de")
 
 
 def test_interpret_uses_the_layout_it_is_given() -> None:

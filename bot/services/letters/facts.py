@@ -56,6 +56,7 @@ class Facts:
     amounts: tuple[Amount, ...]
     remedy: str | None  # widerspruch, einspruch or klage, from the instructions on remedies
     has_remedy_instructions: bool  # a "Rechtsbehelfsbelehrung": without one the deadline is a year
+    letter_date_cue: str | None = None  # why letter_date was taken (letter_date.EXPLICIT, PAY_PERIOD, ...)
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -80,11 +81,12 @@ def find_dates(text: str) -> list[FoundDate]:
     ]
 
 
-def find_letter_date(text: str, layout: PageLayout | None = None, *, kind: str | None = None) -> dt.date | None:
-    """The letter's own date (`letter_date.py`), from the OCR's layout if there is one, else from the text."""
+def find_letter_date(
+    text: str, layout: PageLayout | None = None, *, kind: str | None = None
+) -> letter_date.LetterDate | None:
+    """The letter's own date and why (`letter_date.py`), from the OCR's layout if there is one, else from the text."""
     page = layout if layout is not None and layout.lines else text_layout(text)
-    chosen = letter_date.choose(page, letter_date.candidates(page, dates_in), payslip=kind == PAYSLIP)
-    return chosen.day if chosen else None
+    return letter_date.choose(page, letter_date.candidates(page, dates_in), payslip=kind == PAYSLIP)
 
 
 def find_amounts(text: str) -> list[Amount]:
@@ -115,11 +117,13 @@ def extract(text: str, layout: PageLayout | None = None, *, kind: str | None = N
     dates = tuple(dict.fromkeys(f.day for f in found))
     end = next((f.day for f in found if _END.search(f.before)), None)
     flat = " ".join(text.split()).lower()
+    own = find_letter_date(text, layout, kind=kind)
     return Facts(
-        letter_date=find_letter_date(text, layout, kind=kind),
+        letter_date=own.day if own else None,
         dates=dates,
         end_date=end,
         amounts=tuple(find_amounts(text)),
         remedy=_remedy(flat),
         has_remedy_instructions="rechtsbehelfsbelehrung" in flat,
+        letter_date_cue=own.cue if own else None,
     )

@@ -70,6 +70,7 @@ class LetterReading:
             "score": round(self.classification.score, 1),
             "matched": list(self.classification.matched),
             "letter_date": _iso(self.facts.letter_date),
+            "letter_date_cue": self.facts.letter_date_cue,
             "dates": [d.isoformat() for d in self.facts.dates],
             "end_date": _iso(self.facts.end_date),
             "amounts": [{"value": str(a.value), "label": a.label} for a in self.facts.amounts],

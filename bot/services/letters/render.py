@@ -14,6 +14,7 @@ from bot.services.calculators.dismissal import DismissalResult
 from bot.services.calculators.objection import ObjectionResult
 from bot.services.calculators.render import Formatter
 from bot.services.letters.kinds import UNKNOWN
+from bot.services.letters.letter_date import PAY_PERIOD
 from bot.services.letters.reader import LetterReading
 
 MAX_AMOUNTS = 4
@@ -46,7 +47,11 @@ def lines_of(reading: LetterReading, lang: str) -> list[str]:
     else:
         lines.append(t("letter_kind", lang, kind=t(f"letter_kind_{reading.kind}", lang)))
     date = reading.facts.letter_date
-    lines.append(t("letter_date", lang, date=f.date(date)) if date else t("letter_no_date", lang))
+    if date is None:
+        lines.append(t("letter_no_date", lang))
+    else:  # a payslip without a date of issue is dated by its pay period's end: say so, it is not printed
+        key = "letter_date_pay_period" if reading.facts.letter_date_cue == PAY_PERIOD else "letter_date"
+        lines.append(t(key, lang, date=f.date(date)))
     amounts = [a for a in reading.facts.amounts if a.label][-MAX_AMOUNTS:] if reading.kind != UNKNOWN else []
     if amounts:
         listed = "; ".join(f"{a.label}: {f.money(a.value)} €" for a in amounts)
