@@ -10,7 +10,7 @@ own in a few fixed ways. In that order of trust:
    on the row below ("Ihr Zeichen  Unser Zeichen  Datum" / "-  PF/NUE-2291  22.09.2026");
 2. for a payslip without a date of issue, the last day of the pay period it names ("Abrechnung
    für Oktober 2026", "Abrechnungsmonat: 11/2026"): the day its pay fell due at the latest;
-3. a date alone on a line set to the right margin near the top (where letters put their date);
+3. a date near the top set to the right margin, alone or with its place (where letters put it);
 4. the first date near the top that nothing marks as another day: not after "geb.", "bis (zum)",
    "vom", "ab", "zum", "am", "Eintritt", a weekday, nor the start of a period "... bis ...".
 
