@@ -17,6 +17,7 @@ import hashlib
 import io
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,16 +28,17 @@ from tests.letter_samples import FONTS, Sample, _font, phone_photo
 
 GAP_BEFORE = ("Sehr geehrte", "Mit freundlichen", "Freundliche Grüße", "Rechtsbehelfsbelehrung")
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout.yaml"
+HELDOUT_2_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-2.yaml"  # same format, another writer
 
 
-def heldout_sha256() -> str:
+def heldout_sha256(path: Path = HELDOUT_FILE) -> str:
     """The hash the bench prints and the unit test pins, so a silent edit of the set shows."""
-    return hashlib.sha256(HELDOUT_FILE.read_bytes()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_heldout() -> dict[str, Sample]:
+def load_heldout(path: Path = HELDOUT_FILE) -> dict[str, Sample]:
     """Every held-out letter by its id, with what the reader must find in it."""
-    raw: dict[str, Any] = yaml.safe_load(HELDOUT_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     letters: dict[str, Sample] = {}
     for item in raw["letters"]:
         date = item["date"]
