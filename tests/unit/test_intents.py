@@ -30,6 +30,15 @@ def intents(rules: IntentRules, text: str) -> set[str]:
         "il m'a frappé et je saigne beaucoup",
         "ich will nicht mehr leben",
         "sakkaro 3alayna el bab w ma fina nitla3",
+        # written for the patterns of 2026-12-03 (not lines of any evaluation set)
+        "mein kollege ist in der halle zusammengebrochen und reagiert nicht",
+        "my coworker collapsed and is not responding to us",
+        "un collègue a fait un malaise sur le quai, il est par terre",
+        "zamili ma 3am yred 3lena ba3d ma w2e3",
+        "دوستم زیر پالت له شده، چیکار کنیم",
+        "what happens to my savings if i'm gone? i'm tired of everything",
+        "تعبت من كلشي، اذا صار لي شي مين بيبعت المصاري لأهلي",
+        "der vermieter vom chef steht gerade mit zwei leuten vor meiner wohnung",
     ],
 )
 def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
@@ -44,6 +53,9 @@ def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
         "her gün 10 saat çalışıyorum, mola yok",
         "depoda acil çıkış kapıları kilitli, bu yasal mı",
         "wie viele Urlaubstage habe ich im Minijob?",
+        "my boss is not responding to my emails about the payslip",
+        "le patron ne répond pas à mes messages depuis une semaine",
+        "I collapsed at work last month from the heat, now I am fine, do I get paid for the sick days?",
     ],
 )
 def test_ordinary_questions_are_not_emergencies(rules: IntentRules, text: str) -> None:
