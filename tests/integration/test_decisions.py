@@ -32,8 +32,8 @@ SHA256 = {
     HELDOUT_4: "bb17b4820879c7b2927583bf8d4e3b5bf6cd3f09abcc0893902998b8fcfb072f",
     # 840 lines written 2026-12-03 (evening) by four more independent writers who saw only topics.yaml and a
     # brief (8 core languages x 24, plus vi/ka/ti, ro/sq/tl, es/sr/hi, ur/ps/uz; indirect and transliterated
-    # emergencies, hard negatives), frozen before that evening's tuning and not scored: the next measurement.
-    # Never tune on it.
+    # emergencies, hard negatives), frozen before that evening's tuning and scored once at its end
+    # (emergency 142/152, handoff 83/84); development data since.
     HELDOUT_5: "a07a3e301381fbc75c31fca7e6a42842fc3e35e98e3b5cac1bd84d35434866b4",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
@@ -45,9 +45,12 @@ SHA256 = {
 #   band), protected 1.0, handoff 0.964 (81/84).
 #   Both sets as development data (2026-12-03, later: patterns, decision order, corpus): heldout-2 emergency
 #   1.0, handoff 1.0; heldout-3 emergency 0.993 (151/152, the other in the middle band), handoff 0.988 (83/84).
+#   heldout-5 after its scoring (2026-12-03, with the emergency patterns written then): emergency 151/152,
+#   protected 152/152, handoff 83/84 (0.988). heldout-2/3/4 are training data since that day.
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
+    HELDOUT_5: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
 }
 
 
