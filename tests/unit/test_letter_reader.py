@@ -126,3 +126,34 @@ def test_files_are_checked_by_their_first_bytes_and_size() -> None:
     with pytest.raises(LetterFileError) as big:
         check(b"\xff\xd8\xff" + b"0" * (11 * 1024 * 1024))
     assert big.value.reason == "letter_err_too_big"
+
+
+def test_a_dismissal_in_other_word_orders_is_recognised() -> None:
+    """Found by the second held-out letter set (2026-12-03): 'wir kündigen daher das … Arbeitsverhältnis'."""
+    address = "\n".join(
+        ["Firma Beispiel GmbH", "Hafenstraße 3", "30159 Hannover", "", "Frau A.", "Weg 2", "30161 Hannover"]
+    )
+    body = "\n".join(f"Zeile {i} des Schreibens." for i in range(10))  # the letterhead is the first 14 lines
+    for text in (
+        f"{address}\n{body}\nwir kündigen daher das mit Ihnen bestehende Arbeitsverhältnis ordentlich zum 31.03.2027.",
+        f"{address}\n{body}\nhiermit kündige ich das mit Ihnen am 01.02.2026 geschlossene Arbeitsverhältnis.",
+    ):
+        assert classify(text).kind == "dismissal", classify(text)
+
+
+def test_a_letter_that_only_mentions_an_authority_is_not_its_bescheid() -> None:
+    """A school's or a landlord's letter naming the Jobcenter, or another body's Bescheid naming Bürgergeld."""
+    head = "Grundschule Am Park\nParkstraße 1\n30159 Hannover\n\nFamilie D.\nWeg 2\n30161 Hannover\n\n"
+    body = "\n".join(f"Zeile {i} über die Fahrt." for i in range(12))  # the letterhead is the first 14 lines
+    school = (
+        f"{head}Liebe Eltern,\n{body}\nFamilien mit Bürgergeld können die Kosten beim Jobcenter über Bildung und "
+        "Teilhabe beantragen."
+    )
+    other_bescheid = (
+        f"Beitragsservice\nFestsetzungsbescheid\n{body}\nSie erhalten kein Bürgergeld, daher sind Sie nicht befreit.\n"
+        "Rechtsbehelfsbelehrung: Gegen diesen Bescheid können Sie Widerspruch einlegen."
+    )
+    jobcenter = "Jobcenter Region Hannover\nBescheid über Bürgergeld\nRechtsbehelfsbelehrung: Widerspruch ..."
+    assert classify(school).kind == "unknown"
+    assert classify(other_bescheid).kind == "unknown"
+    assert classify(jobcenter).kind == "jobcenter"

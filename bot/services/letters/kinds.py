@@ -42,7 +42,13 @@ SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
     DISMISSAL: (
         (rf"hiermit\s+k{UE}ndig", 4.0),
         (rf"k{UE}ndigung\s+(?:ihres|des)\s+arbeitsverh", 4.0),
-        (rf"\bk{UE}ndigen\s+wir\b", 3.0),
+        (rf"\bk{UE}ndigen\s+wir\b|\bwir\s+k{UE}ndigen\b", 3.0),
+        # "kündigen daher das mit Ihnen bestehende Arbeitsverhältnis", "kündige ich das am … geschlossene …"
+        (rf"k{UE}ndig\w*\s+(?:\w+\s+){{0,2}}das\s+(?:mit\s+ihnen\s+)?(?:[\w.]+\s+){{0,4}}arbeitsverh", 4.0),
+        (
+            rf"k{UE}ndigung\s+(?:aus\s+(?:betriebs|personen|verhaltens)bedingten|(?:innerhalb|w{AE}hrend)\s+der\s+probezeit)",
+            3.0,
+        ),
         (rf"(?:ordentlich|au(?:ß|ss)erordentlich|fristlos)\w*\s+(?:und\s+\w+\s+)?(?:zum|k{UE}ndig)", 2.0),
         (r"\bfristgerecht\b", 1.5),
         (r"n(?:ä|ae|a)chstm(?:ö|oe|o)glichen", 1.5),
@@ -112,6 +118,14 @@ _COMPILED = {kind: tuple((re.compile(p, re.I | re.S), w) for p, w in signals) fo
 _AUTHORITY_NEEDED = {kind: _COMPILED[kind][0][0] for kind in BESCHEIDE}
 
 
+def _from_authority(kind: str, text: str, header: str) -> bool:
+    """A Bescheid comes from its authority: the name in the letterhead, or in the text of a letter that calls
+    itself a Bescheid. A school letter or a landlord's bill that mentions the Jobcenter, or another body's
+    Bescheid that mentions Bürgergeld, is not the Jobcenter's Bescheid."""
+    authority = _AUTHORITY_NEEDED[kind]
+    return bool(authority.search(header) or (authority.search(text) and "bescheid" in text))
+
+
 @dataclass(frozen=True)
 class Classification:
     kind: str
@@ -129,7 +143,7 @@ def _score(kind: str, text: str, header: str) -> tuple[float, list[str]]:
             continue
         score += weight * (2 if pattern.search(header) else 1)
         matched.append(found.group(0).strip())
-    if kind in _AUTHORITY_NEEDED and not _AUTHORITY_NEEDED[kind].search(text) and "bescheid" not in text:
+    if kind in _AUTHORITY_NEEDED and not _from_authority(kind, text, header):
         score = min(score, MIN_SCORE - 1)
     return score, matched
 
