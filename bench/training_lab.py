@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> None:
     for name, path in EVAL_FILES.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         sets[name] = (rows, embed_cached(encoder, settings.index_dir, [r["text"] for r in rows]))
-    report: dict[str, Any] = {}
     for left_out in args.left_out or ("baseline", *HELDOUT_SETS):
         train = [s for s in HELDOUT_SETS if s != left_out] if left_out != "baseline" else []
         t_vecs, t_labels, i_vecs, i_labels = [q_vectors], list(q_topics), [], []
@@ -105,7 +104,6 @@ def main(argv: list[str] | None = None) -> None:
                 if intent_model is not live_intents and nb is not None:
                     assessed = _with_model(assessed, vecs, intent_model, nb)
                 line[f"{name}@{weight}"] = score(rows, assessed, th)
-        report[left_out] = line
         print(left_out, json.dumps(line), flush=True)
 
 
