@@ -64,7 +64,7 @@ async def canned_add(
 
 @router.post("/editor/canned/{reply_id}/delete")
 async def canned_delete(account: CurrentEditor, desk: EditorDeskDep, reply_id: int) -> Response:
-    return await _redirect_after(desk.delete_canned(account, reply_id), LIST, "conversation_not_found")
+    return await _redirect_after(desk.delete_canned(account, reply_id), LIST, "canned_not_found")
 
 
 @router.get("/canned/propose")
@@ -108,6 +108,4 @@ async def edit(
 
 @router.post("/editor/canned/{reply_id}/approve")
 async def approve(account: CurrentAdmin, desk: EditorDeskDep, reply_id: int) -> Response:
-    return await _redirect_after(
-        desk.approve_canned(account, reply_id), LIST, "conversation_not_found", notice="approved"
-    )
+    return await _redirect_after(desk.approve_canned(account, reply_id), LIST, "canned_not_found", notice="approved")

@@ -137,6 +137,10 @@ async def test_edit_propose_and_approve(backend_app: Any) -> None:  # noqa: F811
     assert (
         await advisor.post(f"/console/editor/canned/{reply_id}", {"language": "tr", "title": "x", "text": "y"})
     ).status_code == 403
+    # a reply deleted meanwhile (another tab, another editor): the page says so and what to do
+    gone = await editor.post("/console/editor/canned/999999/delete")
+    assert gone.headers["location"].endswith("error=canned_not_found")
+    assert "Liste neu laden" in (await editor.get(gone.headers["location"])).text  # the console is German here
     for user in (editor, advisor, admin):
         await user.client.aclose()
     async with db.session() as session:
