@@ -36,6 +36,7 @@ EVAL_FILES = {
     "heldout-2": ROOT / "tests" / "data" / "heldout-2.jsonl",  # frozen 2026-12-02, scored; now development data
     "heldout-3": ROOT / "tests" / "data" / "heldout-3.jsonl",  # frozen and scored 2026-12-03; development data
     "heldout-4": ROOT / "tests" / "data" / "heldout-4.jsonl",  # frozen and scored 2026-12-03; development data
+    "heldout-5": ROOT / "tests" / "data" / "heldout-5.jsonl",  # frozen and scored 2026-12-03; development data
 }
 FROZEN = ROOT / "tests" / "data" / FROZEN_HELDOUT_NAME
 TARGET_RECALL = 0.99

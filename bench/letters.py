@@ -32,7 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import PROJECT_ROOT
 from bot.services.letters import read_letter
-from tests.letter_heldout import HELDOUT_2_FILE, HELDOUT_FILE, heldout_sha256, load_heldout, render_heldout
+from tests.letter_heldout import (
+    HELDOUT_2_FILE,
+    HELDOUT_3_FILE,
+    HELDOUT_FILE,
+    heldout_sha256,
+    load_heldout,
+    render_heldout,
+)
 from tests.letter_samples import FONTS, LOOKS, SAMPLES, Sample, render
 
 TODAY = dt.date(2026, 11, 12)
@@ -136,9 +143,16 @@ def main() -> None:
     parser.add_argument(
         "--heldout-2", action="store_true", help="Score tests/data/letters-heldout-2.yaml (the second held-out set)."
     )
+    parser.add_argument(
+        "--heldout-3", action="store_true", help="Score tests/data/letters-heldout-3.yaml (frozen: once, at the end)."
+    )
     args = parser.parse_args()
-    if args.heldout or args.heldout_2:
-        path = HELDOUT_2_FILE if args.heldout_2 else HELDOUT_FILE
+    sets = {"heldout": args.heldout, "heldout-2": args.heldout_2, "heldout-3": args.heldout_3}
+    chosen = [name for name, wanted in sets.items() if wanted]
+    if len(chosen) > 1:
+        parser.error("score one held-out set at a time")
+    if chosen:
+        path = {"heldout": HELDOUT_FILE, "heldout-2": HELDOUT_2_FILE, "heldout-3": HELDOUT_3_FILE}[chosen[0]]
         sha = heldout_sha256(path)
         print(f"held-out set {path.relative_to(PROJECT_ROOT)} sha256 {sha}")
         held, misses = run_heldout(args.seeds, path)
@@ -151,7 +165,7 @@ def main() -> None:
             json.dumps(
                 {
                     "today": TODAY.isoformat(),
-                    "set": "heldout-2" if args.heldout_2 else "heldout",
+                    "set": chosen[0],
                     "sha256": sha,
                     "fonts": list(FONTS),
                 }

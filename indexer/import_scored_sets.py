@@ -22,7 +22,7 @@ from typing import Any
 
 from knowledge.intents.corpus import CORPUS_DIR, load_corpus
 
-FROZEN = "heldout-5.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
+FROZEN = "heldout-6.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
 ACTION_FILES = {"handoff": "handoff", "fallback": "offtopic", "greeting": "greeting"}
 # The writers' sub-type names -> the corpus's (the helpline shown depends on it).
 SUBTYPES = {

@@ -29,6 +29,7 @@ from tests.letter_samples import FONTS, Sample, _font, phone_photo
 GAP_BEFORE = ("Sehr geehrte", "Mit freundlichen", "Freundliche Grüße", "Rechtsbehelfsbelehrung")
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout.yaml"
 HELDOUT_2_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-2.yaml"  # same format, another writer
+HELDOUT_3_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-3.yaml"  # frozen, scored once at the end
 
 
 def heldout_sha256(path: Path = HELDOUT_FILE) -> str:

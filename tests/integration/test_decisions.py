@@ -20,6 +20,7 @@ HELDOUT_2 = PROJECT_ROOT / "tests" / "data" / "heldout-2.jsonl"
 HELDOUT_3 = PROJECT_ROOT / "tests" / "data" / "heldout-3.jsonl"
 HELDOUT_4 = PROJECT_ROOT / "tests" / "data" / "heldout-4.jsonl"
 HELDOUT_5 = PROJECT_ROOT / "tests" / "data" / "heldout-5.jsonl"
+HELDOUT_6 = PROJECT_ROOT / "tests" / "data" / "heldout-6.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -35,6 +36,11 @@ SHA256 = {
     # emergencies, hard negatives), frozen before that evening's tuning and scored once at its end
     # (emergency 142/152, handoff 83/84); development data since.
     HELDOUT_5: "a07a3e301381fbc75c31fca7e6a42842fc3e35e98e3b5cac1bd84d35434866b4",
+    # 840 lines written 2026-12-03 (night) by four more independent writers who saw only topics.yaml and a
+    # brief (8 core languages x 24, plus ro/sq/es, vi/hi/bs, uz/ka/ps, tl/id/sr; voice transcripts, stories
+    # told for a relative, dialect and transliteration, fragments): frozen before that night's tuning, to be
+    # scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    HELDOUT_6: "885e38b7d79331cc2d373ea72749cf0689e6f5c9abefc13a061fc21b7dfffa47",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks

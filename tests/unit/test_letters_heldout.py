@@ -37,3 +37,14 @@ SHA256_2 = "596b90c6deb82f69f2fa4619eb323c8a32992903cd3e5f8d3358a0326cc3a646"
 def test_the_second_held_out_letters_are_unchanged() -> None:
     path = PROJECT_ROOT / "tests" / "data" / "letters-heldout-2.yaml"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256_2
+
+
+# A third set of 24 letters by another writer who saw only the format (the first 60 lines of the first set and
+# one Bescheid of it), not the reader, the samples nor the other sets; frozen 2026-12-03 (night) before the
+# reader was touched again, to be scored once at the end (`python -m bench.letters --heldout-3`).
+SHA256_3 = "dc43cd8ef9e00ced09f879229d5c021bd27064f5547b06bdfcc1f1a452ef4ed2"
+
+
+def test_the_third_held_out_letters_are_unchanged() -> None:
+    path = PROJECT_ROOT / "tests" / "data" / "letters-heldout-3.yaml"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256_3
