@@ -17,8 +17,8 @@ import datetime as dt
 import logging
 import random
 from collections import OrderedDict, deque
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from bot.services.outbox.store import Item
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SETTLED_KEPT = 1024  # final statuses remembered for late `wait_delivered` calls (advisor replies in flight)
 
 
@@ -75,6 +76,10 @@ class TelegramOutbox:
         # events first, a Redis round trip), and a waiter that came late must still learn it was sent.
         self._settled: OrderedDict[int, str] = OrderedDict()
         self._background: list[asyncio.Task[None]] = []
+        # One result write at a time, never cancelled half-way: a write cut off inside its transaction can
+        # leave SQLite locked, and the final write in stop() must wait for the one in flight, not race it.
+        self._write_lock = asyncio.Lock()
+        self._db_work: set[asyncio.Future[Any]] = set()
         self._stopping = False
 
     # -- ChannelSender ---------------------------------------------------------------------------------
@@ -109,6 +114,7 @@ class TelegramOutbox:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, *self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._db_work, return_exceptions=True)  # shielded from the cancel above
         for item in unsent:
             self._record(item, "pending", None, release=True)
         try:
@@ -135,7 +141,7 @@ class TelegramOutbox:
                     del self._waiters[message_id]
 
     def idle(self) -> bool:
-        return not self._chats and not self._results
+        return not self._chats and not self._results and not self._write_lock.locked()
 
     # -- delivery --------------------------------------------------------------------------------------
     def _enqueue(self, item: Item) -> None:
@@ -242,7 +248,7 @@ class TelegramOutbox:
             await asyncio.sleep(0.1)  # gather a batch: one transaction for many deliveries (statuses only)
             self._results_ready.clear()
             try:
-                await self._write_results()
+                await self._to_the_end(self._write_results())
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -250,15 +256,23 @@ class TelegramOutbox:
                 await asyncio.sleep(1.0)
                 self._results_ready.set()
 
+    async def _to_the_end(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run a database step to its end even when the loop awaiting it is cancelled; stop() waits for it."""
+        task = asyncio.ensure_future(work)
+        self._db_work.add(task)
+        task.add_done_callback(self._db_work.discard)
+        return await asyncio.shield(task)
+
     async def _write_results(self) -> None:
-        if not self._results:
-            return
-        batch, self._results = self._results, []
-        try:
-            await store.write_results(self.db, batch)
-        except BaseException:  # also cancelled by stop() mid-write: the final write in stop() stores it
-            self._results = batch + self._results
-            raise
+        async with self._write_lock:
+            if not self._results:
+                return
+            batch, self._results = self._results, []
+            try:
+                await store.write_results(self.db, batch)
+            except BaseException:  # the rows stay pending; the next write (or the one in stop()) stores them
+                self._results = batch + self._results
+                raise
         if self.bus is not None:
             await self.bus.publish_many(
                 [
@@ -274,7 +288,7 @@ class TelegramOutbox:
     async def _sweep_loop(self) -> None:
         while True:
             try:
-                await self.sweep()
+                await self._to_the_end(self.sweep())
             except asyncio.CancelledError:
                 raise
             except Exception:
