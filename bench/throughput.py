@@ -68,7 +68,7 @@ from bench.message_mix import (  # noqa: E402
     GREETINGS,
     KINDS,
     LANGUAGES,
-    OLD_HELDOUT,
+    SCORED_SETS,
     Mix,
     button_to_press,
     is_consent_prompt,
@@ -442,7 +442,7 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    paths = [args.dev, OLD_HELDOUT]
+    paths = [args.dev, *SCORED_SETS]
     shares = [1.0] if args.overload else sorted({args.unique_share, 1.0})
     if args.mixes != "both":  # a short run on a shared machine: one of the two mixes
         shares = [1.0] if args.mixes == "all-unique" else [args.unique_share]

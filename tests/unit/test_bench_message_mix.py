@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bench import FROZEN_HELDOUT_NAME
-from bench.message_mix import OLD_HELDOUT, Mix, load_mix, read_questions
+from bench.message_mix import OLD_HELDOUT, REPEAT_MARK, SCORED_SETS, Mix, load_mix, read_questions
 from bot.services.conversations import ReplyCache
+from bot.storage.models import clean_text
 
 
 def test_the_frozen_held_out_set_is_refused(tmp_path: Path) -> None:
@@ -29,11 +30,25 @@ def test_questions_come_from_the_files_in_the_simulated_languages(tmp_path: Path
     assert len(read_questions([OLD_HELDOUT])) > 300
 
 
-def test_a_question_drawn_again_is_a_new_text_for_the_reply_cache() -> None:
+def test_a_question_drawn_again_is_a_new_text_for_the_reply_cache_after_the_bots_inbound_cleaning() -> None:
     mix = Mix(1.0, {"de": ["Wie hoch ist der Mindestlohn?"]}, ["test"])
     texts = [mix.question("de") for _ in range(5)]
-    assert len({ReplyCache.normalise(t) for t in texts}) == 5
-    assert {t.replace("\u200b", "") for t in texts} == {"Wie hoch ist der Mindestlohn?"}
+    assert len({ReplyCache.normalise(clean_text(t)) for t in texts}) == 5  # the cleaning once ate the old mark
+    assert {t.replace(REPEAT_MARK, "") for t in texts} == {"Wie hoch ist der Mindestlohn?"}
+    assert mix.drawn_again == 4
+
+
+def test_questions_are_drawn_without_replacement_until_the_pool_is_used_up() -> None:
+    pool = [f"Frage {n}" for n in range(50)]
+    mix = Mix(1.0, {"de": pool}, ["test"])
+    assert sorted(mix.question("de") for _ in range(50)) == sorted(pool)
+    assert mix.drawn_again == 0
+    assert mix.question("de").endswith(REPEAT_MARK) and mix.drawn_again == 1
+
+
+def test_the_scored_sets_give_every_language_enough_new_questions_for_a_default_run() -> None:
+    pools = load_mix(1.0, SCORED_SETS).pools
+    assert min(len(texts) for texts in pools.values()) >= 3000 // 8  # --users 600 --messages 5, all unique
 
 
 def test_shares_are_drawn_as_stated() -> None:
