@@ -434,10 +434,17 @@ async def _run_mode(mode: str, mix: Mix, args: argparse.Namespace, work: Path, d
 
         with contextlib.closing(sqlite3.connect(work / "bench.db")) as connection:
             held = connection.execute("SELECT count(*) FROM inbound_update").fetchone()[0]
-        # A message without a reply at the end is either still held (stored, handled at the next start)
-        # or lost for good; only the second is a loss.
+            # replies the bot stored but had not yet sent when it stopped (the outbox sends them at the next
+            # start); consent questions are the second message of a reply and not counted
+            staged = connection.execute(
+                "SELECT count(*) FROM outbox WHERE status = 'pending' AND reminder_id IS NULL"
+                " AND payload NOT LIKE '%consent:%'"
+            ).fetchone()[0]
+        # A message without a reply at the end is either still held (stored, handled at the next start), its
+        # reply stored and not yet sent, or lost for good; only the last is a loss.
         result["unanswered_but_held"] = held
-        result["lost_for_good"] = max(0, result["lost"] - held)
+        result["replies_stored_not_sent"] = staged
+        result["lost_for_good"] = max(0, result["lost"] - held - staged)
     return result
 
 
