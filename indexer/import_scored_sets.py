@@ -7,8 +7,10 @@ since; its lines are the most realistic phrasing the project has (dialect, trans
 emergencies), while the entries' question variants are tidy. Topic lines go to `corpus/topic/<lang>.yaml`
 under their topic (they train the question class and the topic model), emergencies to
 `corpus/emergency/<lang>.yaml` under their sub-type, requests for a person, off-topic messages and greetings
-to their intent's file. A line already in the corpus is skipped. The frozen set must never be passed:
-it is refused by name. Re-running is idempotent.
+to their intent's file. An emergency the writers gave no sub-type (heldout-5) takes the one the live intent
+model gives it, as bench.training_lab does: the sub-type only chooses the helpline shown first, and a wrong
+guess there costs less than leaving the line out. A line already in the corpus is skipped. The frozen set
+must never be passed: it is refused by name. Re-running is idempotent.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bot.config import get_settings
+from knowledge.encoders import load_encoder
+from knowledge.index import IndexStore
 from knowledge.intents.corpus import CORPUS_DIR, load_corpus
 
 FROZEN = "heldout-6.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
@@ -62,7 +67,7 @@ HEADERS = {
 }
 
 
-def _target(row: dict[str, Any]) -> tuple[str, str | None]:
+def _target(row: dict[str, Any], guessed: dict[str, str]) -> tuple[str, str | None]:
     """(corpus file kind, group) for one labelled line."""
     expect = row["expect"]
     if "topic" in expect:
@@ -70,8 +75,34 @@ def _target(row: dict[str, Any]) -> tuple[str, str | None]:
     action = expect["action"]
     if action == "emergency":
         raw = (row.get("meta") or {}).get("subtype")
-        return "emergency", SUBTYPES[raw] if raw else FIRST_SET_SUBTYPES[row["id"]]
+        if raw:
+            return "emergency", SUBTYPES[raw]
+        return "emergency", FIRST_SET_SUBTYPES.get(row["id"]) or guessed[row["id"]]
     return ACTION_FILES[action], None
+
+
+def _guessed_subtypes(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Line id -> the emergency sub-type the served intent model gives it, for emergencies without one."""
+    unlabelled = [
+        r
+        for r in rows
+        if r["expect"].get("action") == "emergency"
+        and not (r.get("meta") or {}).get("subtype")
+        and r["id"] not in FIRST_SET_SUBTYPES
+    ]
+    if not unlabelled:
+        return {}
+    settings = get_settings()
+    model = IndexStore(settings.index_dir).load().intent_model
+    if model is None:
+        sys.exit("emergencies without a sub-type need the built index's intent model: run `fairbot index build`")
+    vectors = load_encoder(settings.knowledge).encode_queries([r["text"] for r in unlabelled])
+    emergency = [i for i, c in enumerate(model.classes) if c.startswith("emergency:")]
+    probs = model.predict(vectors)[:, emergency]
+    return {
+        r["id"]: model.classes[emergency[int(best)]].split(":", 1)[1]
+        for r, best in zip(unlabelled, probs.argmax(axis=1), strict=True)
+    }
 
 
 def _quoted(text: str) -> str:
@@ -110,17 +141,17 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"{FROZEN} is the frozen measurement set: it never trains anything")
     known = {(e.text.casefold(), e.lang) for e in load_corpus().examples}
     added: defaultdict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
-    for path in args.sets:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            text = " ".join(row["text"].split())
-            if (text.casefold(), row["lang"]) in known:
-                continue
-            known.add((text.casefold(), row["lang"]))
-            kind, group = _target(row)
-            added[(kind, row["lang"])].append((group, text))
+    rows = [
+        json.loads(line) for path in args.sets for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    guessed = _guessed_subtypes(rows)
+    for row in rows:
+        text = " ".join(row["text"].split())
+        if (text.casefold(), row["lang"]) in known:
+            continue
+        known.add((text.casefold(), row["lang"]))
+        kind, group = _target(row, guessed)
+        added[(kind, row["lang"])].append((group, text))
     for (kind, lang), items in sorted(added.items()):
         path = CORPUS_DIR / kind / f"{lang}.yaml"
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else _new_file(kind, lang)
