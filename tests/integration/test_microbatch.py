@@ -86,3 +86,15 @@ async def test_messages_arriving_together_are_answered_in_batches_off_the_event_
     assert ticks >= 5
     for reply, q in zip(replies, questions, strict=True):
         _same(reply, service.respond(q.text, lang_hint=q.lang_hint, chosen_lang=q.chosen_lang))
+
+
+def test_a_run_of_the_encoder_pads_little_and_keeps_every_window_once(service: AnswerService) -> None:
+    encoder = service.retriever.encoder
+    lengths = [3, 4, 4, 5, 12, 13, 40, 41, 42, 300]
+    windows = [(i, [7] * n) for i, n in enumerate(lengths)]
+    runs = list(encoder._batches(windows))  # type: ignore[attr-defined]
+    assert [w for run in runs for w in run] == windows
+    for run in runs:
+        real = sum(len(w[1]) + 2 for w in run)
+        assert len(run) * (len(run[-1][1]) + 2) <= max(1.3 * real, len(run[-1][1]) + 2)
+    assert [len(run) for run in runs] == [4, 2, 3, 1]
