@@ -19,7 +19,16 @@ from functools import cached_property, lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-from knowledge.translit import TranslitModel
+from knowledge.language_rules import (
+    SOUTH_SLAVIC,
+    cyrillic,
+    devanagari,
+    ethiopic,
+    outside_quotes,
+    south_slavic,
+    spellable,
+)
+from knowledge.translit import TRANSLITERATED, TranslitModel
 
 # Languages lingua may answer, by script. Beyond the eight with content, the
 # ones migrant workers in Germany often write, so that they get a correct
@@ -28,9 +37,9 @@ LATIN = ("de", "en", "fr", "tr", "es", "it", "pt", "pl", "ro", "sq", "bs", "hr",
 ARABIC = ("ar", "fa", "ur")
 CYRILLIC = ("ru", "uk", "bg", "mk", "sr")
 # Letters only one language of a family uses: spelling, not statistics.
+# Cyrillic spelling rules live in knowledge/language_rules.py (cyrillic()).
 MARKER_LETTERS = {
-    "CYRILLIC": (("uk", set("іїєґІЇЄҐ")), ("ru", set("ыэъёЫЭЪЁ"))),
-    "LATIN": (("tr", set("ığİĞ")),),
+    "LATIN": (("az", set("əƏ")), ("tr", set("ığİĞ"))),
     # Not چ and گ: Iraqi and Gulf Arabic write them too ("احچي", "يكول/يگول").
     # Pashto (ټ ډ ړ ږ ښ ځ څ ڼ ې ۍ ګ) and Sorani Kurdish (ە ێ ۆ ڵ ڕ) come first: both also write ی and ک and were
     # taken for Persian (14 of 71 language errors on heldout-2/3).
@@ -47,11 +56,13 @@ ARABIZI = re.compile(r"\b(?=\w*[23578])(?=(?:\w*[a-z]){2})[a-z0-9']{3,}\b", re.I
 NOT_ARABIZI = re.compile(
     r"^\d+(h|std|uhr|min|km|kg|mal|x|st|nd|rd|th|eur|euro|k|m|cm|am|pm|tage?|days?|jahre?)$", re.IGNORECASE
 )
+# Lingua's Latin-script languages the transliteration model may still claim: Vietnamese typed without its
+# tone marks ("chu ko tra luong cho em") is French or English to lingua, the model learnt both spellings.
+MODEL_OVER_LINGUA = ("vi",)
 BY_SCRIPT = {"LATIN": LATIN, "ARABIC": ARABIC, "CYRILLIC": CYRILLIC}
 # Scripts that name a language by themselves.
 SCRIPT_LANGUAGE = {
     "GEORGIAN": "ka",
-    "DEVANAGARI": "hi",
     "ARMENIAN": "hy",
     "GREEK": "el",
     "HEBREW": "he",
@@ -60,11 +71,12 @@ SCRIPT_LANGUAGE = {
     "TAMIL": "ta",
     "THAI": "th",
     "HANGUL": "ko",
-    "ETHIOPIC": "ti",
     "CJK": "zh",
     "HIRAGANA": "ja",
     "KATAKANA": "ja",
 }
+# Scripts whose languages a spelling rule tells apart (knowledge/language_rules.py).
+SPELLING_RULE = {"ETHIOPIC": ethiopic, "DEVANAGARI": devanagari}
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NOT_WORDS = {"b2b", "h2o", "co2", "mp3", "mp4", "ps5"}
 
@@ -99,6 +111,14 @@ class LanguageDetector:
         self.translit = translit  # Arabic, Persian, Russian, Ukrainian in Latin letters (knowledge/translit.py)
 
     @cached_property
+    def _claimable(self) -> tuple[str, ...]:
+        """What the transliteration model may claim: its languages that lingua does not decide in Latin letters."""
+        classes = self.translit.classes if self.translit is not None else ()
+        return tuple(
+            lang for lang in classes if lang in TRANSLITERATED or lang in MODEL_OVER_LINGUA or lang not in LATIN
+        )
+
+    @cached_property
     def _detectors(self) -> dict[str, object]:
         def build(codes: tuple[str, ...]) -> object:
             langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
@@ -109,7 +129,15 @@ class LanguageDetector:
     def _lingua(self, script: str, text: str) -> list[tuple[str, float]]:
         detector = self._detectors[script]
         values = detector.compute_language_confidence_values(text)  # type: ignore[attr-defined]
-        return [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
+        found = [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
+        if script == "LATIN":
+            # Only languages that write every accented letter of the text; all of them when none does.
+            letters = "".join(c for c in text if c.isalpha() and _script(c) == "LATIN")
+            possible = [(lang, value) for lang, value in found if spellable(lang, letters)]
+            total = sum(value for _, value in possible)
+            if possible and total > 0:
+                return [(lang, value / total) for lang, value in possible]
+        return found
 
     def _strip_loanwords(self, text: str) -> str:
         words = WORD.findall(text)
@@ -129,24 +157,36 @@ class LanguageDetector:
             if n >= 0.3 * sum(counts.values()) or n >= 4:
                 if script in SCRIPT_LANGUAGE:
                     return Detection(SCRIPT_LANGUAGE[script], 1.0, script)
+                if script in SPELLING_RULE:
+                    return Detection(SPELLING_RULE[script](text), 0.95, script)
                 if script in BY_SCRIPT:
                     own = "".join(c if not c.isalpha() or _script(c) == script else " " for c in text)
+                    marked = cyrillic(own) if script == "CYRILLIC" else None
                     for lang, letters in MARKER_LETTERS.get(script, ()):
-                        if letters & set(own):
-                            return Detection(lang, 0.95, script)
+                        if marked is None and letters & set(own):
+                            marked = lang
+                    if marked:
+                        return Detection(marked, 0.95, script)
                     return self._pick(self._lingua(script, own), prior, script)
+        # German quoted from a letter ('Ihre Karte wurde gesperrt') is not the language the person writes.
+        text = outside_quotes(text)
+        # Spelling first: the model below also knows Azerbaijani and Uzbek, which share words with Turkish.
+        for lang, letters in MARKER_LETTERS["LATIN"]:
+            if letters & set(text):
+                return Detection(lang, 0.95, "LATIN")
         if self.translit is not None:
-            # The model knows Arabizi too, and does not take "55hrs" for it.
-            transliterated = self.translit.transliterated(text)
+            # The model knows Arabizi too, and does not take "55hrs" for it; it also claims the corpus
+            # languages lingua cannot name in Latin letters (Uzbek, Tagalog, Kurmanji, Roman Urdu, ...).
+            transliterated = self.translit.transliterated(text, self._claimable)
             if transliterated:
                 return Detection(transliterated, 0.85, "LATIN")
         elif any(not NOT_ARABIZI.match(w) and w.casefold() not in _NOT_WORDS for w in ARABIZI.findall(text)):
             return Detection("ar", 0.8, "LATIN")
         if "LATIN" in counts:
-            for lang, letters in MARKER_LETTERS["LATIN"]:
-                if letters & set(text):
-                    return Detection(lang, 0.95, "LATIN")
-            return self._pick(self._lingua("LATIN", self._strip_loanwords(text)), prior, "LATIN")
+            found = self._pick(self._lingua("LATIN", self._strip_loanwords(text)), prior, "LATIN")
+            if found.lang in SOUTH_SLAVIC:
+                return Detection(south_slavic(text, found.lang), found.confidence, "LATIN")
+            return found
         script = max(counts, key=lambda s: counts[s])
         return Detection(prior or "en", 0.0, script)
 

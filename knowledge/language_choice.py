@@ -13,7 +13,7 @@ from threading import Lock
 
 from knowledge.index import LoadedIndex
 from knowledge.intents import IntentMatch
-from knowledge.language import LanguageDetector, loanwords_from_texts
+from knowledge.language import LATIN, LanguageDetector, loanwords_from_texts
 from knowledge.retriever import SearchResult
 from knowledge.translit import TRANSLITERATED, TranslitModel
 
@@ -60,7 +60,8 @@ class LanguageChooser:
             return greeting_langs.pop()
         # lingua mistakes transliterated Russian for Albanian or Tagalog, but rarely for Turkish or French;
         # the transliteration model (knowledge/translit.py) already claimed ar/fa/ru/uk where it was sure.
-        if detection.script == "LATIN" and detection.lang not in TRUSTED_LATIN:
+        # Languages lingua does not know in Latin letters came from the model, which was sure: not asked again.
+        if detection.script == "LATIN" and detection.lang in LATIN and detection.lang not in TRUSTED_LATIN:
             voted = self._translit_vote(result)
             if voted:
                 return voted

@@ -23,7 +23,7 @@ was built without one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -112,14 +112,18 @@ class TranslitModel:
         """The linear decision value of each class (LinearSVC's decision_function)."""
         return np.asarray(self.vectorizer.transform([text]) @ self.coef.T).ravel() + self.intercept
 
-    def transliterated(self, text: str) -> str | None:
-        """The transliterated language the text is in, or None (not one of them, or not sure)."""
+    def transliterated(self, text: str, claim: Collection[str] = TRANSLITERATED) -> str | None:
+        """The language of `claim` the text is in, or None (another language, or not sure).
+
+        `claim` is by default the four transliterated languages; the detector also lets the model claim
+        the corpus languages lingua does not know in Latin letters (Uzbek, Tagalog, Roman Urdu, ...).
+        """
         scores = self.scores(text)
         ranked = sorted(zip(scores, self.classes, strict=True), reverse=True)
         best_score, best = ranked[0]
-        if best not in TRANSLITERATED:
+        if best not in claim:
             return None
-        runner_up = next((s for s, lang in ranked[1:] if lang not in TRANSLITERATED), None)
+        runner_up = next((s for s, lang in ranked[1:] if lang not in claim), None)
         if runner_up is not None and best_score - runner_up < MIN_MARGIN:
             return None
         return best
