@@ -1,4 +1,5 @@
-"""Arabic, Persian, Russian and Ukrainian typed in Latin letters: which one it is.
+"""Arabic, Persian, Russian and Ukrainian typed in Latin letters: which one it is (and the other corpus
+languages that lingua does not know in Latin letters).
 
 Why a model of its own: lingua knows these languages only in their own
 scripts, so "salam man too ye anbar kar mikonam" comes back as German or
@@ -9,8 +10,11 @@ language). A linear model over them, trained on the Latin-script examples of
 the intents corpus (written by counsellors in the registers people use),
 told every transliterated line of the dev and both old held-out sets apart
 (2026-12-03: 59 of 59 ar/fa/ru/uk lines, 0 of 472 core Latin-script lines
-mistaken for one of them). It only ever claims these four languages; every
-other Latin-script message is left to lingua.
+mistaken for one of them). By default it claims only these four languages.
+The detector (knowledge/language.py) also lets it claim the corpus languages
+that lingua cannot name in Latin letters (Uzbek, Tagalog, Kurmanji, Somali,
+Roman Urdu and Hindi, Georgian, ...) and Vietnamese typed without tone marks;
+the rest of the Latin-script messages are left to lingua.
 
 Training takes 1-3 s on an idle two-core machine and over 20 s on a loaded
 one, where it held back every replica's start. So the index build trains it
@@ -111,6 +115,11 @@ class TranslitModel:
     def scores(self, text: str) -> np.ndarray:
         """The linear decision value of each class (LinearSVC's decision_function)."""
         return np.asarray(self.vectorizer.transform([text]) @ self.coef.T).ravel() + self.intercept
+
+    def best(self, text: str) -> tuple[str, float]:
+        """The likeliest class and its margin over the next one (LinearSVC decision values)."""
+        ranked = sorted(zip(self.scores(text), self.classes, strict=True), reverse=True)
+        return ranked[0][1], float(ranked[0][0] - ranked[1][0]) if len(ranked) > 1 else float("inf")
 
     def transliterated(self, text: str, claim: Collection[str] = TRANSLITERATED) -> str | None:
         """The language of `claim` the text is in, or None (another language, or not sure).

@@ -93,3 +93,16 @@ def test_rules_say_nothing_without_evidence() -> None:
     assert south_slavic("radim u firmi", "bs") == "sr"
     assert south_slavic("radim u firmi", "hr") == "hr"
     assert south_slavic("radim u firmi, je li to u redu", "bs") == "bs"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("bu aksam mac var mi", "tr"),  # lingua's trigrams: German
+        ("ok merci bien", "fr"),  # lingua's trigrams: Spanish
+    ],
+)
+def test_the_model_corrects_lingua_on_short_core_language_messages(
+    detector: LanguageDetector, text: str, lang: str
+) -> None:
+    assert detector.detect(text).lang == lang
