@@ -59,10 +59,12 @@ NOT_ARABIZI = re.compile(
 # Lingua's Latin-script languages the transliteration model may still claim: Vietnamese typed without its
 # tone marks ("chu ko tra luong cho em") is French or English to lingua, the model learnt both spellings.
 MODEL_OVER_LINGUA = ("vi",)
-# Where lingua names another Latin-script language or is less sure than LINGUA_SURE, the transliteration
-# model's verdict for one of these wins when it leads by SECOND_OPINION_MARGIN (LinearSVC decision values).
+# Where lingua is less sure than LINGUA_SURE (LINGUA_CERTAIN when it names another Latin-script language),
+# the transliteration model's verdict for one of these wins when it leads by SECOND_OPINION_MARGIN (LinearSVC
+# decision values). Lingua is certain of Dutch, which the model never saw and takes for German.
 MODEL_CORE = ("de", "en", "fr", "tr")
 LINGUA_SURE = 0.7
+LINGUA_CERTAIN = 0.9
 SECOND_OPINION_MARGIN = 0.3
 BY_SCRIPT = {"LATIN": LATIN, "ARABIC": ARABIC, "CYRILLIC": CYRILLIC}
 # Scripts that name a language by themselves.
@@ -200,9 +202,9 @@ class LanguageDetector:
     def _second_opinion(self, text: str, found: Detection) -> Detection:
         """Short Turkish without its letters ("yarin hava nasil") is Albanian or Spanish to lingua's trigrams; the
         model learnt the four Latin-script languages with content from ~1,000 informal messages each, so where
-        lingua names another language or is unsure, a clear verdict of the model for one of them wins.
+        lingua is unsure, a clear verdict of the model for one of them wins.
         (2026-12-03, 5,000 dev and held-out lines: 10 corrected, none broken.)"""
-        if found.lang in MODEL_CORE and found.confidence >= LINGUA_SURE:
+        if found.confidence >= (LINGUA_SURE if found.lang in MODEL_CORE else LINGUA_CERTAIN):
             return found
         assert self.translit is not None
         best, margin = self.translit.best(text)

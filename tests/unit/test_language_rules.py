@@ -106,3 +106,9 @@ def test_the_model_corrects_lingua_on_short_core_language_messages(
     detector: LanguageDetector, text: str, lang: str
 ) -> None:
     assert detector.detect(text).lang == lang
+
+
+def test_a_certain_lingua_is_not_overruled(detector: LanguageDetector) -> None:
+    # Dutch: the model never saw it and leans to German, lingua is certain.
+    text = "ik heb een ongeluk gehad op het werk en mijn baas zegt dat ik niet naar de dokter mag"
+    assert detector.detect(text).lang == "nl"
