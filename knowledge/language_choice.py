@@ -17,8 +17,9 @@ from knowledge.language import LATIN, LanguageDetector, loanwords_from_texts
 from knowledge.retriever import SearchResult
 from knowledge.translit import TRANSLITERATED, TranslitModel
 
-# Latin-script results the detector is trusted with; any other Latin-script guess asks the index.
-TRUSTED_LATIN = ("ar", "de", "en", "fr", "tr", *TRANSLITERATED)
+# Latin-script results the detector is trusted with; any other Latin-script guess asks the index. Vietnamese
+# typed without tone marks comes from the transliteration model (knowledge/language.py), which was sure.
+TRUSTED_LATIN = ("ar", "de", "en", "fr", "tr", "vi", *TRANSLITERATED)
 
 
 class LanguageChooser:
