@@ -218,3 +218,41 @@ def test_interpret_uses_the_layout_it_is_given() -> None:
     page = parse_tsv(tsv((8, 2, "Frau Demir"), (8, 9, "Ihre Sendung 03.12.2026"), (80, 4, "Köln 02.11.2026")))
     assert interpret(text, TODAY).facts.letter_date == dt.date(2026, 12, 3)  # plain text: the first date
     assert interpret(text, TODAY, layout=page).facts.letter_date == dt.date(2026, 11, 2)
+
+
+# 6. issue 17: abbreviated months, more labels, the place-and-date line over dates in the body
+
+
+def test_abbreviated_month_names_are_dates() -> None:
+    assert [day for day, _, _ in dates_in("Grömitz, 3. Nov. 2026")] == [dt.date(2026, 11, 3)]
+    assert day_of("Regensburg, den 21. Okt. 2026") == dt.date(2026, 10, 21)
+    assert day_of("Datum: 12. Okt. 2026") == dt.date(2026, 10, 12)
+    assert day_of("Bremen, 5. Sept. 2026") == dt.date(2026, 9, 5)
+    assert list(dates_in("Novum 3. Novelle 2026")) == []  # a word that starts like a month is none
+
+
+def test_printing_and_creation_labels_mark_the_letters_date() -> None:
+    payslip = "Entgeltabrechnung Oktober 2026\nEintritt 01.04.2024\n" + "x\n" * 12
+    assert day_of(payslip + "Ausdruck vom 28.10.2026 · Seite 1/1", kind=PAYSLIP) == dt.date(2026, 10, 28)
+    assert day_of("Erstellungsdatum: 27.10.2026") == dt.date(2026, 10, 27)
+    table = "Personalnummer      Abrechnungsmonat      Erstellungsdatum\n0815                11/2026               26.11.2026"
+    assert day_of(table, kind=PAYSLIP) == dt.date(2026, 11, 26)
+    born = "Personalnummer      Geburtsdatum\n0815                12.12.1988"
+    assert day_of(born) is None
+
+
+def test_the_place_and_date_line_wins_over_a_name_and_birth_date_in_the_body() -> None:
+    contract = (
+        "Arbeitsvertrag\nzwischen Café Kranz, Ostertorsteinweg 12, 28203 Bremen und\n"
+        "Hoa Tran, 14.07.1999, Vor dem Steintor 80, 28203 Bremen\nDas Arbeitsverhältnis beginnt am 16.11.2026.\n"
+        "Bremen, 03.11.2026"
+    )
+    assert day_of(contract) == dt.date(2026, 11, 3)
+    signatures = "Cloppenburg, 19.11.2026" + " " * 20 + "Cloppenburg, 19.11.2026"
+    assert day_of(signatures) == dt.date(2026, 11, 19)
+
+
+def test_a_date_opening_a_line_is_read_with_the_end_of_the_line_above() -> None:
+    broken = "Die Parteien sind sich einig, dass das seit dem\n01.04.2019 bestehende Arbeitsverhältnis endet."
+    assert day_of(broken) is None
+    assert day_of("Stadtwerke Nord\n01.04.2026 Jahresabrechnung") == dt.date(2026, 4, 1)

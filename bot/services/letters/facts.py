@@ -1,6 +1,6 @@
 """What a letter says in figures: its date, the other dates it names, euro amounts, and the remedy it offers.
 
-Dates are found where German letters write them (03.11.2026, 3. November 2026) and each
+Dates are found where German letters write them (03.11.2026, 3. November 2026, 3. Nov. 2026) and each
 candidate is read by dateparser in German, day first; words alone ("Mai", "heute") are never
 taken for dates, so nothing is invented from ordinary text. Which of them is the letter's own
 date is decided by `letter_date.py`, from the page's layout when the OCR gave one.
@@ -21,9 +21,11 @@ from bot.services.letters.kinds import PAYSLIP
 from bot.services.letters.layout import PageLayout, text_layout
 
 _MONTHS = "januar|februar|m(?:ä|ae|a)rz|april|mai|juni|juli|august|september|oktober|november|dezember"
+# letterheads and software abbreviate ("3. Nov. 2026", "21. Okt. 2026", "5. Sept. 2026"); dateparser reads them all
+_SHORT_MONTHS = r"(?:jan|feb|m(?:ä|ae|a)r|mrz|apr|jun|jul|aug|sept?|okt|nov|dez)\.?"
 _DATE = re.compile(
     rf"(?<![\d.])(\d{{1,2}})\s?\.\s?(\d{{1,2}})\s?\.\s?((?:19|20)\d{{2}}|\d{{2}})(?![\d])"
-    rf"|(?<!\d)(\d{{1,2}})\.?\s+({_MONTHS})\s+((?:19|20)\d{{2}})",
+    rf"|(?<!\d)(\d{{1,2}})\.?\s+({_MONTHS}|{_SHORT_MONTHS})\s+((?:19|20)\d{{2}})",
     re.I,
 )
 _AMOUNT = re.compile(r"(?:(?:EUR|€)\s?)?(?<![\d.,])(\d{1,3}(?:[.\s]\d{3})*,\d{2})(?![\d,])\s?(?:€|EUR|Euro)?", re.I)

@@ -39,8 +39,8 @@ _MONTH_NAMES = "|".join(MONTHS)
 
 # the words right before a date that say "this is the letter's date"
 _LABEL = re.compile(
-    r"(?:(?<![a-zäöüß])(?:abrechnungs|druck|ausstellungs|erstellungs|bescheid|brief)?datum"
-    r"|(?:erstellt|ausgestellt|gedruckt|gefertigt)\s+am)\s*[:.]?\s*$",
+    r"(?:(?<![a-zäöüß])(?:abrechnungs|druck|ausstellungs|erstellungs|bescheid|brief|schreiben)?datum"
+    r"|(?:erstellt|ausgestellt|gedruckt|gefertigt)\s+am|(?<![a-zäöüß])(?:ausdruck|druck)\s+vom)\s*[:.]?\s*$",
     re.I,
 )
 _PLACE_COMMA = re.compile(r",\s*(?:den|am)?\s*$")  # "Hannover, " / "Main, den " right before the date
@@ -56,8 +56,11 @@ _OTHER_DAY = re.compile(
     re.I,
 )
 _PERIOD_START = re.compile(r"^\s*(?:bis|-|–)\s*\d", re.I)  # the date opens a period "01.10.2026 - 31.10.2026"
-# "Datum", or glued to its neighbour cell by the OCR ("AnsprechpartnerDatum"), but not "Geburtsdatum"
-_TABLE_HEADER = re.compile(r"^(?:[Dd]atum|DATUM|\w*[a-zäöüß]Datum)\W*$")
+# "Datum" or a label of the letter's date ("Erstellungsdatum"), or glued to its neighbour cell by the OCR
+# ("AnsprechpartnerDatum"), but not "Geburtsdatum" or "Eintrittsdatum"
+_TABLE_HEADER = re.compile(
+    r"^(?:[Dd]atum|DATUM|\w*[a-zäöüß]Datum|(?:[Aa]brechnungs|[Dd]ruck|[Aa]usstellungs|[Ee]rstellungs|[Bb]rief)datum)\W*$"
+)
 _HAS_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}")
 # a header cell above a date that names another day ("Eintritt", "Geburtsdatum", "Fällig am")
 _OTHER_HEADER = re.compile(
@@ -147,14 +150,37 @@ def _is_place(before: str) -> bool:
 
 
 def is_explicit(candidate: Candidate) -> bool:
-    """A date its own words mark as the letter's: "Datum:", "Erstellt am", "Hannover, den"."""
-    return bool(_LABEL.search(candidate.before)) or _is_place(candidate.before)
+    """A date its own words mark as the letter's: "Datum:", "Erstellt am", "Hannover, den" ending its line.
+
+    A place-and-date line ends with the date (or a wide gap: the other signature's place and date);
+    "Hoa Tran, 14.07.1999, Vor dem Steintor 80" is a name and a birth date in running text.
+    """
+    return bool(_LABEL.search(candidate.before)) or (_is_place(candidate.before) and _ends_its_part(candidate))
+
+
+def _ends_its_part(candidate: Candidate) -> bool:
+    """Nothing follows the date on its line but punctuation or, after a wide gap, something set apart."""
+    if not candidate.after.strip(" ,.;"):
+        return True
+    line = candidate.line
+    following = [word.left for word in line.words if word.left >= candidate.right]
+    height = max(line.bottom - line.top, 1)
+    return bool(following) and min(following) - candidate.right > GAP * height
 
 
 def is_other_day(candidate: Candidate, layout: PageLayout) -> bool:
-    """A date the words around it, or the table cell above it, mark as another day (a birth, a deadline, a period)."""
+    """A date the words around it, or the table cell above it, mark as another day (a birth, a deadline, a period).
+
+    A date that opens a line of running text is read with the end of the line above it: "seit dem" /
+    "01.04.2019 bestehende Arbeitsverhältnis" is a start date however the line broke.
+    """
     if _OTHER_DAY.search(candidate.before) or _PERIOD_START.match(candidate.after):
         return True
+    if not candidate.before.strip() and candidate.rank > 0:
+        above = layout.lines[candidate.rank - 1]
+        height = max(candidate.line.bottom - candidate.line.top, 1)
+        if candidate.line.top - above.bottom < height and _OTHER_DAY.search(above.text):
+            return True
     header = column_header(candidate, layout)
     return bool(header and _OTHER_HEADER.match(header))
 
