@@ -30,6 +30,8 @@ GAP_BEFORE = ("Sehr geehrte", "Mit freundlichen", "Freundliche Grüße", "Rechts
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout.yaml"
 HELDOUT_2_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-2.yaml"  # same format, another writer
 HELDOUT_3_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-3.yaml"  # frozen, scored once at the end
+# written for issue 17 with the sender and date rules in view: test cases (tests/unit/test_letter_kinds.py), no measure
+CASES_FILE = PROJECT_ROOT / "tests" / "data" / "letters-issue17.yaml"
 
 
 def heldout_sha256(path: Path = HELDOUT_FILE) -> str:
@@ -51,6 +53,26 @@ def load_heldout(path: Path = HELDOUT_FILE) -> dict[str, Sample]:
             remedy=item["remedy"],
         )
     return letters
+
+
+def as_text(lines: tuple[str, ...], width: int = 100) -> str:
+    """The letter as plain text laid out like the drawing: right-aligned lines indented, table cells in columns.
+
+    For tests of the rules without OCR (`layout.text_layout` reads the indents and columns back).
+    """
+    out = []
+    for line in lines:
+        if line.startswith(">> "):
+            out.append(line[3:].rjust(width))
+        elif line.startswith("~ "):
+            out.append(line[2:])
+        elif " | " in line or line.startswith("| "):
+            cells = [c.strip() for c in line.split("|")]
+            first, step = int(width * 0.4), int(width * 0.6 / max(len(cells) - 1, 1))
+            out.append(cells[0].ljust(first) + "".join(cell.ljust(step - 1) + " " for cell in cells[1:]).rstrip())
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def draw_lines(lines: tuple[str, ...], font: str = FONTS[0], width: int = 1240) -> Image.Image:

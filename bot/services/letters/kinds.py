@@ -7,12 +7,20 @@ kinds ("Kündigung" in a contract's clauses or a warning's last line, "Agentur f
 dismissal's reminder to register) carry little weight alone; the subject line near the top counts
 double. A kind wins only with enough evidence and a margin over the next one: a wrong kind would
 name a wrong deadline, so "I could not tell" is the safer answer.
+
+Phrases alone cannot tell who wrote a letter, and that decides as much as they do: `senders.py`
+rules kinds out by the sender (a Bescheid kind only from its authority, an employer's kind only
+about a job and never from a court or an authority, a payslip only when it calls itself one or
+states the net pay).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from bot.services.letters import senders
+from bot.services.letters.senders import AE, OE, UE
 
 DISMISSAL = "dismissal"
 TERMINATION_AGREEMENT = "termination_agreement"
@@ -31,9 +39,6 @@ KINDS = (DISMISSAL, TERMINATION_AGREEMENT, WARNING, PAYSLIP, EMPLOYMENT_CONTRACT
 MIN_SCORE = 4.0
 MIN_MARGIN = 1.5
 HEADER_LINES = 14  # letterhead, address window, date and subject
-UE = "(?:ü|ue|u)"  # OCR and typing lose umlauts
-AE = "(?:ä|ae|a)"
-OE = "(?:ö|oe|o)"
 
 _BESCHEID = (r"\bbescheid\b", 2.0)
 _REMEDY = (r"rechtsbehelfsbelehrung|widerspruch|einspruch", 1.0)
@@ -113,17 +118,16 @@ SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
 }
 _COMPILED = {kind: tuple((re.compile(p, re.I | re.S), w) for p, w in signals) for kind, signals in SIGNALS.items()}
-# A Bescheid's signals stand in other letters too (a dismissal tells the person to register with the
-# Agentur für Arbeit): without its authority's own name or "Bescheid", no Bescheid kind may win.
-_AUTHORITY_NEEDED = {kind: _COMPILED[kind][0][0] for kind in BESCHEIDE}
 
 
-def _from_authority(kind: str, text: str, header: str) -> bool:
-    """A Bescheid comes from its authority: the name in the letterhead, or in the text of a letter that calls
-    itself a Bescheid. A school letter or a landlord's bill that mentions the Jobcenter, or another body's
-    Bescheid that mentions Bürgergeld, is not the Jobcenter's Bescheid."""
-    authority = _AUTHORITY_NEEDED[kind]
-    return bool(authority.search(header) or (authority.search(text) and "bescheid" in text))
+def _allowed(kind: str, text: str, head: str) -> bool:
+    """Whether the sender can have written a letter of `kind` (`senders.py`): a Bescheid comes from its authority,
+    an employer's letter is about a job and comes from no court or authority, a payslip says it is one."""
+    if kind in BESCHEIDE:
+        return senders.from_authority(kind, text, head)
+    if senders.official_sender(head) or not senders.about_work(text):
+        return False
+    return senders.is_payslip(text) if kind == PAYSLIP else senders.about_a_job(text)
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ class Classification:
 
 
 def _score(kind: str, text: str, header: str) -> tuple[float, list[str]]:
+    """The weighted phrases of `kind` found in the flattened text, those in the header counted twice."""
     score, matched = 0.0, []
     for pattern, weight in _COMPILED[kind]:
         found = pattern.search(text)
@@ -143,8 +148,6 @@ def _score(kind: str, text: str, header: str) -> tuple[float, list[str]]:
             continue
         score += weight * (2 if pattern.search(header) else 1)
         matched.append(found.group(0).strip())
-    if kind in _AUTHORITY_NEEDED and not _from_authority(kind, text, header):
-        score = min(score, MIN_SCORE - 1)
     return score, matched
 
 
@@ -152,8 +155,16 @@ def classify(text: str) -> Classification:
     """The kind of letter `text` is, or UNKNOWN when no kind is clearly ahead."""
     flat = " ".join(text.split()).lower()
     header = " ".join(" ".join(text.strip().splitlines()[:HEADER_LINES]).split()).lower()
-    scored = sorted(((*_score(kind, flat, header), kind) for kind in KINDS), key=lambda s: -s[0])
-    (best, matched, kind), (second, _, runner_up) = scored[0], scored[1]
+    head = senders.letterhead(text)
+    scored = []
+    for kind in KINDS:
+        phrases, matched = _score(kind, flat, header)
+        score = phrases if phrases and _allowed(kind, text, head) else 0.0
+        scored.append((score, phrases, matched, kind))
+    # a kind the sender rules out scores nothing; among those, the one with most phrases is named with them,
+    # so an "unknown" letter still shows what it looked like (a landlord's "hiermit kündigen wir")
+    scored.sort(key=lambda s: (-s[0], -s[1]))
+    (best, _, matched, kind), (second, _, _, runner_up) = scored[0], scored[1]
     if best < MIN_SCORE or best - second < MIN_MARGIN:
         return Classification(UNKNOWN, best, kind, second, tuple(matched))
     return Classification(kind, best, runner_up, second, tuple(matched))
