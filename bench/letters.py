@@ -1,6 +1,6 @@
 """Letter reader benchmark: recognition accuracy by letter kind on letters drawn by tests/letter_samples.py.
 
-    python -m bench.letters [--seeds N] [--heldout | --heldout-2]
+    python -m bench.letters [--seeds N] [--heldout | --heldout-2 | --cases]
 
 Every kind (and the "unknown" control letter) is drawn in every font and both looks (a scan,
 crooked on odd seeds, and a phone photo), `--seeds` times with other noise and angles, and read
@@ -15,6 +15,8 @@ tests/unit/test_letters_heldout.py) and, per letter, what was missed. Its first 
 figure; since the letter-date rules were developed on its misses (2026-12-03) it is development
 data, and only a set written later and scored once measures unseen letters: `--heldout-2` scores
 tests/data/letters-heldout-2.yaml (24 letters by another writer, frozen before the date work) the same way.
+`--cases` scores tests/data/letters-issue17.yaml the same way: letters written for the sender and date
+rules of issue 17 with those rules in view, so test cases whose figures say the rules work, not how well.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import PROJECT_ROOT
 from bot.services.letters import read_letter
 from tests.letter_heldout import (
+    CASES_FILE,
     HELDOUT_2_FILE,
     HELDOUT_3_FILE,
     HELDOUT_FILE,
@@ -146,13 +149,18 @@ def main() -> None:
     parser.add_argument(
         "--heldout-3", action="store_true", help="Score tests/data/letters-heldout-3.yaml (frozen: once, at the end)."
     )
+    parser.add_argument(
+        "--cases", action="store_true", help="Score tests/data/letters-issue17.yaml (test cases of the sender rules)."
+    )
     args = parser.parse_args()
-    sets = {"heldout": args.heldout, "heldout-2": args.heldout_2, "heldout-3": args.heldout_3}
+    sets = {"heldout": args.heldout, "heldout-2": args.heldout_2, "heldout-3": args.heldout_3, "cases": args.cases}
     chosen = [name for name, wanted in sets.items() if wanted]
     if len(chosen) > 1:
         parser.error("score one held-out set at a time")
     if chosen:
-        path = {"heldout": HELDOUT_FILE, "heldout-2": HELDOUT_2_FILE, "heldout-3": HELDOUT_3_FILE}[chosen[0]]
+        path = {"heldout": HELDOUT_FILE, "heldout-2": HELDOUT_2_FILE, "heldout-3": HELDOUT_3_FILE, "cases": CASES_FILE}[
+            chosen[0]
+        ]
         sha = heldout_sha256(path)
         print(f"held-out set {path.relative_to(PROJECT_ROOT)} sha256 {sha}")
         held, misses = run_heldout(args.seeds, path)

@@ -19,7 +19,7 @@ from PIL import Image
 
 from bot.cli import main
 from bot.services.letters import LetterFileError, read_letter
-from tests.letter_heldout import render_heldout
+from tests.letter_heldout import CASES_FILE, load_heldout, render_heldout
 from tests.letter_samples import FONTS, SAMPLES, Sample, render, render_pdf
 
 pytestmark = pytest.mark.tesseract
@@ -67,6 +67,19 @@ def test_a_date_in_a_reference_table_is_found_under_its_header(look: str) -> Non
     assert reading.kind == "dismissal", reading.text[:400]
     assert reading.facts.letter_date == dt.date(2026, 11, 17), reading.text[:600]
     assert reading.facts.end_date == dt.date(2026, 12, 31)
+
+
+CASES = load_heldout(CASES_FILE)
+
+
+@pytest.mark.parametrize("index,letter_id", list(enumerate(CASES)))
+def test_the_issue_17_letters_are_read_with_their_kind_and_date(index: int, letter_id: str) -> None:
+    """Every kind in an unusual layout, and other senders using the same words (tests/data/letters-issue17.yaml)."""
+    look = "phone" if index % 2 else "scan"
+    sample = CASES[letter_id]
+    reading = read_letter(render_heldout(sample, font=FONTS[index % len(FONTS)], look=look, seed=index), TODAY)
+    assert reading.kind == sample.kind, (look, reading.classification, reading.text[:400])
+    assert reading.facts.letter_date == sample.letter_date, (look, reading.text[:600])
 
 
 def test_a_scanned_pdf_is_rendered_and_read() -> None:
