@@ -38,8 +38,8 @@ SHA256 = {
     HELDOUT_5: "a07a3e301381fbc75c31fca7e6a42842fc3e35e98e3b5cac1bd84d35434866b4",
     # 840 lines written 2026-12-03 (night) by four more independent writers who saw only topics.yaml and a
     # brief (8 core languages x 24, plus ro/sq/es, vi/hi/bs, uz/ka/ps, tl/id/sr; voice transcripts, stories
-    # told for a relative, dialect and transliteration, fragments): frozen before that night's tuning, to be
-    # scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    # told for a relative, dialect and transliteration, fragments): frozen before that night's tuning and
+    # scored once on 2026-12-04 (emergency 149/152, handoff 102/108); development data since.
     HELDOUT_6: "885e38b7d79331cc2d373ea72749cf0689e6f5c9abefc13a061fc21b7dfffa47",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
@@ -53,10 +53,14 @@ SHA256 = {
 #   1.0, handoff 1.0; heldout-3 emergency 0.993 (151/152, the other in the middle band), handoff 0.988 (83/84).
 #   heldout-5 after its scoring (2026-12-03, with the emergency patterns written then): emergency 151/152,
 #   protected 152/152, handoff 83/84 (0.988). heldout-2/3/4 are training data since that day.
+#   heldout-6 scored once (2026-12-04): emergency 149/152 (0.980; a heart attack, a collapsed colleague and a
+#   fall from a scaffold, one of them in the middle band), protected 151/152, handoff 102/108 (0.944); with the
+#   medical and handoff patterns written after that scoring: emergency 152/152, handoff 106/108 (0.981).
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_5: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
+    HELDOUT_6: {"emergency": 0.99, "protected": 0.99, "handoff": 0.97},
 }
 
 
