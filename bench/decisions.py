@@ -37,6 +37,7 @@ EVAL_FILES = {
     "heldout-3": ROOT / "tests" / "data" / "heldout-3.jsonl",  # frozen and scored 2026-12-03; development data
     "heldout-4": ROOT / "tests" / "data" / "heldout-4.jsonl",  # frozen and scored 2026-12-03; development data
     "heldout-5": ROOT / "tests" / "data" / "heldout-5.jsonl",  # frozen and scored 2026-12-03; development data
+    "heldout-6": ROOT / "tests" / "data" / "heldout-6.jsonl",  # frozen 2026-12-03, scored 2026-12-04; development data
 }
 FROZEN = ROOT / "tests" / "data" / FROZEN_HELDOUT_NAME
 TARGET_RECALL = 0.99
@@ -190,6 +191,10 @@ def main(argv: list[str] | None = None) -> None:
         if path.exists():
             report[name] = evaluate(path)
     if args.final:
+        if not FROZEN.exists():
+            sys.exit(
+                f"{FROZEN} does not exist yet: have independent writers write it, freeze it by its hash, then score it"
+            )
         report[FROZEN.stem] = evaluate(FROZEN)
     report["default_spec"] = DEFAULT_SPEC.__dict__
     print(json.dumps(report, ensure_ascii=False, indent=1))

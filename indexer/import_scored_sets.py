@@ -27,7 +27,7 @@ from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
 from knowledge.intents.corpus import CORPUS_DIR, load_corpus
 
-FROZEN = "heldout-6.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
+FROZEN = "heldout-7.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
 ACTION_FILES = {"handoff": "handoff", "fallback": "offtopic", "greeting": "greeting"}
 # The writers' sub-type names -> the corpus's (the helpline shown depends on it).
 SUBTYPES = {
@@ -43,6 +43,10 @@ SUBTYPES = {
     "sexual_violence": "sexual",
     "child": "child",
     "child_at_risk": "child",
+    # heldout-6's writers named them "subkind", with these words
+    "suicidal": "suicide",
+    "threat": "violence",
+    "trafficking": "trafficking",
 }
 # The first held-out set has no sub-types; its ten emergencies were labelled by reading them.
 FIRST_SET_SUBTYPES = {
@@ -67,6 +71,12 @@ HEADERS = {
 }
 
 
+def _written_subtype(row: dict[str, Any]) -> str | None:
+    """The sub-type the writers gave an emergency (heldout-2..4 call it "subtype", heldout-6 "subkind")."""
+    meta = row.get("meta") or {}
+    return meta.get("subtype") or meta.get("subkind")
+
+
 def _target(row: dict[str, Any], guessed: dict[str, str]) -> tuple[str, str | None]:
     """(corpus file kind, group) for one labelled line."""
     expect = row["expect"]
@@ -74,7 +84,7 @@ def _target(row: dict[str, Any], guessed: dict[str, str]) -> tuple[str, str | No
         return "topic", expect["topic"]
     action = expect["action"]
     if action == "emergency":
-        raw = (row.get("meta") or {}).get("subtype")
+        raw = _written_subtype(row)
         if raw:
             return "emergency", SUBTYPES[raw]
         return "emergency", FIRST_SET_SUBTYPES.get(row["id"]) or guessed[row["id"]]
@@ -86,9 +96,7 @@ def _guessed_subtypes(rows: list[dict[str, Any]]) -> dict[str, str]:
     unlabelled = [
         r
         for r in rows
-        if r["expect"].get("action") == "emergency"
-        and not (r.get("meta") or {}).get("subtype")
-        and r["id"] not in FIRST_SET_SUBTYPES
+        if r["expect"].get("action") == "emergency" and not _written_subtype(r) and r["id"] not in FIRST_SET_SUBTYPES
     ]
     if not unlabelled:
         return {}
