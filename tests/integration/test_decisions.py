@@ -21,6 +21,7 @@ HELDOUT_3 = PROJECT_ROOT / "tests" / "data" / "heldout-3.jsonl"
 HELDOUT_4 = PROJECT_ROOT / "tests" / "data" / "heldout-4.jsonl"
 HELDOUT_5 = PROJECT_ROOT / "tests" / "data" / "heldout-5.jsonl"
 HELDOUT_6 = PROJECT_ROOT / "tests" / "data" / "heldout-6.jsonl"
+HELDOUT_7 = PROJECT_ROOT / "tests" / "data" / "heldout-7.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -41,6 +42,11 @@ SHA256 = {
     # told for a relative, dialect and transliteration, fragments): frozen before that night's tuning and
     # scored once on 2026-12-04 (emergency 149/152, handoff 102/108); development data since.
     HELDOUT_6: "885e38b7d79331cc2d373ea72749cf0689e6f5c9abefc13a061fc21b7dfffa47",
+    # 840 lines written 2026-12-04 by four more independent writers who saw only topics.yaml and a brief (de/uk,
+    # en/ar, fa/fr, ru/tr, each with three languages without content: ku/am/ti, pl/bg/hy, ur/bn/so, pt/it/sw; other
+    # sectors than before): frozen before the next round's tuning, to be scored once at its end
+    # (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    HELDOUT_7: "5b56f60e31ddd5dee2ee1de1d80d7785e76121897cf580ed41385a8b9be9bc87",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
