@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 import dateparser
 
 from bot.services.letters import letter_date
-from bot.services.letters.kinds import PAYSLIP
+from bot.services.letters.kinds import EMPLOYER_KINDS, PAYSLIP
 from bot.services.letters.layout import PageLayout, text_layout
 
 _MONTHS = "januar|februar|m(?:ä|ae|a)rz|april|mai|juni|juli|august|september|oktober|november|dezember"
@@ -105,10 +105,22 @@ def find_amounts(text: str) -> list[Amount]:
     return amounts
 
 
+# A sentence that says a remedy does NOT exist: Bavaria, Lower Saxony and other Länder abolished the Widerspruch
+# for many notices, and their instructions say so ("Es besteht keine Möglichkeit, … Widerspruch einzulegen").
+# Naming that remedy would send the person to a procedure that does not exist while the month for the Klage runs.
+_NO_REMEDY = re.compile(
+    r"(?:widerspruch|einspruch)\w*\b[^.]{0,80}(?:abgeschafft|entf(?:ä|ae|a)llt|ausgeschlossen|nicht\s+(?:statthaft|"
+    r"zul(?:ä|ae|a)ssig|m(?:ö|oe|o)glich|gegeben|vorgesehen|erforderlich))|\bkein(?:e|en)?\b[^.]{0,60}(?:widerspruch|einspruch)"
+)
+
+
 def _remedy(flat: str) -> str | None:
+    """The remedy the letter's instructions offer, the first of Einspruch, Widerspruch, Klage that they name and do
+    not rule out (a Jobcenter's instructions name the Klage too, as the step after the Widerspruch)."""
     instructions = flat[flat.find("rechtsbehelfsbelehrung") :] if "rechtsbehelfsbelehrung" in flat else flat
+    offered = " ".join(s for s in re.split(r"(?<=[.!?])\s", instructions) if not _NO_REMEDY.search(s))
     for word, remedy in (("einspruch", EINSPRUCH), ("widerspruch", WIDERSPRUCH), ("klage", KLAGE)):
-        if word in instructions:
+        if word in offered:
             return remedy
     return None
 
@@ -125,7 +137,8 @@ def extract(text: str, layout: PageLayout | None = None, *, kind: str | None = N
         dates=dates,
         end_date=end,
         amounts=tuple(find_amounts(text)),
-        remedy=_remedy(flat),
+        # an employer's letter offers no remedy: the Klage a dismissal mentions is the person's, with its own deadline
+        remedy=None if kind in EMPLOYER_KINDS else _remedy(flat),
         has_remedy_instructions="rechtsbehelfsbelehrung" in flat,
         letter_date_cue=own.cue if own else None,
     )

@@ -34,7 +34,8 @@ IMMIGRATION_OFFICE = "immigration_office"
 UNKNOWN = "unknown"
 
 BESCHEIDE = (JOBCENTER, EMPLOYMENT_AGENCY, FAMILY_BENEFITS, IMMIGRATION_OFFICE)
-KINDS = (DISMISSAL, TERMINATION_AGREEMENT, WARNING, PAYSLIP, EMPLOYMENT_CONTRACT, *BESCHEIDE)
+EMPLOYER_KINDS = (DISMISSAL, TERMINATION_AGREEMENT, WARNING, PAYSLIP, EMPLOYMENT_CONTRACT)
+KINDS = (*EMPLOYER_KINDS, *BESCHEIDE)
 
 MIN_SCORE = 4.0
 MIN_MARGIN = 1.5
@@ -50,6 +51,13 @@ SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
         (rf"\bk{UE}ndigen\s+wir\b|\bwir\s+k{UE}ndigen\b", 3.0),
         # "kündigen daher das mit Ihnen bestehende Arbeitsverhältnis", "kündige ich das am … geschlossene …"
         (rf"k{UE}ndig\w*\s+(?:\w+\s+){{0,2}}das\s+(?:mit\s+ihnen\s+)?(?:[\w.]+\s+){{0,4}}arbeitsverh", 4.0),
+        # the verb at the end, the employer speaking: "wir sehen uns gezwungen, das Arbeitsverhältnis unter Einhaltung
+        # der … Frist zum 31.10.2026 zu kündigen" (not a contract's "ist berechtigt, das Arbeitsverhältnis … zu kündigen")
+        (
+            rf"\b(?:wir|ich)\b[^.]{{0,80}}\b(?:das|ihr)\s+arbeitsverh{AE}ltnis\b(?:[^.]|\.(?=\d)){{0,160}}?\bzu\s+k{UE}ndigen\b",
+            4.0,
+        ),
+        (rf"beendigung\s+(?:ihres|des)\s+arbeitsverh{AE}ltnisses", 2.0),
         (
             rf"k{UE}ndigung\s+(?:aus\s+(?:betriebs|personen|verhaltens)bedingten|(?:innerhalb|w{AE}hrend)\s+der\s+probezeit)",
             3.0,
@@ -60,14 +68,18 @@ SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
         (rf"\bk{UE}ndigung\b", 1.0),
     ),
     TERMINATION_AGREEMENT: (
-        (r"aufhebungsvertrag|aufl(?:ö|oe|o)sungsvertrag|aufhebungsvereinbarung", 5.0),
+        # an Abwicklungsvertrag settles the end after a dismissal: the same risks (no suit, a Sperrzeit) as an Aufhebungsvertrag
+        (
+            r"aufhebungsvertrag|aufl(?:ö|oe|o)sungsvertrag|aufhebungsvereinbarung|abwicklungs(?:vertrag|vereinbarung)",
+            5.0,
+        ),
         (r"gegenseitigen\s+einvernehmen|einvernehmlich", 3.0),
         (r"\babfindung\b", 1.5),
         (r"die\s+parteien\s+sind\s+sich\s+einig", 2.0),
     ),
     WARNING: (
         (r"\babmahnung\b", 5.0),
-        (r"mahnen\s+sie\s+(?:hiermit\s+)?ab", 4.0),
+        (r"mahnen\s+sie\s+(?:[\w.,]+\s+){0,6}?ab\b", 4.0),  # "mahnen Sie wegen dieses Verhaltens hiermit ab"
         (r"im\s+wiederholungsfall", 2.0),
         (r"arbeitsrechtliche\w*\s+konsequenzen", 1.5),
         (r"pflichten\s+aus\s+dem\s+arbeitsvertrag", 1.0),

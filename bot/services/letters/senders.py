@@ -54,7 +54,8 @@ _REGISTER = re.compile(r"\bHR\s?[AB]\b|registergericht|handelsregister|\bsitz\b"
 # what an employer ends, warns about or agrees on: without one, a Kündigung or an Abmahnung is a landlord's or a bank's
 _JOB = re.compile(
     rf"arbeitsverh{AE}ltnis|besch{AE}ftigungsverh{AE}ltnis|ausbildungsverh{AE}ltnis|dienstverh{AE}ltnis|arbeitsvertrag"
-    rf"|arbeitsvertragliche|arbeitnehmer|probezeit|arbeitsplatz",
+    rf"|arbeitsvertragliche|arbeitnehmer|probezeit|arbeitsplatz|arbeitsrechtliche|betriebsrat|betriebszugeh{OE}rigkeit"
+    rf"|arbeitszeit",
     re.I,
 )
 # words of a job: without one, no letter is an employer's dismissal, warning, payslip or contract
@@ -62,7 +63,8 @@ _WORK = re.compile(
     rf"arbeitsverh{AE}ltnis|arbeitsvertrag|arbeitgeber|arbeitnehmer|besch{AE}ftigung|besch{AE}ftigt\s+(?:als|bei|seit)"
     rf"|\blohn\b|\blohn(?:abrechnung|steuer|art|konto)|\bgehalt\b|\bgehalts(?:abrechnung|zahlung)|arbeitsentgelt"
     rf"|\bentgelt(?:abrechnung|nachweis|gruppe|fortzahlung)|\bverdienst|personalabteilung|personal\s?-?n(?:umme)?r"
-    rf"|pers\.\s?-?nr|arbeitsplatz|arbeitsleistung|probezeit|dienstplan|\bschicht",
+    rf"|pers\.\s?-?nr|arbeitsplatz|arbeitsleistung|probezeit|dienstplan|\bschicht|arbeitszeit|betriebsrat"
+    rf"|arbeitsrechtliche",
     re.I,
 )
 # what makes a payslip one: its title, or the line with the pay that reaches the account
