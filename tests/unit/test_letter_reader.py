@@ -157,3 +157,53 @@ def test_a_letter_that_only_mentions_an_authority_is_not_its_bescheid() -> None:
     assert classify(school).kind == "unknown"
     assert classify(other_bescheid).kind == "unknown"
     assert classify(jobcenter).kind == "jobcenter"
+
+
+def test_the_remedy_is_what_the_instructions_offer_not_what_they_rule_out() -> None:
+    """Found by the third held-out letter set (2026-12-04): a Bavarian notice whose instructions say the
+    Widerspruch was abolished was read as "Widerspruch", while the month for the Klage ran."""
+    notice = (
+        "Landratsamt Erding\nAusländeramt\nBescheid: Ihr Antrag auf Verlängerung der Aufenthaltserlaubnis wird abgelehnt.\n"
+        "Rechtsbehelfsbelehrung:\nGegen diesen Bescheid kann innerhalb eines Monats nach seiner Bekanntgabe Klage "
+        "erhoben werden bei dem Bayerischen Verwaltungsgericht München.\nHinweise zur Rechtsbehelfsbelehrung:\n"
+        "Das Widerspruchsverfahren ist im Bereich des Ausländerrechts abgeschafft worden. Es besteht keine "
+        "Möglichkeit, gegen diesen Bescheid Widerspruch einzulegen."
+    )
+    jobcenter = (
+        "Jobcenter Region Hannover\nBescheid über Bürgergeld\nRechtsbehelfsbelehrung: Gegen diesen Bescheid kann "
+        "Widerspruch erhoben werden. Über eine Klage entscheidet danach das Sozialgericht."
+    )
+    assert extract(notice, kind="immigration_office").remedy == KLAGE
+    assert extract(jobcenter, kind="jobcenter").remedy == "widerspruch"
+    # a dismissal speaks of the person's own Klage (§ 4 KSchG): no remedy against the letter itself
+    dismissal = (
+        "Wir kündigen das Arbeitsverhältnis. Die Frist zur Erhebung der Klage beim Arbeitsgericht beträgt 3 Wochen."
+    )
+    assert extract(dismissal, kind="dismissal").remedy is None
+
+
+def test_an_abwicklungsvertrag_a_dismissal_ending_its_sentence_and_a_long_warning_are_recognised() -> None:
+    """Found by the third held-out letter set (2026-12-04): read as payslip, unknown and unknown."""
+    address = "Firma Beispiel GmbH\nHafenstraße 3\n30159 Hannover\nHerrn\nA. B.\nWeg 2\n30161 Hannover"
+    settlement = (
+        f"{address}\nAbwicklungsvertrag\nDie Gesellschaft hat das Arbeitsverhältnis gekündigt. Die Gesellschaft zahlt "
+        "eine Abfindung von 9.800,00 € brutto; sie wird mit der Entgeltabrechnung für Dezember ausgezahlt."
+    )
+    dismissal = (
+        f"{address}\nBeendigung des Arbeitsverhältnisses\nSehr geehrter Herr B.,\nWir sehen uns deshalb gezwungen, das "
+        "Arbeitsverhältnis unter Einhaltung der Kündigungsfrist (§ 20 RTV) zum 31.10.2026 zu kündigen."
+    )
+    warning = (
+        f"{address}\nSehr geehrter Herr B.,\nSie haben die Arbeitszeiterfassung manipuliert. Wir mahnen Sie wegen "
+        "dieses Verhaltens hiermit ausdrücklich ab. Im Wiederholungsfall müssen Sie mit arbeitsrechtlichen "
+        "Konsequenzen rechnen."
+    )
+    contract = (
+        "Arbeitsvertrag\nzwischen der Muster GmbH (nachfolgend Arbeitgeber) und Herrn X (nachfolgend Arbeitnehmer)\n"
+        "Das Arbeitsverhältnis beginnt am 01.01.2026. Die Probezeit beträgt sechs Monate. Der Arbeitgeber ist "
+        "berechtigt, das Arbeitsverhältnis während der Probezeit mit einer Frist von zwei Wochen zu kündigen."
+    )
+    assert classify(settlement).kind == "termination_agreement"
+    assert classify(dismissal).kind == "dismissal"
+    assert classify(warning).kind == "warning"
+    assert classify(contract).kind == "employment_contract"
