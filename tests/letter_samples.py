@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"))
@@ -328,7 +329,10 @@ def phone_photo(page: Image.Image, rng: random.Random) -> Image.Image:
     w, h = turned.size
     light = Image.linear_gradient("L").resize((w, h)).rotate(rng.choice((0, 90, 180, 270))).resize((w, h))
     shaded = Image.blend(turned, Image.eval(light, lambda v: 255 - v // 4), 0.25)
-    noisy = Image.blend(shaded, Image.effect_noise((w, h), rng.uniform(20, 40)), 0.12)
+    # grain from the seeded generator, not Image.effect_noise: that draws from C's global rand(), so a phone photo
+    # depended on every image drawn before it in the process and a test or bench read could not be repeated alone
+    grain = np.random.default_rng(rng.getrandbits(32)).normal(128.0, rng.uniform(20, 40), (h, w))
+    noisy = Image.blend(shaded, Image.fromarray(np.clip(grain, 0, 255).astype(np.uint8), "L"), 0.12)
     soft = noisy.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.1)))
     buffer = io.BytesIO()
     soft.convert("RGB").save(buffer, "JPEG", quality=rng.randint(55, 75))
