@@ -1,7 +1,7 @@
 """The kNN topic blend, for measuring only: the topic model's P(topic) mixed with the nearest labelled phrasings' votes.
 
 Why here and not in knowledge/: measured leave-one-set-out (bench/training_lab.py, 2026-12-04) it did not
-win clearly enough to serve (see that module's docstring); branch `knn-impl` holds a serving version. The
+win clearly enough to serve (see that module's docstring), so no serving version was merged. The
 blend stands in for the index's topic model (`BlendedTopics.probabilities`), so the live retriever ranks with
 it unchanged.
 """

@@ -22,8 +22,9 @@ Measured 2026-12-04 (--no-intents --only-left-out, k 10/20, T 0.02/0.05, mix 0.3
     weight 0.2 with the neighbours: up to +1 point a set, but fallback recall falls (heldout-2 0.912 -> 0.853).
 With the live index (all sets in) mix 0.3 also lost an off-topic line of heldout to an answer (bench.decisions:
 fallback 1.0 -> 0.94): the votes are normalised, so a message far from every labelled line still gets a confident
-vote. Not served; branch knn-impl holds a serving version (index file, retriever blend, tests). Since all five are in the intents corpus, only the topic figures (top-1,
-top-3) of a left-out set stay honest; its intent figures are not. The frozen set (bench.FROZEN_HELDOUT_NAME)
+vote. Not served: a vote that shrank with the neighbours' distance would be the next thing to try. Since every
+scored set is in the intents corpus, only the topic figures (top-1, top-3) of a left-out set stay honest; its
+intent figures are not. The frozen set (bench.FROZEN_HELDOUT_NAME)
 is never read.
 """
 
