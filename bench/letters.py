@@ -1,6 +1,6 @@
 """Letter reader benchmark: recognition accuracy by letter kind on letters drawn by tests/letter_samples.py.
 
-    python -m bench.letters [--seeds N] [--heldout | --heldout-2 | --cases]
+    python -m bench.letters [--seeds N] [--heldout | --heldout-2 | --heldout-3 | --cases]
 
 Every kind (and the "unknown" control letter) is drawn in every font and both looks (a scan,
 crooked on odd seeds, and a phone photo), `--seeds` times with other noise and angles, and read
@@ -15,6 +15,8 @@ tests/unit/test_letters_heldout.py) and, per letter, what was missed. Its first 
 figure; since the letter-date rules were developed on its misses (2026-12-03) it is development
 data, and only a set written later and scored once measures unseen letters: `--heldout-2` scores
 tests/data/letters-heldout-2.yaml (24 letters by another writer, frozen before the date work) the same way.
+`--heldout-3` scores tests/data/letters-heldout-3.yaml (24 letters by a third writer), scored once on
+2026-12-04 and development data since; the next measure of unseen letters needs a fourth set.
 `--cases` scores tests/data/letters-issue17.yaml the same way: letters written for the sender and date
 rules of issue 17 with those rules in view, so test cases whose figures say the rules work, not how well.
 """
