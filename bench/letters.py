@@ -1,6 +1,6 @@
 """Letter reader benchmark: recognition accuracy by letter kind on letters drawn by tests/letter_samples.py.
 
-    python -m bench.letters [--seeds N] [--heldout | --heldout-2 | --heldout-3 | --cases]
+    python -m bench.letters [--seeds N] [--heldout | --heldout-2 | --heldout-3 | --heldout-4 | --cases]
 
 Every kind (and the "unknown" control letter) is drawn in every font and both looks (a scan,
 crooked on odd seeds, and a phone photo), `--seeds` times with other noise and angles, and read
@@ -16,7 +16,8 @@ figure; since the letter-date rules were developed on its misses (2026-12-03) it
 data, and only a set written later and scored once measures unseen letters: `--heldout-2` scores
 tests/data/letters-heldout-2.yaml (24 letters by another writer, frozen before the date work) the same way.
 `--heldout-3` scores tests/data/letters-heldout-3.yaml (24 letters by a third writer), scored once on
-2026-12-04 and development data since; the next measure of unseen letters needs a fourth set.
+2026-12-04 and development data since. `--heldout-4` scores the fourth set, frozen 2026-12-04 for the next
+round: once, at its end.
 `--cases` scores tests/data/letters-issue17.yaml the same way: letters written for the sender and date
 rules of issue 17 with those rules in view, so test cases whose figures say the rules work, not how well.
 """
@@ -40,6 +41,7 @@ from tests.letter_heldout import (
     CASES_FILE,
     HELDOUT_2_FILE,
     HELDOUT_3_FILE,
+    HELDOUT_4_FILE,
     HELDOUT_FILE,
     heldout_sha256,
     load_heldout,
@@ -142,27 +144,21 @@ def _print_table(rows: dict[str, dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=1, help="Draws per kind, font and look (default 1).")
-    parser.add_argument(
-        "--heldout", action="store_true", help="Score tests/data/letters-heldout.yaml (written without the rules)."
-    )
-    parser.add_argument(
-        "--heldout-2", action="store_true", help="Score tests/data/letters-heldout-2.yaml (the second held-out set)."
-    )
-    parser.add_argument(
-        "--heldout-3", action="store_true", help="Score tests/data/letters-heldout-3.yaml (frozen: once, at the end)."
-    )
-    parser.add_argument(
-        "--cases", action="store_true", help="Score tests/data/letters-issue17.yaml (test cases of the sender rules)."
-    )
+    sets = {
+        "heldout": (HELDOUT_FILE, "the first held-out set, development data"),
+        "heldout-2": (HELDOUT_2_FILE, "the second held-out set, development data"),
+        "heldout-3": (HELDOUT_3_FILE, "the third held-out set, scored once 2026-12-04, development data"),
+        "heldout-4": (HELDOUT_4_FILE, "frozen: score once, at the end of the round that tunes the reader next"),
+        "cases": (CASES_FILE, "test cases of the sender rules, written with them in view"),
+    }
+    for name, (path, about) in sets.items():
+        parser.add_argument(f"--{name}", action="store_true", help=f"Score {path.name} ({about}).")
     args = parser.parse_args()
-    sets = {"heldout": args.heldout, "heldout-2": args.heldout_2, "heldout-3": args.heldout_3, "cases": args.cases}
-    chosen = [name for name, wanted in sets.items() if wanted]
+    chosen = [name for name in sets if getattr(args, name.replace("-", "_"))]
     if len(chosen) > 1:
         parser.error("score one held-out set at a time")
     if chosen:
-        path = {"heldout": HELDOUT_FILE, "heldout-2": HELDOUT_2_FILE, "heldout-3": HELDOUT_3_FILE, "cases": CASES_FILE}[
-            chosen[0]
-        ]
+        path = sets[chosen[0]][0]
         sha = heldout_sha256(path)
         print(f"held-out set {path.relative_to(PROJECT_ROOT)} sha256 {sha}")
         held, misses = run_heldout(args.seeds, path)

@@ -29,7 +29,8 @@ from tests.letter_samples import FONTS, Sample, _font, phone_photo
 GAP_BEFORE = ("Sehr geehrte", "Mit freundlichen", "Freundliche Grüße", "Rechtsbehelfsbelehrung")
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout.yaml"
 HELDOUT_2_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-2.yaml"  # same format, another writer
-HELDOUT_3_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-3.yaml"  # frozen, scored once at the end
+HELDOUT_3_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-3.yaml"  # scored once 2026-12-04
+HELDOUT_4_FILE = PROJECT_ROOT / "tests" / "data" / "letters-heldout-4.yaml"  # frozen, to be scored once
 # written for issue 17 with the sender and date rules in view: test cases (tests/unit/test_letter_kinds.py), no measure
 CASES_FILE = PROJECT_ROOT / "tests" / "data" / "letters-issue17.yaml"
 
