@@ -175,6 +175,11 @@ def test_the_remedy_is_what_the_instructions_offer_not_what_they_rule_out() -> N
     )
     assert extract(notice, kind="immigration_office").remedy == KLAGE
     assert extract(jobcenter, kind="jobcenter").remedy == "widerspruch"
+    family = (
+        "Familienkasse Niedersachsen-Bremen\nBescheid über Kindergeld\nRechtsbehelfsbelehrung: Gegen diesen Bescheid kann "
+        "Einspruch eingelegt werden; ein Einspruch per einfacher E-Mail ist nicht zulässig."
+    )
+    assert extract(family, kind="family_benefits").remedy == "einspruch"  # a channel ruled out, not the remedy
     # a dismissal speaks of the person's own Klage (§ 4 KSchG): no remedy against the letter itself
     dismissal = (
         "Wir kündigen das Arbeitsverhältnis. Die Frist zur Erhebung der Klage beim Arbeitsgericht beträgt 3 Wochen."

@@ -114,11 +114,19 @@ _NO_REMEDY = re.compile(
 )
 
 
+# "Einspruch kann eingelegt werden; per einfacher E-Mail ist er nicht zulässig" rules out a channel, not the remedy
+_CHANNEL = re.compile(r"e-?mail|elektronisch|telefon|fax|m(?:ü|ue|u)ndlich")
+
+
+def _rules_out(sentence: str) -> bool:
+    return bool(_NO_REMEDY.search(sentence)) and not _CHANNEL.search(sentence)
+
+
 def _remedy(flat: str) -> str | None:
     """The remedy the letter's instructions offer, the first of Einspruch, Widerspruch, Klage that they name and do
     not rule out (a Jobcenter's instructions name the Klage too, as the step after the Widerspruch)."""
     instructions = flat[flat.find("rechtsbehelfsbelehrung") :] if "rechtsbehelfsbelehrung" in flat else flat
-    offered = " ".join(s for s in re.split(r"(?<=[.!?])\s", instructions) if not _NO_REMEDY.search(s))
+    offered = " ".join(s for s in re.split(r"(?<=[.!?])\s", instructions) if not _rules_out(s))
     for word, remedy in (("einspruch", EINSPRUCH), ("widerspruch", WIDERSPRUCH), ("klage", KLAGE)):
         if word in offered:
             return remedy
