@@ -92,11 +92,17 @@ def _pattern_subtype(matches: list[IntentMatch], scores: IntentScores | None) ->
 def decide(a: Assessment, th: Thresholds) -> Decision:
     scores = a.intents
     rules = {m.intent for m in a.matches}
-    if "emergency" in rules:
+    pattern = next((m for m in a.matches if m.intent == "emergency"), None)
+    # A fight or an accident the message says is over, which only a pattern calls an emergency: the middle band
+    # (the answer, with the emergency numbers first and the conversation urgent), not the emergency reply.
+    over = pattern is not None and pattern.resolved and scores is not None and scores.emergency < th.emergency_min
+    if pattern is not None and not over:
         return Decision("emergency", _pattern_subtype(a.matches, scores), "pattern")
     if scores is not None and scores.emergency >= th.emergency_min:
         return Decision("emergency", scores.subtype, "classifier")
     danger = scores.subtype if scores is not None and scores.emergency >= th.danger_min else None
+    if over:
+        danger = _pattern_subtype(a.matches, scores)
     if "handoff" in rules:
         return Decision("handoff", danger, "pattern")
     # A message made of greeting phrases only ("hello, who are you?") is a greeting: the classifier's handoff

@@ -16,6 +16,9 @@ from pathlib import Path
 import yaml
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
+# The pattern groups whose danger a message can call over (patterns.yaml, `resolved`): a past fight or accident.
+# Never suicide, sexual violence, trafficking, confinement or a child: those stay emergencies however told.
+RESOLVABLE_SUBTYPES = frozenset({"violence", "medical"})
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat and tatweel
 _FOLD = str.maketrans(
     {
@@ -57,6 +60,7 @@ class IntentMatch:
     pattern: str
     lang: str | None = None  # greetings tell their language: "привет" is too short for a detector
     subtype: str | None = None  # emergencies: the pattern group (violence, trafficking, medical, suicide, help)
+    resolved: bool = False  # emergencies: a violence or medical pattern in a message that says the danger is over
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ class IntentRules:
     handoff: list[re.Pattern[str]]
     greeting_by_lang: dict[str, list[re.Pattern[str]]]
     idioms: list[re.Pattern[str]] = field(default_factory=list)
+    resolved: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # over | ago | present
+
+    def danger_is_over(self, norm: str) -> bool:
+        """The message says the danger has passed ("it was weeks ago", "I'm fine now") and nothing that it is back."""
+        said = any(rx.search(norm) for key in ("over", "ago") for rx in self.resolved.get(key, []))
+        return said and not any(rx.search(norm) for rx in self.resolved.get("present", []))
 
     def match(self, text: str) -> list[IntentMatch]:
         norm = normalise(text)
@@ -77,7 +87,8 @@ class IntentRules:
         for subtype, rxs in self.emergency.items():
             hit = next((rx for rx in rxs if rx.search(literal)), None)
             if hit is not None:
-                found.append(IntentMatch("emergency", hit.pattern, subtype=subtype))
+                over = subtype in RESOLVABLE_SUBTYPES and self.danger_is_over(norm)
+                found.append(IntentMatch("emergency", hit.pattern, subtype=subtype, resolved=over))
                 break
         hit = next((rx for rx in self.handoff if rx.search(norm)), None)
         if hit is not None:
@@ -132,4 +143,5 @@ def load_rules(path: Path = PATTERNS_FILE) -> IntentRules:
     emergency = {subtype: _compile(ps) for subtype, ps in data.get("emergency", {}).items()}
     greeting = {lang: _compile(ps) for lang, ps in data.get("greeting", {}).items()}
     idioms = [rx for ps in (data.get("idioms") or {}).values() for rx in _compile(ps)]
-    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting, idioms)
+    resolved = {key: _compile(ps) for key, ps in (data.get("resolved") or {}).items()}
+    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting, idioms, resolved)

@@ -109,3 +109,15 @@ def test_a_near_tie_answers_the_best_and_names_the_other_topic() -> None:
     assert (tied.alternative.entry.id, tied.alternative.topic) == ("payslip-right", "payslip")
     clear = decide(_near(0.95 - TH.near_tie_margin * 2), TH)
     assert clear.action == "answer" and clear.alternative is None
+
+
+def test_a_resolved_pattern_gives_the_middle_band_when_the_classifier_agrees() -> None:
+    match = IntentMatch("emergency", "x", subtype="violence", resolved=True)
+    decision = decide(assess(scores(0.05), [match]), TH)
+    assert (decision.action, decision.danger) == ("answer", "violence")
+
+
+def test_a_resolved_pattern_stays_an_emergency_when_the_classifier_sees_danger() -> None:
+    match = IntentMatch("emergency", "x", subtype="violence", resolved=True)
+    assert decide(assess(scores(TH.emergency_min), [match]), TH).action == "emergency"
+    assert decide(assess(None, [match]), TH).action == "emergency"  # no classifier: the pattern decides

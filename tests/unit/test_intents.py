@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.intents import load_rules, normalise
-from knowledge.intents.rules import IntentRules
+from knowledge.intents.rules import IntentMatch, IntentRules
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,40 @@ def test_idioms_of_violence_are_not_emergencies_on_their_own(rules: IntentRules,
 )
 def test_an_idiom_does_not_hide_other_danger_words(rules: IntentRules, text: str) -> None:
     assert "emergency" in {m.intent for m in rules.match(text)}
+
+
+def _emergency_match(rules: IntentRules, text: str) -> IntentMatch:
+    return next(m for m in rules.match(text) if m.intent == "emergency")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # written for the resolved cues of 2026-12-04 (not lines of any evaluation set)
+        "vor drei wochen hat mich der schichtleiter geschlagen, ich arbeite jetzt woanders. bekomme ich noch meinen lohn?",
+        "two weeks ago my supervisor punched me, it's over now, I quit. can he keep my last salary?",
+        "il y a un mois le chef m'a menacé avec un couteau, c'est fini, mais il ne paie pas mes heures",
+        "месяц назад бригадир ударил меня, сейчас я в безопасности. как получить зарплату за март?",
+        "قبل شهر المدير ضربني، هلق انا بخير، بس ما عطاني معاشي",
+        "gecen ay ustabasi beni dovdu, simdi iyiyim, maasimi alabilir miyim",
+    ],
+)
+def test_a_fight_the_message_says_is_over_is_marked_resolved(rules: IntentRules, text: str) -> None:
+    assert _emergency_match(rules, text).resolved
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the danger is back, or never said to be over
+        "vor drei wochen hat er mich geschlagen und heute wartet er wieder vor der tür",
+        "two weeks ago he punched me and tonight he says he will come again",
+        "месяц назад он меня избил, и сейчас он снова угрожает ножом",
+        "my boss hit me, I'm bleeding",
+        # suicide, sexual violence and confinement are never resolved by the message
+        "last month I wanted to kill myself, now I'm fine, but I still think about it",
+        "il y a deux semaines ils nous ont enfermés dans le hangar, c'est fini maintenant",
+    ],
+)
+def test_danger_that_is_back_or_of_another_kind_stays_unresolved(rules: IntentRules, text: str) -> None:
+    assert not _emergency_match(rules, text).resolved
