@@ -22,6 +22,7 @@ HELDOUT_4 = PROJECT_ROOT / "tests" / "data" / "heldout-4.jsonl"
 HELDOUT_5 = PROJECT_ROOT / "tests" / "data" / "heldout-5.jsonl"
 HELDOUT_6 = PROJECT_ROOT / "tests" / "data" / "heldout-6.jsonl"
 HELDOUT_7 = PROJECT_ROOT / "tests" / "data" / "heldout-7.jsonl"
+HELDOUT_8 = PROJECT_ROOT / "tests" / "data" / "heldout-8.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -44,9 +45,15 @@ SHA256 = {
     HELDOUT_6: "885e38b7d79331cc2d373ea72749cf0689e6f5c9abefc13a061fc21b7dfffa47",
     # 840 lines written 2026-12-04 by four more independent writers who saw only topics.yaml and a brief (de/uk,
     # en/ar, fa/fr, ru/tr, each with three languages without content: ku/am/ti, pl/bg/hy, ur/bn/so, pt/it/sw; other
-    # sectors than before): frozen before the next round's tuning, to be scored once at its end
-    # (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    # sectors than before): frozen before the next round's tuning and scored once at its end (2026-12-04,
+    # emergency 137/152, handoff 102/108); development data since.
     HELDOUT_7: "5b56f60e31ddd5dee2ee1de1d80d7785e76121897cf580ed41385a8b9be9bc87",
+    # 840 lines written 2026-12-04 by four more independent writers who saw only topics.yaml and a brief (de/ar,
+    # en/fa, fr/ru, tr/uk, each with three languages without content: ne/mk/ky, ta/az/mn, es/tg/si, vi/ha/be; care,
+    # cleaning, hospitality, delivery, greenhouses, fish and poultry, scaffolding, parcels, trucking, nail salons):
+    # frozen before the next round's tuning, to be scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its
+    # hash is checked here until then.
+    HELDOUT_8: "b14ecfe9f9f81cfc3a1de822e082001519f9ed3d0337bf3211a689c01510c6d8",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
@@ -62,11 +69,16 @@ SHA256 = {
 #   heldout-6 scored once (2026-12-04): emergency 149/152 (0.980; a heart attack, a collapsed colleague and a
 #   fall from a scaffold, one of them in the middle band), protected 151/152, handoff 102/108 (0.944); with the
 #   medical and handoff patterns written after that scoring: emergency 152/152, handoff 106/108 (0.981).
+#   heldout-7 scored once (2026-12-04): emergency 137/152 (0.901; emergencies written as questions about pay or
+#   money: settling affairs before suicide, a threat on its way, locked in at night), protected 143/152,
+#   handoff 102/108 (0.944); with the patterns written after it and its lines in the corpus: emergency 151/152,
+#   protected 152/152, handoff 108/108.
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_5: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_6: {"emergency": 0.99, "protected": 0.99, "handoff": 0.97},
+    HELDOUT_7: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
 }
 
 
