@@ -56,6 +56,13 @@ def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
         "my boss is not responding to my emails about the payslip",
         "le patron ne répond pas à mes messages depuis une semaine",
         "I collapsed at work last month from the heat, now I am fine, do I get paid for the sick days?",
+        # written for the idioms of 2026-12-04 (not lines of any evaluation set)
+        "what's the number for the ambulance here, and does the employer pay if I get hurt on the line?",
+        "c quel numero pour le samu en allemagne? et qui paye si je me blesse au travail",
+        "شو رقم الإسعاف بألمانيا؟ واذا تصاوبت بالشغل مين بيدفع",
+        "ich habe mir auf der baustelle den kopf gestoßen, шеф каже скажи що вдарився вдома",
+        "бригадир всегда говорит убью тебя если ещё раз опоздаешь, а можно ли за опоздание штрафовать?",
+        "franchement ce travail dans les serres va me tuer, 11 heures par jour c'est legal?",
     ],
 )
 def test_ordinary_questions_are_not_emergencies(rules: IntentRules, text: str) -> None:
@@ -154,6 +161,7 @@ def test_a_fight_the_message_says_is_over_is_marked_resolved(rules: IntentRules,
         "two weeks ago he punched me and tonight he says he will come again",
         "месяц назад он меня избил, и сейчас он снова угрожает ножом",
         "my boss hit me, I'm bleeding",
+        "he is not breathing, what is the number for the ambulance",
         # suicide, sexual violence and confinement are never resolved by the message
         "last month I wanted to kill myself, now I'm fine, but I still think about it",
         "il y a deux semaines ils nous ont enfermés dans le hangar, c'est fini maintenant",
