@@ -23,6 +23,7 @@ HELDOUT_5 = PROJECT_ROOT / "tests" / "data" / "heldout-5.jsonl"
 HELDOUT_6 = PROJECT_ROOT / "tests" / "data" / "heldout-6.jsonl"
 HELDOUT_7 = PROJECT_ROOT / "tests" / "data" / "heldout-7.jsonl"
 HELDOUT_8 = PROJECT_ROOT / "tests" / "data" / "heldout-8.jsonl"
+HELDOUT_9 = PROJECT_ROOT / "tests" / "data" / "heldout-9.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -51,9 +52,16 @@ SHA256 = {
     # 840 lines written 2026-12-04 by four more independent writers who saw only topics.yaml and a brief (de/ar,
     # en/fa, fr/ru, tr/uk, each with three languages without content: ne/mk/ky, ta/az/mn, es/tg/si, vi/ha/be; care,
     # cleaning, hospitality, delivery, greenhouses, fish and poultry, scaffolding, parcels, trucking, nail salons):
-    # frozen before the next round's tuning, to be scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its
-    # hash is checked here until then.
+    # frozen before that afternoon's tuning and scored once at its end (emergency 137/140, handoff 105/108);
+    # development data since.
     HELDOUT_8: "b14ecfe9f9f81cfc3a1de822e082001519f9ed3d0337bf3211a689c01510c6d8",
+    # 840 lines written 2026-12-04 (evening) by four more independent writers who saw only topics.yaml and a brief
+    # (de/ru, en/uk, ar/fr, fa/tr, each with three languages without content: ro/sr/hi, tl/id/pa, wo/ln/ps,
+    # kk/hy/ti; meat plants, harvests, drivers, guards, households, construction, live-in care, hospitals, Blue
+    # Card office work, restaurants, cleaning, ports, recycling, barbers, fulfilment, temp work in car plants,
+    # farms): frozen before the next round's tuning, to be scored once at its end (bench.FROZEN_HELDOUT_NAME).
+    # Only its hash is checked here until then.
+    HELDOUT_9: "2eea031dc58564c08be164a21591ef0ee6188112d9e0d97ea00b6e90087b7c82",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
@@ -73,12 +81,16 @@ SHA256 = {
 #   money: settling affairs before suicide, a threat on its way, locked in at night), protected 143/152,
 #   handoff 102/108 (0.944); with the patterns written after it and its lines in the corpus: emergency 151/152,
 #   protected 152/152, handoff 108/108.
+#   heldout-8 scored once (2026-12-04, later): emergency 137/140 (0.979; chest pain alone at work, locked in a
+#   truck cab twice), protected 139/140, handoff 105/108 (0.972); with the patterns written after it and its lines
+#   in the corpus: emergency 140/140, handoff 107/108.
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_5: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_6: {"emergency": 0.99, "protected": 0.99, "handoff": 0.97},
     HELDOUT_7: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
+    HELDOUT_8: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
 }
 
 
