@@ -49,7 +49,7 @@ from knowledge.intents.neighbours import EmergencyNeighbours
 from knowledge.intents.training import TrainingSet, fit
 
 Row = dict[str, Any]
-HELDOUT_SETS = ("heldout", "heldout-2", "heldout-3", "heldout-4", "heldout-5", "heldout-6", "heldout-7")
+HELDOUT_SETS = ("heldout", "heldout-2", "heldout-3", "heldout-4", "heldout-5", "heldout-6", "heldout-7", "heldout-8")
 
 
 def _emergency_subtype(model: Any, vector: np.ndarray) -> str:
