@@ -72,8 +72,9 @@ class IntentRules:
     resolved: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # over | ago | present
 
     def danger_is_over(self, norm: str) -> bool:
-        """The message says the danger has passed ("it was weeks ago", "I'm fine now") and nothing that it is back."""
-        said = any(rx.search(norm) for key in ("over", "ago") for rx in self.resolved.get(key, []))
+        """The danger has passed ("it was weeks ago", "I'm fine now") or is only imagined ("if one day someone gets
+        hurt, do we call the ambulance?"), and nothing in the message says it is here now or back."""
+        said = any(rx.search(norm) for key in ("over", "ago", "someday") for rx in self.resolved.get(key, []))
         return said and not any(rx.search(norm) for rx in self.resolved.get("present", []))
 
     def match(self, text: str) -> list[IntentMatch]:
