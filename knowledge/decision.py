@@ -93,8 +93,8 @@ def decide(a: Assessment, th: Thresholds) -> Decision:
     scores = a.intents
     rules = {m.intent for m in a.matches}
     pattern = next((m for m in a.matches if m.intent == "emergency"), None)
-    # A fight or an accident the message says is over, which only a pattern calls an emergency: the middle band
-    # (the answer, with the emergency numbers first and the conversation urgent), not the emergency reply.
+    # A fight or an accident the message says is over or only imagines, which only a pattern calls an emergency: the
+    # middle band (the answer, with the emergency numbers first and the conversation urgent), not the emergency reply.
     over = pattern is not None and pattern.resolved and scores is not None and scores.emergency < th.emergency_min
     if pattern is not None and not over:
         return Decision("emergency", _pattern_subtype(a.matches, scores), "pattern")

@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
-# The pattern groups whose danger a message can call over (patterns.yaml, `resolved`): a past fight or accident.
+# The pattern groups whose danger a message can call over or imagined (patterns.yaml, `resolved`): a fight or an
+# accident that is past or only supposed.
 # Never suicide, sexual violence, trafficking, confinement or a child: those stay emergencies however told.
 RESOLVABLE_SUBTYPES = frozenset({"violence", "medical"})
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat and tatweel
@@ -60,7 +61,7 @@ class IntentMatch:
     pattern: str
     lang: str | None = None  # greetings tell their language: "привет" is too short for a detector
     subtype: str | None = None  # emergencies: the pattern group (violence, trafficking, medical, suicide, help)
-    resolved: bool = False  # emergencies: a violence or medical pattern in a message that says the danger is over
+    resolved: bool = False  # emergencies: violence or medical in a message that says the danger is over or imagined
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class IntentRules:
     handoff: list[re.Pattern[str]]
     greeting_by_lang: dict[str, list[re.Pattern[str]]]
     idioms: list[re.Pattern[str]] = field(default_factory=list)
-    resolved: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # over | ago | present
+    resolved: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # over | ago | someday | present
 
     def danger_is_over(self, norm: str) -> bool:
         """The danger has passed ("it was weeks ago", "I'm fine now") or is only imagined ("if one day someone gets
