@@ -63,6 +63,7 @@ def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
         "ich habe mir auf der baustelle den kopf gestoßen, шеф каже скажи що вдарився вдома",
         "бригадир всегда говорит убью тебя если ещё раз опоздаешь, а можно ли за опоздание штрафовать?",
         "franchement ce travail dans les serres va me tuer, 11 heures par jour c'est legal?",
+        "رفضوا طلب اللجوء تبعي وعندي اسبوعين للطعن بالقرار، بقدر ضل اشتغل؟",  # an appeal, not a stabbing
     ],
 )
 def test_ordinary_questions_are_not_emergencies(rules: IntentRules, text: str) -> None:
