@@ -148,9 +148,14 @@ def _emergency_match(rules: IntentRules, text: str) -> IntentMatch:
         "месяц назад бригадир ударил меня, сейчас я в безопасности. как получить зарплату за март?",
         "قبل شهر المدير ضربني، هلق انا بخير، بس ما عطاني معاشي",
         "gecen ay ustabasi beni dovdu, simdi iyiyim, maasimi alabilir miyim",
+        # written for the `someday` cue of 2026-12-04: an accident only imagined
+        "what's the ambulance number here, I want to save it in my phone before I start at the plant",
+        "если вдруг на складе кому-то станет плохо, скорая бесплатная или будут платить?",
+        "bir gun iste kaza olursa ambulans mi cagiririm yoksa once sefi mi ararim",
+        "si un jour y a un accident a l usine on appelle l ambulance ou le chef d abord?",
     ],
 )
-def test_a_fight_the_message_says_is_over_is_marked_resolved(rules: IntentRules, text: str) -> None:
+def test_danger_the_message_says_is_over_or_imagines_is_marked_resolved(rules: IntentRules, text: str) -> None:
     assert _emergency_match(rules, text).resolved
 
 
@@ -170,20 +175,6 @@ def test_a_fight_the_message_says_is_over_is_marked_resolved(rules: IntentRules,
 )
 def test_danger_that_is_back_or_of_another_kind_stays_unresolved(rules: IntentRules, text: str) -> None:
     assert not _emergency_match(rules, text).resolved
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # written for the `someday` cue of 2026-12-04 (not lines of any evaluation set)
-        "what's the ambulance number here, I want to save it in my phone before I start at the plant",
-        "если вдруг на складе кому-то станет плохо, скорая бесплатная или будут платить?",
-        "bir gun iste kaza olursa ambulans mi cagiririm yoksa once sefi mi ararim",
-        "si un jour y a un accident a l usine on appelle l ambulance ou le chef d abord?",
-    ],
-)
-def test_an_imagined_accident_is_marked_resolved(rules: IntentRules, text: str) -> None:
-    assert _emergency_match(rules, text).resolved
 
 
 def test_an_accident_now_stays_unresolved_even_when_asked_as_a_question(rules: IntentRules) -> None:
