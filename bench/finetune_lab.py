@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings, get_settings
+from knowledge.encoders import PASSAGE_PREFIX, QUERY_PREFIX
 from knowledge.encoders.base import model_folder
-from knowledge.index import _rows_and_texts
+from knowledge.index import rows_and_texts
 from knowledge.intents import load_corpus
 from knowledge.loader import load_entries
 
@@ -43,11 +44,11 @@ def _items(settings: Settings) -> list[tuple[str, str]]:
     """(prefixed text, label) of every entry text and corpus example."""
     entries = load_entries(settings.fairbot_entries_dir, settings.fairbot_topics_file)
     topic_of = {e.id: e.topic for e in entries}
-    rows, texts = _rows_and_texts(entries)
-    items = [("query: " if r.kind == "question" else "passage: ") + t for r, t in zip(rows, texts, strict=True)]
+    rows, texts = rows_and_texts(entries)
+    items = [(QUERY_PREFIX if r.kind == "question" else PASSAGE_PREFIX) + t for r, t in zip(rows, texts, strict=True)]
     out = list(zip(items, [topic_of[r.entry_id] for r in rows], strict=True))
     for e in load_corpus().examples:
-        out.append(("query: " + e.text, e.topic or e.label))
+        out.append((QUERY_PREFIX + e.text, e.topic or e.label))
     return out
 
 
@@ -61,7 +62,7 @@ def main() -> None:
     p.add_argument("--temp", type=float, default=0.05)
     p.add_argument("--max-len", type=int, default=64)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--frozen-layers", type=int, default=8, help="the lowest layers stay as they are")
+    p.add_argument("--frozen-layers", type=int, default=6, help="the lowest layers stay as they are")
     p.add_argument("--steps", type=int, default=0, help="instead of --epochs")
     args = p.parse_args()
     import torch  # torch only here: importing bench must not load it

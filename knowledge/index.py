@@ -83,7 +83,8 @@ def _is_latin(text: str) -> bool:
     return bool(letters) and sum(c.isascii() for c in letters) > 0.8 * len(letters)
 
 
-def _rows_and_texts(entries: Sequence[Entry]) -> tuple[list[Row], list[str]]:
+def rows_and_texts(entries: Sequence[Entry]) -> tuple[list[Row], list[str]]:
+    """Every vector an index holds for `entries`, and its text: title, answer lead and question variants per language."""
     rows: list[Row] = []
     texts: list[str] = []
     for entry in entries:
@@ -176,7 +177,7 @@ class IndexStore:
         with self.exclusive():
             entries = sorted(entries() if callable(entries) else entries, key=lambda e: e.id)
             previous = self.current_manifest() or {}
-            rows, texts = _rows_and_texts(entries)
+            rows, texts = rows_and_texts(entries)
             manifest = _manifest(entries, encoder, rows, intents)
             old_hashes: dict[str, str] = (
                 previous.get("entries", {}) if previous.get("model") == encoder.model_id else {}
