@@ -25,6 +25,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot.services.admission import ORDINARY, URGENT, Admission
 from bot.services.conversations import ConversationService
@@ -71,6 +72,14 @@ class Intake:
         """Wait for a slot (urgent first), then let the dispatcher handle the update; `age`: seconds it spent
         at Telegram before it reached this process. `may_note` False: an update left by a crash (it may have
         been answered already; its handling finds out, a note could not)."""
+        try:
+            update.event_type  # noqa: B018 - only asking whether aiogram knows the kind
+        except UpdateTypeLookupError:
+            # A kind of update this aiogram does not know (a newer Bot API): no handler could take it, and the
+            # dispatcher's warning about it dumps the update as JSON, which fails on a lone surrogate in its
+            # text (tests/e2e/test_update_properties.py). Acknowledged as handled, with its id only.
+            log.info("update_unknown_kind", extra={"update_id": update.update_id})
+            return
         ticket = self.admission.queue(self.rank(update), chat_key(update), age)
         if ticket.note_due and may_note:
             self._note(update)

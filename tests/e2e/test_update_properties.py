@@ -166,6 +166,7 @@ BROKEN = [
     {"update_id": 0, "message": {"message_id": 1, "date": 0}},  # no chat
     {"update_id": 0, "callback_query": {"id": "1", "data": "del:y"}},  # no sender
     {"update_id": 0, "kind_from_2030": {"anything": True}},
+    {"update_id": 0, "kind_from_2030": {"title": "\ud800"}},  # a lone surrogate in a kind aiogram does not know
     {"update_id": 0, "message": "not an object"},
 ]
 
