@@ -24,7 +24,9 @@ With the live index (all sets in) mix 0.3 also lost an off-topic line of heldout
 fallback 1.0 -> 0.94): the votes are normalised, so a message far from every labelled line still gets a confident
 vote. Not served: a vote that shrank with the neighbours' distance would be the next thing to try. Since every
 scored set is in the intents corpus, only the topic figures (top-1, top-3) of a left-out set stay honest; its
-intent figures are not. The frozen set (bench.FROZEN_HELDOUT_NAME)
+intent figures are not. `--text-share` trains the character topic model (knowledge/text_topics.py) on the same
+phrasings and blends it in at each share given (0: the embedding topic model alone); its figures are in
+knowledge/thresholds.yaml. The frozen set (bench.FROZEN_HELDOUT_NAME)
 is never read.
 """
 
@@ -44,9 +46,11 @@ from bot.config import get_settings
 from bot.services.answers import AnswerService
 from knowledge.classifier import SoftmaxClassifier, train_model
 from knowledge.embedding_cache import embed_cached
+from knowledge.index import rows_and_texts
 from knowledge.index_models import TOPIC_MODEL_C
 from knowledge.intents.neighbours import EmergencyNeighbours
 from knowledge.intents.training import TrainingSet, fit
+from knowledge.text_topics import train_text_topics
 
 Row = dict[str, Any]
 HELDOUT_SETS = ("heldout", "heldout-2", "heldout-3", "heldout-4", "heldout-5", "heldout-6", "heldout-7", "heldout-8")
@@ -73,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--knn-k", type=int, action="append", default=[], help="topic neighbours consulted")
     parser.add_argument("--knn-temp", type=float, action="append", default=[], help="their similarity temperature")
     parser.add_argument("--knn-mix", type=float, action="append", default=[], help="their share of P(topic)")
+    parser.add_argument("--text-share", type=float, action="append", default=[], help="character model shares to try")
     parser.add_argument("--only-left-out", action="store_true", help="measure the set left out only (none: dev)")
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -86,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     q_rows = [i for i, r in enumerate(index.rows) if r.kind == "question"]
     q_vectors = np.vstack([index.index.reconstruct(i) for i in q_rows]).astype(np.float32)
     q_topics = [index.entries[index.rows[i].entry_id].topic for i in q_rows]
+    all_texts = rows_and_texts(list(index.entries.values()))[1]  # in the index's row order (same entries, same order)
+    q_texts = [all_texts[i] for i in q_rows]
     sets: dict[str, tuple[list[Row], np.ndarray]] = {}
     for name, path in EVAL_FILES.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         measured = ["dev"] if left_out in ("none", "baseline") and args.only_left_out else [left_out]
         if not args.only_left_out:
             measured = [s for s in ("dev", *HELDOUT_SETS) if s not in train]
-        t_vecs, t_labels, i_vecs, i_labels = [q_vectors], list(q_topics), [], []
+        t_vecs, t_labels, t_texts, i_vecs, i_labels = [q_vectors], list(q_topics), list(q_texts), [], []
         for name in train:
             rows, vecs = sets[name]
             for row, vec in zip(rows, vecs, strict=True):
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
                 if topic:
                     t_vecs.append(vec[None, :])
                     t_labels.append(topic)
+                    t_texts.append(row["text"])
                 if row["expect"].get("action") == "emergency":
                     i_labels.append(_emergency_subtype(live_intents, vec))
                 else:
@@ -113,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
                 i_vecs.append(vec[None, :])
         topic_model = train_model(np.vstack(t_vecs), t_labels, c=args.topic_c)
         index.topic_model = topic_model
+        index.text_topic_model = train_text_topics(t_texts, t_labels) if any(args.text_share) else None
         knn_model = TopicNeighbours(np.vstack(t_vecs), t_labels) if args.knn_mix else None
         intent_model, nb = live_intents, index.intent_neighbours
         if train and not args.no_intents:
@@ -127,8 +136,11 @@ def main(argv: list[str] | None = None) -> None:
             nb = EmergencyNeighbours(data.vectors, np.array([lab.startswith("emergency") for lab in data.labels]))
         line = {}
         retriever = service.retriever
-        for weight, (k, temp, mix) in itertools.product(args.topic_weight or [retriever.topic_weight], knn):
-            retriever.topic_weight = weight
+        shares = args.text_share or [retriever.topic_text_share]
+        for weight, share, (k, temp, mix) in itertools.product(
+            args.topic_weight or [retriever.topic_weight], shares, knn
+        ):
+            retriever.topic_weight, retriever.topic_text_share = weight, share
             blended = BlendedTopics(topic_model, knn_model, k, temp, mix) if knn_model and mix else None
             index.topic_model = cast(SoftmaxClassifier, blended) if blended else topic_model
             for name in measured:
@@ -136,7 +148,9 @@ def main(argv: list[str] | None = None) -> None:
                 assessed = _assess(service, rows)
                 if intent_model is not live_intents and nb is not None:
                     assessed = _with_model(assessed, vecs, intent_model, nb)
-                line[f"{name}@{weight}" + (f",k={k},T={temp},mix={mix}" if mix else "")] = score(rows, assessed, th)
+                line[f"{name}@{weight},text={share}" + (f",k={k},T={temp},mix={mix}" if mix else "")] = score(
+                    rows, assessed, th
+                )
         print(left_out, json.dumps(line), flush=True)
 
 

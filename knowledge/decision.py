@@ -44,6 +44,7 @@ class Thresholds:
     lexical_weight: float
     lexical_saturation: float
     topic_weight: float
+    topic_text_share: float
     translit_vote_share: float
     translit_vote_k: int
 

@@ -32,16 +32,21 @@ from knowledge.encoders import Encoder
 from knowledge.index_models import (
     INTENT_MODEL_FILE,
     INTENT_NEIGHBOURS_FILE,
+    TEXT_TOPIC_MODEL_FILE,
     TOPIC_MODEL_FILE,
+    TRAINED_MODELS,
     load_models,
+    load_text_topics,
     save_translit,
     train_intents,
+    train_text_topic_model,
     train_topics,
 )
 from knowledge.intents import IntentCorpus
 from knowledge.intents.neighbours import EmergencyNeighbours
 from knowledge.lexical import LexicalIndex
 from knowledge.schema import Entry
+from knowledge.text_topics import TextTopicModel
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -111,6 +116,7 @@ def _manifest(entries: Sequence[Entry], encoder: Encoder, rows: list[Row], inten
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "entries": entry_hashes,
         "vectors": len(rows),
+        "models": list(TRAINED_MODELS),
     }
 
 
@@ -187,7 +193,8 @@ class IndexStore:
                 | (set(old_hashes) - set(manifest["entries"]))
             )
             current = self.current_version()
-            if not changed and current and not force:
+            # A version built before a kind of model existed is rebuilt once, although no entry changed.
+            if not changed and current and not force and previous.get("models") == manifest["models"]:
                 return BuildReport(
                     current,
                     self.version_path(current),
@@ -247,6 +254,9 @@ class IndexStore:
             topic_model = train_topics(topic_texts, topic_labels, topic_matrix, encoder.model_id, previous_dir)
             if topic_model is not None:
                 topic_model.save(tmp_dir / TOPIC_MODEL_FILE)
+            text_topic_model = train_text_topic_model(topic_texts, topic_labels, previous_dir)
+            if text_topic_model is not None:
+                text_topic_model.save(tmp_dir / TEXT_TOPIC_MODEL_FILE)
             (tmp_dir / "rows.json").write_text(
                 json.dumps([[r.entry_id, r.lang, r.kind, r.latin] for r in rows], ensure_ascii=False), encoding="utf-8"
             )
@@ -293,6 +303,7 @@ class LoadedIndex:
     intent_model: SoftmaxClassifier | None = None  # None: built without a corpus; only the patterns decide
     topic_model: SoftmaxClassifier | None = None  # None: too few topics to train one; retrieval alone ranks
     intent_neighbours: EmergencyNeighbours | None = None
+    text_topic_model: TextTopicModel | None = None  # None: an index version built before the character model
 
     @classmethod
     def read(cls, path: Path, version: str) -> LoadedIndex:
@@ -321,6 +332,7 @@ class LoadedIndex:
             intent_model,
             topic_model,
             neighbours,
+            load_text_topics(path),
         )
 
     def is_served(self, entry: Entry, day: dt.date) -> bool:

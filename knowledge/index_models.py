@@ -19,12 +19,17 @@ from knowledge.classifier import SoftmaxClassifier, train_model
 from knowledge.intents import IntentCorpus
 from knowledge.intents.neighbours import EmergencyNeighbours
 from knowledge.intents.training import DEFAULT_SPEC, fit, training_set
+from knowledge.text_topics import TextTopicModel, train_text_topics
 from knowledge.translit import MODEL_FILE as TRANSLIT_MODEL_FILE
 from knowledge.translit import TranslitModel
 
 INTENT_MODEL_FILE = "intent-model.npz"
 INTENT_NEIGHBOURS_FILE = "intent-neighbours.npz"
 TOPIC_MODEL_FILE = "topic-model.npz"
+TEXT_TOPIC_MODEL_FILE = "topic-text-model.npz"
+# What a build trains, recorded in the manifest: a build whose code trains a kind the current version lacks
+# writes a new version even when no entry changed, so an upgrade serves the new model without an edit.
+TRAINED_MODELS = ("intents", "topics", "text-topics")
 TOPIC_MODEL_C = 10.0  # chosen on the dev and old held-out sets (bench/decisions.py, README: retrieval)
 
 
@@ -73,6 +78,36 @@ def train_topics(
     return _reuse_or_train(
         previous, TOPIC_MODEL_FILE, fingerprint, lambda: train_model(matrix, list(topics), c=TOPIC_MODEL_C)
     )
+
+
+def train_text_topic_model(
+    questions: Sequence[str], topics: Sequence[str], previous: Path | None
+) -> TextTopicModel | None:
+    """The character n-gram topic model on the same phrasings as the topic model (reused when they are unchanged)."""
+    if len(set(topics)) < 2:
+        return None
+    fingerprint = _fingerprint("text-topics", [(q, t) for q, t in zip(questions, topics, strict=True)])
+    old = previous / TEXT_TOPIC_MODEL_FILE if previous is not None else None
+    if old is not None and old.exists():
+        try:
+            model = TextTopicModel.load(old)
+        except (OSError, ValueError, KeyError):
+            model = None
+        if model is not None and model.fingerprint == fingerprint:
+            return model
+    return train_text_topics(questions, topics, fingerprint)
+
+
+def load_text_topics(path: Path) -> TextTopicModel | None:
+    """The character topic model saved in one index version.
+
+    None when the version was built before it existed or its file is unreadable: retrieval then ranks with the
+    embedding topic model alone rather than refusing the whole version.
+    """
+    try:
+        return TextTopicModel.load(path / TEXT_TOPIC_MODEL_FILE) if (path / TEXT_TOPIC_MODEL_FILE).exists() else None
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def load_models(path: Path) -> tuple[SoftmaxClassifier | None, SoftmaxClassifier | None, EmergencyNeighbours | None]:

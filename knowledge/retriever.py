@@ -68,6 +68,7 @@ class Retriever:
         lexical_weight: float = 0.0,
         lexical_saturation: float = 20.0,
         topic_weight: float = 0.0,
+        topic_text_share: float = 0.0,
         check_interval: float = 0.5,
     ) -> None:
         self.store = store
@@ -76,6 +77,7 @@ class Retriever:
         self.lexical_weight = lexical_weight
         self.lexical_saturation = lexical_saturation
         self.topic_weight = topic_weight
+        self.topic_text_share = topic_text_share
         self.check_interval = check_interval
         self._index: LoadedIndex | None = None
         self._checked_at = 0.0
@@ -152,6 +154,17 @@ class Retriever:
             for text, query, found, share in zip(texts, queries, neighbours, shares, strict=True)
         ]
 
+    def _topic_probabilities(self, index: LoadedIndex, text: str, query: np.ndarray) -> dict[str, float]:
+        """P(topic) of the embedding model, blended with the character model's by `topic_text_share`."""
+        by_vector = index.topic_model.probabilities(query) if index.topic_model is not None else {}
+        share, text_model = self.topic_text_share, index.text_topic_model
+        if not share or text_model is None:
+            return by_vector
+        by_text = text_model.probabilities(text)
+        return {
+            t: (1 - share) * by_vector.get(t, 0.0) + share * by_text.get(t, 0.0) for t in by_vector.keys() | by_text
+        }
+
     def _result(
         self,
         index: LoadedIndex,
@@ -170,7 +183,7 @@ class Retriever:
             if row.entry_id not in best or score > best[row.entry_id][0]:
                 best[row.entry_id] = (score, row)
         lexical = index.lexical.scores(text, best) if self.lexical_weight else {}
-        topics = index.topic_model.probabilities(query) if self.topic_weight and index.topic_model is not None else {}
+        topics = self._topic_probabilities(index, text, query) if self.topic_weight else {}
         hits = []
         for entry_id, (score, row) in best.items():
             entry = index.entries.get(entry_id)

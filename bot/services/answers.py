@@ -136,6 +136,7 @@ class AnswerService:
             lexical_weight=thresholds.lexical_weight,
             lexical_saturation=thresholds.lexical_saturation,
             topic_weight=thresholds.topic_weight,
+            topic_text_share=thresholds.topic_text_share,
         )
         return cls(
             retriever,

@@ -11,7 +11,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from knowledge.encoders import Encoder, load_encoder
 from knowledge.index import CURRENT, IndexStore
-from knowledge.index_models import load_translit
+from knowledge.index_models import TEXT_TOPIC_MODEL_FILE, load_translit
 from knowledge.intents import IntentCorpus, load_corpus
 from knowledge.intents.corpus import Example
 from knowledge.loader import load_entries, write_entries
@@ -132,13 +132,17 @@ def _small_corpus(per_language: int = 30) -> IntentCorpus:
     return IntentCorpus(tuple(e for group in picked.values() for e in group) + tuple(others.values()))
 
 
-def test_the_transliteration_model_is_built_with_the_index_and_reused(
+def test_the_transliteration_and_character_topic_models_are_built_with_the_index(
     tmp_path: Path, encoder: Encoder, entries: list[Entry]
 ) -> None:
-    """A process start loads it from the index instead of training it (seconds, minutes on a loaded machine)."""
+    """A process start loads them from the index instead of training them (seconds, minutes on a loaded machine).
+
+    One test for both: each build with a corpus costs over a minute of CI.
+    """
     store = IndexStore(tmp_path)
     corpus = _small_corpus()
     first = store.build(entries, encoder, intents=corpus)
+    _the_character_model_is_blended_in(store, encoder, entries)
     model = load_translit(first.path)
     trained = TranslitModel.train((e.lang, e.text) for e in corpus.examples)
     assert model is not None and trained is not None and model.classes == trained.classes
@@ -150,6 +154,21 @@ def test_the_transliteration_model_is_built_with_the_index_and_reused(
     assert (second.path / TRANSLIT_MODEL_FILE).read_bytes() == (first.path / TRANSLIT_MODEL_FILE).read_bytes()
     (second.path / TRANSLIT_MODEL_FILE).write_bytes(b"not a model")
     assert load_translit(second.path) is None  # unreadable: the service trains one instead of failing
+    (second.path / TEXT_TOPIC_MODEL_FILE).write_bytes(b"not a model")
+    assert store.load().text_topic_model is None  # unreadable: costs the blend, not the index version
+
+
+def _the_character_model_is_blended_in(store: IndexStore, encoder: Encoder, entries: list[Entry]) -> None:
+    loaded = store.load()
+    assert loaded.text_topic_model is not None and {e.topic for e in entries} <= set(loaded.text_topic_model.classes)
+    question = "chef hat mir kündigung gegeben, 3 wochen frist?"
+    vector_only = Retriever(store, encoder, topic_weight=0.125, topic_text_share=0.0).search(question)
+    blended = Retriever(store, encoder, topic_weight=0.125, topic_text_share=0.5).search(question)
+    by_text = loaded.text_topic_model.probabilities(question)
+    plain = {hit.entry.id: hit.topic_probability for hit in vector_only.hits}
+    assert plain and {hit.entry.id for hit in blended.hits} == set(plain)
+    for hit in blended.hits:
+        assert hit.topic_probability == pytest.approx(0.5 * plain[hit.entry.id] + 0.5 * by_text[hit.topic])
 
 
 def test_a_build_reports_its_progress_per_stage(tmp_path: Path, encoder: Encoder, entries: list[Entry]) -> None:
@@ -185,3 +204,20 @@ def test_a_search_from_any_thread_runs_faiss_on_one_thread(
     worker.start()
     worker.join(60)
     assert seen.get("hits") and seen["threads"] == 1
+
+
+def test_a_version_without_a_newer_kind_of_model_is_rebuilt_once(
+    tmp_path: Path, encoder: Encoder, entries: list[Entry]
+) -> None:
+    """An upgrade that trains a new model serves it after `fairbot index build`, with no entry edited."""
+    store = IndexStore(tmp_path)
+    first = store.build(entries, encoder)
+    manifest_path = first.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert store.build(entries, encoder).unchanged
+    manifest["models"] = ["intents", "topics"]  # as a build before the character topic model wrote it
+    manifest_path.write_text(json.dumps(manifest))
+    second = store.build(entries, encoder)
+    assert not second.unchanged and second.version != first.version
+    assert (second.path / TEXT_TOPIC_MODEL_FILE).exists()
+    assert store.build(entries, encoder).unchanged
