@@ -53,7 +53,17 @@ from knowledge.intents.training import TrainingSet, fit
 from knowledge.text_topics import train_text_topics
 
 Row = dict[str, Any]
-HELDOUT_SETS = ("heldout", "heldout-2", "heldout-3", "heldout-4", "heldout-5", "heldout-6", "heldout-7", "heldout-8")
+HELDOUT_SETS = (
+    "heldout",
+    "heldout-2",
+    "heldout-3",
+    "heldout-4",
+    "heldout-5",
+    "heldout-6",
+    "heldout-7",
+    "heldout-8",
+    "heldout-9",
+)
 
 
 def _emergency_subtype(model: Any, vector: np.ndarray) -> str:

@@ -24,6 +24,7 @@ HELDOUT_6 = PROJECT_ROOT / "tests" / "data" / "heldout-6.jsonl"
 HELDOUT_7 = PROJECT_ROOT / "tests" / "data" / "heldout-7.jsonl"
 HELDOUT_8 = PROJECT_ROOT / "tests" / "data" / "heldout-8.jsonl"
 HELDOUT_9 = PROJECT_ROOT / "tests" / "data" / "heldout-9.jsonl"
+HELDOUT_10 = PROJECT_ROOT / "tests" / "data" / "heldout-10.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -59,9 +60,16 @@ SHA256 = {
     # (de/ru, en/uk, ar/fr, fa/tr, each with three languages without content: ro/sr/hi, tl/id/pa, wo/ln/ps,
     # kk/hy/ti; meat plants, harvests, drivers, guards, households, construction, live-in care, hospitals, Blue
     # Card office work, restaurants, cleaning, ports, recycling, barbers, fulfilment, temp work in car plants,
-    # farms): frozen before the next round's tuning, to be scored once at its end (bench.FROZEN_HELDOUT_NAME).
-    # Only its hash is checked here until then.
+    # farms): frozen before the next round's tuning and scored once at its end (2026-12-04, night: emergency
+    # 138/140, handoff 106/108); development data since.
     HELDOUT_9: "2eea031dc58564c08be164a21591ef0ee6188112d9e0d97ea00b6e90087b7c82",
+    # 840 lines written 2026-12-04 (night) by four more independent writers who saw only topics.yaml and a brief
+    # (de/fa, en/ar, fr/uk, ru/tr, each with three languages without content: sq/uz/ka, es/pt/pl, ur/bn/ne,
+    # so/am/sw; meat plants, harvests, car washes, waste sorting, bakeries, warehouses, shipyards, live-in care,
+    # facade cleaning, security, drywall, hotel kitchens, fairgrounds, removals, solar roofs, slaughterhouse
+    # cleaning, wind farms, taxis, night shelf stocking, stables): frozen before the next round's tuning, to be
+    # scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    HELDOUT_10: "fa907d3c00ed258c8e609039c815f24c336eabb85bab43917e19d205f3bcf2b1",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
@@ -84,6 +92,10 @@ SHA256 = {
 #   heldout-8 scored once (2026-12-04, later): emergency 137/140 (0.979; chest pain alone at work, locked in a
 #   truck cab twice), protected 139/140, handoff 105/108 (0.972); with the patterns written after it and its lines
 #   in the corpus: emergency 140/140, handoff 107/108.
+#   heldout-9 scored once (2026-12-04, night, with the character topic model): emergency 138/140 (0.986; someone
+#   else breathing badly with blue lips in Ukrainian, a debt-bonded hotel worker who does not know where she is in
+#   Persian), protected 140/140, handoff 106/108 (0.981; Low German, Sudanese Arabic); with the patterns written
+#   after it and its lines in the corpus: emergency 140/140, handoff 108/108.
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
@@ -91,6 +103,7 @@ FLOORS = {
     HELDOUT_6: {"emergency": 0.99, "protected": 0.99, "handoff": 0.97},
     HELDOUT_7: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
     HELDOUT_8: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
+    HELDOUT_9: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
 }
 
 
