@@ -12,6 +12,7 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -33,17 +34,24 @@ TRAINED_MODELS = ("intents", "topics", "text-topics")
 TOPIC_MODEL_C = 10.0  # chosen on the dev and old held-out sets (bench/decisions.py, README: retrieval)
 
 
+Model = TypeVar("Model", SoftmaxClassifier, TextTopicModel)
+
+
 def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
 def _reuse_or_train(
-    previous: Path | None, name: str, fingerprint: str, train: Callable[[], SoftmaxClassifier | None]
-) -> SoftmaxClassifier | None:
+    previous: Path | None,
+    name: str,
+    fingerprint: str,
+    train: Callable[[], Model | None],
+    load: Callable[[Path], Model],
+) -> Model | None:
     """A publish that changed no training text reuses the previous version's model."""
     if previous is not None and (previous / name).exists():
         try:
-            old = SoftmaxClassifier.load(previous / name)
+            old: Model | None = load(previous / name)
         except (OSError, ValueError, KeyError):
             old = None
         if old is not None and old.fingerprint == fingerprint:
@@ -63,7 +71,7 @@ def train_intents(
     """The intent classifier on the corpus, with the entries' question variants ((lang, text)) as questions."""
     fingerprint = _fingerprint(model_id, corpus.fingerprint(), list(kb_questions), DEFAULT_SPEC)
     data = training_set(corpus, corpus_matrix, kb_questions, kb_matrix)
-    model = _reuse_or_train(previous, INTENT_MODEL_FILE, fingerprint, lambda: fit(data))
+    model = _reuse_or_train(previous, INTENT_MODEL_FILE, fingerprint, lambda: fit(data), SoftmaxClassifier.load)
     neighbours = EmergencyNeighbours(data.vectors, np.array([lab.startswith("emergency") for lab in data.labels]))
     return model, neighbours
 
@@ -76,7 +84,11 @@ def train_topics(
         return None
     fingerprint = _fingerprint(model_id, [(q, t) for q, t in zip(questions, topics, strict=True)], TOPIC_MODEL_C)
     return _reuse_or_train(
-        previous, TOPIC_MODEL_FILE, fingerprint, lambda: train_model(matrix, list(topics), c=TOPIC_MODEL_C)
+        previous,
+        TOPIC_MODEL_FILE,
+        fingerprint,
+        lambda: train_model(matrix, list(topics), c=TOPIC_MODEL_C),
+        SoftmaxClassifier.load,
     )
 
 
@@ -87,15 +99,9 @@ def train_text_topic_model(
     if len(set(topics)) < 2:
         return None
     fingerprint = _fingerprint("text-topics", [(q, t) for q, t in zip(questions, topics, strict=True)])
-    old = previous / TEXT_TOPIC_MODEL_FILE if previous is not None else None
-    if old is not None and old.exists():
-        try:
-            model = TextTopicModel.load(old)
-        except (OSError, ValueError, KeyError):
-            model = None
-        if model is not None and model.fingerprint == fingerprint:
-            return model
-    return train_text_topics(questions, topics, fingerprint)
+    return _reuse_or_train(
+        previous, TEXT_TOPIC_MODEL_FILE, fingerprint, lambda: train_text_topics(questions, topics), TextTopicModel.load
+    )
 
 
 def load_text_topics(path: Path) -> TextTopicModel | None:
