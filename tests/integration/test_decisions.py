@@ -25,6 +25,7 @@ HELDOUT_7 = PROJECT_ROOT / "tests" / "data" / "heldout-7.jsonl"
 HELDOUT_8 = PROJECT_ROOT / "tests" / "data" / "heldout-8.jsonl"
 HELDOUT_9 = PROJECT_ROOT / "tests" / "data" / "heldout-9.jsonl"
 HELDOUT_10 = PROJECT_ROOT / "tests" / "data" / "heldout-10.jsonl"
+HELDOUT_11 = PROJECT_ROOT / "tests" / "data" / "heldout-11.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -70,6 +71,13 @@ SHA256 = {
     # cleaning, wind farms, taxis, night shelf stocking, stables): frozen before the next round's tuning, to be
     # scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
     HELDOUT_10: "fa907d3c00ed258c8e609039c815f24c336eabb85bab43917e19d205f3bcf2b1",
+    # 840 lines written 2026-12-05 by four more independent writers who saw only topics.yaml and a brief (de/uk,
+    # en/ru, ar/tr, fa/fr, each with three languages without content: vi/az/mk, it/bg/hu, ta/si/ha, ky/mn/tg;
+    # bakeries, laundries, sawmills, roofing, funfairs, care homes, airport ground handling, removals, car washes,
+    # solar, call centres, au pairs, vineyards, mushroom farms, kebab chains, waste collection, bus depots,
+    # plastering, printing plants, gig work, hospital nursing aides, Christmas-tree and strawberry farms, catering,
+    # beverage wholesale): frozen for the round after heldout-10's, to be scored once at its end.
+    HELDOUT_11: "e0bd88a802bb2277d697d0fd911d0ef3575a986c30c6960381ee8030a7633c17",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
