@@ -20,6 +20,7 @@ from typing import Literal
 import yaml
 
 from knowledge.intents import IntentMatch, IntentScores
+from knowledge.intents.rules import RESOLVABLE_SUBTYPES
 from knowledge.retriever import EntryHit, SearchResult
 
 Action = Literal["answer", "fallback", "handoff", "emergency", "greeting"]
@@ -67,6 +68,7 @@ class Assessment:
     matches: list[IntentMatch]
     lang: str
     greeting_rest: int  # words left after greeting phrases
+    danger_over: bool = False  # the message says a fight or an accident is over or only imagined (IntentRules)
 
     @property
     def intents(self) -> IntentScores | None:
@@ -94,15 +96,22 @@ def decide(a: Assessment, th: Thresholds) -> Decision:
     scores = a.intents
     rules = {m.intent for m in a.matches}
     pattern = next((m for m in a.matches if m.intent == "emergency"), None)
-    # A fight or an accident the message says is over or only imagines, which only a pattern calls an emergency: the
-    # middle band (the answer, with the emergency numbers first and the conversation urgent), not the emergency reply.
-    over = pattern is not None and pattern.resolved and scores is not None and scores.emergency < th.emergency_min
-    if pattern is not None and not over:
+    # A fight or an accident the message says is over or only imagines ("it healed long ago, who pays?"): the middle
+    # band (the answer, with the emergency numbers first and the conversation urgent), not the emergency reply,
+    # whether a pattern or the classifier saw the danger, as long as neither sees a kind that is never over
+    # (suicide, sexual violence, trafficking, a child).
+    classifier = scores is not None and scores.emergency >= th.emergency_min
+    classifier_over = classifier and a.danger_over and scores is not None and scores.subtype in RESOLVABLE_SUBTYPES
+    # with no classifier at all, the pattern alone decides: an emergency
+    pattern_over = (
+        pattern is not None and pattern.resolved and scores is not None and (not classifier or classifier_over)
+    )
+    if pattern is not None and not pattern_over:
         return Decision("emergency", _pattern_subtype(a.matches, scores), "pattern")
-    if scores is not None and scores.emergency >= th.emergency_min:
-        return Decision("emergency", scores.subtype, "classifier")
+    if classifier and not classifier_over:
+        return Decision("emergency", scores.subtype if scores is not None else "violence", "classifier")
     danger = scores.subtype if scores is not None and scores.emergency >= th.danger_min else None
-    if over:
+    if pattern_over:
         danger = _pattern_subtype(a.matches, scores)
     if "handoff" in rules:
         return Decision("handoff", danger, "pattern")

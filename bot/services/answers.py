@@ -299,7 +299,8 @@ class AnswerService:
             matches = self.rules.match(query)
             lang = self.languages.choose(query, result, matches, lang_hint, chosen_lang)
             greeting_rest = self.rules.greeting_rest_words(query)
-            assessments.append(Assessment(query, result, result.by_topic(), matches, lang, greeting_rest))
+            over = self.rules.says_danger_over(query)
+            assessments.append(Assessment(query, result, result.by_topic(), matches, lang, greeting_rest, over))
         return assessments
 
     def decide(self, a: Assessment, thresholds: Thresholds | None = None) -> Decision:

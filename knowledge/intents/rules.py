@@ -74,9 +74,23 @@ class IntentRules:
 
     def danger_is_over(self, norm: str) -> bool:
         """The danger has passed ("it was weeks ago", "I'm fine now") or is only imagined ("if one day someone gets
-        hurt, do we call the ambulance?"), and nothing in the message says it is here now or back."""
+        hurt, do we call the ambulance?"), and nothing in the message says it is here now or back.
+
+        The phrases that said so, and a claim asked about now ("can I still claim", "he still owes me"), are cut
+        out before `present` looks: "today I'm fine" and "can I still get my wage" do not say the danger is back.
+        """
         said = any(rx.search(norm) for key in ("over", "ago", "someday") for rx in self.resolved.get(key, []))
-        return said and not any(rx.search(norm) for rx in self.resolved.get("present", []))
+        if not said:
+            return False
+        rest = norm
+        for key in ("over", "ago", "someday", "claim"):
+            for rx in self.resolved.get(key, []):
+                rest = rx.sub(" ", rest)
+        return not any(rx.search(rest) for rx in self.resolved.get("present", []))
+
+    def says_danger_over(self, text: str) -> bool:
+        """`danger_is_over` on a raw message: the decision asks it of a danger only the classifier saw."""
+        return self.danger_is_over(normalise(text))
 
     def match(self, text: str) -> list[IntentMatch]:
         norm = normalise(text)

@@ -37,10 +37,13 @@ def scores(emergency: float = 0.0, subtype: str = "violence", **others: float) -
 
 
 def assess(
-    intents: IntentScores | None, matches: list[IntentMatch] | None = None, query: str = "a b c d e f g h i j"
+    intents: IntentScores | None,
+    matches: list[IntentMatch] | None = None,
+    query: str = "a b c d e f g h i j",
+    over: bool = False,
 ) -> Assessment:
     result = SearchResult(HITS, intents, "v1")
-    return Assessment(query, result, result.by_topic(), matches or [], "de", 9)
+    return Assessment(query, result, result.by_topic(), matches or [], "de", 9, over)
 
 
 def test_a_pattern_raises_an_emergency_the_classifier_does_not_see() -> None:
@@ -121,3 +124,18 @@ def test_a_resolved_pattern_stays_an_emergency_when_the_classifier_sees_danger()
     match = IntentMatch("emergency", "x", subtype="violence", resolved=True)
     assert decide(assess(scores(TH.emergency_min), [match]), TH).action == "emergency"
     assert decide(assess(None, [match]), TH).action == "emergency"  # no classifier: the pattern decides
+
+
+def test_a_past_fight_only_the_classifier_sees_gets_the_middle_band() -> None:
+    """'He hit me in January, it has all healed: who pays?' is a question with the numbers first, not an alarm."""
+    past = decide(assess(scores(0.9, "violence"), over=True), TH)
+    assert (past.action, past.danger) == ("answer", "violence")
+    assert decide(assess(scores(0.9, "violence")), TH).action == "emergency"  # nothing says it is over
+
+
+def test_suicide_or_trafficking_is_never_over() -> None:
+    for subtype in ("suicide", "trafficking", "sexual", "child"):
+        decision = decide(assess(scores(0.9, subtype), over=True), TH)
+        assert (decision.action, decision.danger) == ("emergency", subtype)
+    resolved = IntentMatch("emergency", "x", subtype="violence", resolved=True)
+    assert decide(assess(scores(0.9, "trafficking"), [resolved], over=True), TH).action == "emergency"

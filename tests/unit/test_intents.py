@@ -114,6 +114,17 @@ def test_normalise_folds_accents_and_letter_variants() -> None:
         "bu is beni oldurecek, fazla mesai ucreti var mi?",
         "ce boulot va me tuer, combien d'heures max par jour ?",
         "mon chef va me tuer si je suis encore en retard, il peut me retenir du salaire ?",
+        # written for the idioms of 2026-12-05: work tools, the numbers asked, what an ambulance costs, jokes
+        "100 euro abzug für messer und handschuhe, ist das erlaubt?",
+        "what number do I call here for the police or the ambulance? 110 or 112?",
+        "wie viel kostet ein krankenwagen, wenn man keine versicherung hat?",
+        "ce chantier va me tuer, 11h par jour c'est legal ?",
+        "bu tempo bizi oldurecek, mola hakkimiz yok mu",
+        "эта стройка меня убьёт, сколько часов в день можно?",
+        "الخدمة هاذي باش تقتلني، شحال من ساعة مسموح؟",
+        "my boss says he will kill me if i take another sick day lol, can he fire me for it?",
+        "what's the ambulance number here, I want to save it in my phone before I start at the plant",
+        "если вдруг на складе кому-то станет плохо, скорая бесплатная или будут платить?",
     ],
 )
 def test_idioms_of_violence_are_not_emergencies_on_their_own(rules: IntentRules, text: str) -> None:
@@ -148,9 +159,12 @@ def _emergency_match(rules: IntentRules, text: str) -> IntentMatch:
         "месяц назад бригадир ударил меня, сейчас я в безопасности. как получить зарплату за март?",
         "قبل شهر المدير ضربني، هلق انا بخير، بس ما عطاني معاشي",
         "gecen ay ustabasi beni dovdu, simdi iyiyim, maasimi alabilir miyim",
+        # written for the healed and home-again cues of 2026-12-05
+        "im april hab ich mich mit dem messer verletzt, ist längst verheilt, wer zahlt die arztrechnung?",
+        "в марте меня избил бригадир, всё уже зажило, можно ли ещё получить деньги?",
+        "пів року тому мене вдарив майстер, зараз все добре, чи можу я ще вимагати зарплату?",
+        "dün işte bayıldım, ambulans geldi, bugün iyiyim. rapor vermem lazım mı?",
         # written for the `someday` cue of 2026-12-04: an accident only imagined
-        "what's the ambulance number here, I want to save it in my phone before I start at the plant",
-        "если вдруг на складе кому-то станет плохо, скорая бесплатная или будут платить?",
         "bir gun iste kaza olursa ambulans mi cagiririm yoksa once sefi mi ararim",
         "si un jour y a un accident a l usine on appelle l ambulance ou le chef d abord?",
     ],
@@ -168,6 +182,8 @@ def test_danger_the_message_says_is_over_or_imagines_is_marked_resolved(rules: I
         "месяц назад он меня избил, и сейчас он снова угрожает ножом",
         "my boss hit me, I'm bleeding",
         "he is not breathing, what is the number for the ambulance",
+        "geçen yıl bir işçiyi dövdü, bir daha konuşursan seni öldürürüm dedi bana",
+        "last week he beat me, it's not a joke, he is looking for me",
         # suicide, sexual violence and confinement are never resolved by the message
         "last month I wanted to kill myself, now I'm fine, but I still think about it",
         "il y a deux semaines ils nous ont enfermés dans le hangar, c'est fini maintenant",
