@@ -39,6 +39,13 @@ def intents(rules: IntentRules, text: str) -> set[str]:
         "what happens to my savings if i'm gone? i'm tired of everything",
         "تعبت من كلشي، اذا صار لي شي مين بيبعت المصاري لأهلي",
         "der vermieter vom chef steht gerade mit zwei leuten vor meiner wohnung",
+        # written for the patterns of 2026-12-05: a stroke now, self-harm again, pills taken, locked in
+        "seit einer stunde hängt sein gesicht schief und er spricht ganz verwaschen, der arm ist schwach",
+        "моя мама на работе: половина лица перекосилась, говорит странно",
+        "je me coupe encore tous les soirs, personne ne le sait",
+        "bala3t el 7bob kolha w ma 7ada hon",
+        "бригадир замкнув нас у вагончику і поїхав",
+        "my friend just collapsed in the cold room, his lips are blue",
     ],
 )
 def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
