@@ -50,7 +50,7 @@ def spellable(lang: str, text: str) -> bool:
 # Cyrillic letters of one language or a small group, checked in this order. Uzbek, Kazakh and Tajik
 # come before Ukrainian and Belarusian because they write і or ў too.
 CYRILLIC_LETTERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("kk", frozenset("әңөүұһӘҢӨҮҰҺ")),
+    ("kk", frozenset("әұһӘҰҺ")),
     ("tg", frozenset("ҷӣӯҶӢӮ")),
     ("uz", frozenset("қғҳҚҒҲ")),
     ("be", frozenset("ўЎ")),
@@ -65,15 +65,112 @@ BULGARIAN_HARD_SIGN = re.compile(r"[ъЪ](?![еёюяЕЁЮЯ])")
 UKRAINIAN_APOSTROPHE = re.compile(r"[бвмпфрБВМПФР]['’ʼ][яюєїЯЮЄЇ]")
 
 
+# Kazakh, Kyrgyz and Mongolian share ө and ү; Kazakh and Kyrgyz share ң. Kazakh alone writes ә, ұ, һ (above) and
+# қ, ғ beside і; Kyrgyz writes ң and no Kazakh letter; Mongolian writes neither ң nor a Kazakh letter. Where a short
+# message has only ө or ү, its commonest words decide between Kyrgyz and Mongolian.
+_KAZAKH_WITH_I = (frozenset("қғҚҒ"), frozenset("іІ"))
+_KYRGYZ_ENG = frozenset("ңҢ")
+_ROUND_VOWELS = frozenset("өүӨҮ")
+_KYRGYZ_WORDS = frozenset(
+    [
+        "жок",
+        "жана",
+        "эмне",
+        "менин",
+        "мен",
+        "сен",
+        "керек",
+        "бар",
+        "иш",
+        "акча",
+        "эмес",
+        "болот",
+        "кантип",
+        "үчүн",
+        "менен",
+        "бизге",
+        "мага",
+        "айлык",
+        "кожоюн",
+        "бул",
+        "биз",
+        "мени",
+        "бирок",
+        "эч",
+        "кайсы",
+        "же",
+        "өзүм",
+    ]
+)
+_KYRGYZ_ONLY_WORDS = frozenset(
+    ["жок", "жана", "эмне", "менин", "кантип", "бирок", "эмес", "болот", "кылсам", "акча", "айлык", "кожоюн", "мага"]
+)
+# Kyrgyz question particles and genitives written onto the word (керекпи, барбы, жардамдын); Mongolian writes its
+# question particles apart (уу, үү, вэ).
+_KYRGYZ_ENDING = re.compile(r"\w{2,}(бы|би|бу|бү|пы|пи|пу|пү|дын|дин|дун|дүн|тын|тин)$")
+_MONGOLIAN_WORDS = frozenset(
+    [
+        "байна",
+        "байгаа",
+        "юу",
+        "бол",
+        "миний",
+        "надад",
+        "гэж",
+        "ажил",
+        "цалин",
+        "юм",
+        "вэ",
+        "уу",
+        "үү",
+        "байх",
+        "хийх",
+        "та",
+        "би",
+        "энэ",
+        "ямар",
+        "дарга",
+        "мөнгө",
+    ]
+)
+
+
+def _turkic_or_mongolian(text: str, letters: set[str]) -> str | None:
+    if letters & _KAZAKH_WITH_I[0] and letters & _KAZAKH_WITH_I[1]:
+        return "kk"
+    if letters & _KYRGYZ_ENG:
+        return "ky"
+    words = re.findall(r"\w+", text.casefold())
+    if not letters & _ROUND_VOWELS:
+        # no letter of its own: two words no Russian sentence has ("эмне кылсам", "айлык бербей")
+        return "ky" if sum(w in _KYRGYZ_ONLY_WORDS for w in words) >= 2 else None
+    kyrgyz = sum(w in _KYRGYZ_WORDS or bool(_KYRGYZ_ENDING.search(w)) for w in words)
+    mongolian = sum(w in _MONGOLIAN_WORDS for w in words)
+    return "ky" if kyrgyz > mongolian else "mn"
+
+
 def cyrillic(text: str) -> str | None:
     """The language a Cyrillic text's spelling names, or None (lingua decides)."""
     letters = set(text)
     if BULGARIAN_HARD_SIGN.search(text) and not letters & CYRILLIC_LETTERS[-1][1]:
         return "bg"
     for lang, marks in CYRILLIC_LETTERS:
+        if lang == "tg" and (central := _turkic_or_mongolian(text, letters)):
+            return central  # after Kazakh's own letters, before Tajik's and Uzbek's (қ, ғ)
         if letters & marks:
-            return lang
+            return "tg" if lang == "uz" and _tajik_words(text, letters) else lang
     return "uk" if UKRAINIAN_APOSTROPHE.search(text) else None
+
+
+# Tajik shares қ, ғ and ҳ with Uzbek; Uzbek writes ў in almost every sentence, Tajik never, and Tajik's commonest
+# words are Persian ones.
+_TAJIK_WORDS = frozenset(
+    ["ман", "дар", "ба", "ки", "аст", "оё", "ҳам", "бо", "барои", "мо", "шумо", "не", "чанд", "ё", "агар", "баъд"]
+)
+
+
+def _tajik_words(text: str, letters: set[str]) -> bool:
+    return not letters & frozenset("ўЎ") and sum(w in _TAJIK_WORDS for w in re.findall(r"\w+", text.casefold())) >= 2
 
 
 # Tigrinya writes a word-initial "a" as ኣ and has the ቐ and ኸ series; Amharic writes አ and has neither.
