@@ -59,6 +59,8 @@ def test_spelling_marks_persian_and_ukrainian(detector: LanguageDetector) -> Non
 
 def test_scripts_that_name_their_language(detector: LanguageDetector) -> None:
     assert detector.detect("ხელშეკრულება გერმანულად მომცეს").lang == "ka"
+    # a Sinhala message with a German town in it is Sinhala, not German
+    assert detector.detect("මම Vechta වල ෆැක්ටරියක වැඩ කරනවා, පඩි ලැබුණේ නැහැ").lang == "si"
     assert detector.detect("मेरी कंपनी ने मुझे रजिस्टर नहीं किया").lang == "hi"
 
 
