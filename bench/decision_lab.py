@@ -2,8 +2,8 @@
 
     python -m bench.decision_lab                      # the live index's model, all development sets
     python -m bench.decision_lab --retrain            # retrain from the corpus on disk (no index build)
-    python -m bench.decision_lab --retrain --misses heldout-3 --grid
-    python -m bench.decision_lab --out-of-set --grid  # each scored set replayed on a model trained without it
+    python -m bench.decision_lab --retrain --misses heldout-3 --sweep offtopic_min=0.4,0.5
+    python -m bench.decision_lab --out-of-set --sweep emergency_min=0.6,0.65,0.7 --sweep danger_min=0.3,0.35
 
 Why: an index build retrains everything and takes minutes on the shared machine; here the message vectors
 come from the index's embedding cache, the searches run once, and the intent model (and its emergency
@@ -23,7 +23,7 @@ import datetime as dt
 import itertools
 import json
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -121,10 +121,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--retrain", action="store_true", help="train the intent model from the corpus on disk")
     parser.add_argument("--misses", default="", help="comma-separated set names whose misses to print")
-    parser.add_argument("--grid", action="store_true", help="also replay a grid of decision thresholds")
     parser.add_argument("--spec", action="append", default=[], help="ModelSpec field=value for --retrain")
     parser.add_argument("--out-of-set", action="store_true", help="replay each set on a model trained without it")
-    parser.add_argument("--emergency-grid", action="store_true", help="replay emergency_min x danger_min only")
+    parser.add_argument(
+        "--sweep", action="append", default=[], help="FIELD=V1,V2,...: replay every combination of these thresholds"
+    )
     args = parser.parse_args(argv)
     service = AnswerService.from_settings(get_settings())
     th = service.thresholds
@@ -167,39 +168,18 @@ def main(argv: list[str] | None = None) -> None:
         rows, assessed = sets[name]
         print(f"--- misses {name}")
         print("\n".join(misses(rows, assessed, th)))
-    if args.emergency_grid:
-        for em, dg in itertools.product([0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85], [0.3, 0.35, 0.4, 0.45]):
-            if dg >= em:
-                continue
-            t = dataclasses.replace(th, emergency_min=em, danger_min=dg)
+    if args.sweep:
+        fields = {k: [float(x) for x in v.split(",")] for k, v in (a.split("=", 1) for a in args.sweep)}
+        for values in itertools.product(*fields.values()):
+            t = dataclasses.replace(th, **cast(dict[str, Any], dict(zip(fields, values, strict=True))))
             totals: defaultdict[str, list[float]] = defaultdict(list)
             line = {}
             for k, (rows, assessed) in sets.items():
                 line[k] = sc = score(rows, assessed, t)
-                for key in ("emergency", "protected", "false_em", "q_danger", "top1"):
-                    totals[key].append(sc.get(key, 0.0))
-            print(
-                json.dumps(
-                    {
-                        "emergency_min": em,
-                        "danger_min": dg,
-                        "mean": {k: round(float(np.mean(v)), 4) for k, v in totals.items()},
-                        **line,
-                    }
-                )
-            )
-    if args.grid:
-        grid: dict[str, list[Any]] = {
-            "emergency_min": [0.6, 0.65],
-            "danger_min": [0.3, 0.35],
-            "handoff_min": [0.4, 0.5],
-            "offtopic_min": [0.4, 0.5],
-            "offtopic_veto_score": [0.98, 1.0, 1.02, 9.0],
-        }
-        for values in itertools.product(*grid.values()):
-            t = dataclasses.replace(th, **dict(zip(grid, values, strict=True)))
-            line = {k: score(rows, assessed, t) for k, (rows, assessed) in sets.items()}
-            print(json.dumps({"th": values, **line}))
+                for key, value in sc.items():
+                    totals[key].append(value)
+            mean = {k: round(float(np.mean(v)), 4) for k, v in totals.items()}
+            print(json.dumps({**dict(zip(fields, values, strict=True)), "mean": mean, **line}))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ class Thresholds:
     emergency_min: float
     danger_min: float
     handoff_min: float
+    handoff_weak_min: float
     greeting_min: float
     offtopic_min: float
     offtopic_veto_score: float
@@ -94,7 +95,9 @@ def _pattern_subtype(matches: list[IntentMatch], scores: IntentScores | None) ->
 
 def decide(a: Assessment, th: Thresholds) -> Decision:
     scores = a.intents
-    rules = {m.intent for m in a.matches}
+    # a bare word for an advisor asks for one only when the classifier leans that way too
+    weak_ok = scores is None or scores["handoff"] >= th.handoff_weak_min
+    rules = {m.intent for m in a.matches if not m.weak or weak_ok}
     pattern = next((m for m in a.matches if m.intent == "emergency"), None)
     # A fight or an accident the message says is over or only imagines ("it healed long ago, who pays?"): the middle
     # band (the answer, with the emergency numbers first and the conversation urgent), not the emergency reply,

@@ -62,6 +62,7 @@ class IntentMatch:
     lang: str | None = None  # greetings tell their language: "привет" is too short for a detector
     subtype: str | None = None  # emergencies: the pattern group (violence, trafficking, medical, suicide, help)
     resolved: bool = False  # emergencies: violence or medical in a message that says the danger is over or imagined
+    weak: bool = False  # handoff: only a bare word for an advisor or an appointment (patterns.yaml, handoff_weak)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class IntentRules:
     greeting_by_lang: dict[str, list[re.Pattern[str]]]
     idioms: list[re.Pattern[str]] = field(default_factory=list)
     resolved: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # over | ago | someday | present
+    handoff_weak: list[re.Pattern[str]] = field(default_factory=list)
 
     def danger_is_over(self, norm: str) -> bool:
         """The danger has passed ("it was weeks ago", "I'm fine now") or is only imagined ("if one day someone gets
@@ -109,6 +111,8 @@ class IntentRules:
         hit = next((rx for rx in self.handoff if rx.search(norm)), None)
         if hit is not None:
             found.append(IntentMatch("handoff", hit.pattern))
+        elif weak := next((rx for rx in self.handoff_weak if rx.search(norm)), None):
+            found.append(IntentMatch("handoff", weak.pattern, weak=True))
         for lang, rxs in self.greeting_by_lang.items():
             for rx in rxs:
                 if rx.search(norm):
@@ -160,4 +164,5 @@ def load_rules(path: Path = PATTERNS_FILE) -> IntentRules:
     greeting = {lang: _compile(ps) for lang, ps in data.get("greeting", {}).items()}
     idioms = [rx for ps in (data.get("idioms") or {}).values() for rx in _compile(ps)]
     resolved = {key: _compile(ps) for key, ps in (data.get("resolved") or {}).items()}
-    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting, idioms, resolved)
+    weak = _compile(data.get("handoff_weak", []))
+    return IntentRules(emergency, _compile(data.get("handoff", [])), greeting, idioms, resolved, weak)

@@ -91,6 +91,13 @@ def test_a_short_greeting_is_a_greeting_and_a_long_message_is_not() -> None:
     )
 
 
+def test_a_bare_advisor_word_hands_over_only_when_the_classifier_leans_that_way() -> None:
+    weak = IntentMatch("handoff", "moshaver", weak=True)
+    assert decide(assess(scores(handoff=TH.handoff_weak_min / 2), [weak]), TH).action == "answer"
+    assert decide(assess(scores(handoff=TH.handoff_weak_min), [weak]), TH).action == "handoff"
+    assert decide(assess(None, [weak]), TH).action == "handoff"  # no classifier: the word decides
+
+
 def test_without_a_trained_model_the_patterns_and_retrieval_still_decide() -> None:
     assert decide(assess(None), TH).action == "answer"
     assert decide(assess(None, [IntentMatch("handoff", "x")]), TH).action == "handoff"

@@ -92,6 +92,23 @@ def test_ordinary_questions_are_not_emergencies(rules: IntentRules, text: str) -
 )
 def test_requests_for_a_person_are_handoffs(rules: IntentRules, text: str) -> None:
     assert "handoff" in intents(rules, text)
+    assert not any(m.weak for m in rules.match(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # written for the weak handoff words of 2026-12-05: the advisor or an appointment named inside a question
+        "do your advisors also speak Dari or only German and English?",
+        "ich habe einen termin bei der ausländerbehörde, muss ich meinen arbeitsvertrag mitnehmen?",
+        "moshaver haye shoma farsi baladan?",
+        "المستشار بيشوف رقم تلفوني؟",
+        "danismanlariniz avukat mi?",
+        "konsultant vidit moy nomer telefona?",
+    ],
+)
+def test_an_advisor_named_in_a_question_is_at_most_a_weak_handoff(rules: IntentRules, text: str) -> None:
+    assert all(m.weak for m in rules.match(text) if m.intent == "handoff")
 
 
 def test_greetings_only_when_little_else_is_said(rules: IntentRules) -> None:
