@@ -63,6 +63,7 @@ HELDOUT_SETS = (
     "heldout-7",
     "heldout-8",
     "heldout-9",
+    "heldout-10",
 )
 
 

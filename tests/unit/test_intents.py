@@ -46,6 +46,16 @@ def intents(rules: IntentRules, text: str) -> set[str]:
         "bala3t el 7bob kolha w ma 7ada hon",
         "бригадир замкнув нас у вагончику і поїхав",
         "my friend just collapsed in the cold room, his lips are blue",
+        # written for the patterns of 2026-12-05 after heldout-10: threats to the family, bleeding that does not
+        # stop, a door locked from outside, forced to be with the boss, a child alone for days, tonight's plans
+        "mein chef sagt seine leute besuchen meine familie, er weiß wo ich wohne",
+        "cut my hand on the line and the bleeding won't stop",
+        "the foreman locks our container door from outside every night",
+        "il me bat quand je refuse de travailler le dimanche",
+        "bu gece kamyonun onune atlayacagim, artik yeter",
+        "бригадир заставляет меня быть с ним после смены",
+        "ребенок дома один второй день, а меня с фермы не отпускают",
+        "ya ana 7atet el 7bob kolha",
     ],
 )
 def test_emergencies_are_recognised(rules: IntentRules, text: str) -> None:
