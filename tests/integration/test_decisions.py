@@ -68,15 +68,16 @@ SHA256 = {
     # (de/fa, en/ar, fr/uk, ru/tr, each with three languages without content: sq/uz/ka, es/pt/pl, ur/bn/ne,
     # so/am/sw; meat plants, harvests, car washes, waste sorting, bakeries, warehouses, shipyards, live-in care,
     # facade cleaning, security, drywall, hotel kitchens, fairgrounds, removals, solar roofs, slaughterhouse
-    # cleaning, wind farms, taxis, night shelf stocking, stables): frozen before the next round's tuning, to be
-    # scored once at its end (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    # cleaning, wind farms, taxis, night shelf stocking, stables): frozen before the next round's tuning and scored
+    # once at its end (2026-12-05: emergency 112/140, handoff 102/108); development data since.
     HELDOUT_10: "fa907d3c00ed258c8e609039c815f24c336eabb85bab43917e19d205f3bcf2b1",
     # 840 lines written 2026-12-05 by four more independent writers who saw only topics.yaml and a brief (de/uk,
     # en/ru, ar/tr, fa/fr, each with three languages without content: vi/az/mk, it/bg/hu, ta/si/ha, ky/mn/tg;
     # bakeries, laundries, sawmills, roofing, funfairs, care homes, airport ground handling, removals, car washes,
     # solar, call centres, au pairs, vineyards, mushroom farms, kebab chains, waste collection, bus depots,
     # plastering, printing plants, gig work, hospital nursing aides, Christmas-tree and strawberry farms, catering,
-    # beverage wholesale): frozen for the round after heldout-10's, to be scored once at its end.
+    # beverage wholesale): frozen for the round after heldout-10's, to be scored once at its end
+    # (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
     HELDOUT_11: "e0bd88a802bb2277d697d0fd911d0ef3575a986c30c6960381ee8030a7633c17",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
@@ -104,6 +105,9 @@ SHA256 = {
 #   else breathing badly with blue lips in Ukrainian, a debt-bonded hotel worker who does not know where she is in
 #   Persian), protected 140/140, handoff 106/108 (0.981; Low German, Sudanese Arabic); with the patterns written
 #   after it and its lines in the corpus: emergency 140/140, handoff 108/108.
+#   heldout-10 scored once (2026-12-05): emergency 112/140 (0.800; 28 emergencies wrapped in ordinary questions, 16
+#   of them without the middle band either), protected 124/140, handoff 102/108 (0.944); with the patterns written
+#   after it and its lines in the corpus: emergency 140/140, protected 140/140, handoff 107/108.
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
@@ -112,6 +116,7 @@ FLOORS = {
     HELDOUT_7: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
     HELDOUT_8: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_9: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
+    HELDOUT_10: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
 }
 
 
