@@ -47,10 +47,9 @@ def spellable(lang: str, text: str) -> bool:
     return len(foreign) < 2
 
 
-# Cyrillic letters of one language or a small group, checked in this order. Uzbek, Kazakh and Tajik
-# come before Ukrainian and Belarusian because they write і or ў too.
+# Cyrillic letters of one language or a small group, checked in this order (after Kazakh, Kyrgyz and Mongolian,
+# below). Uzbek and Tajik come before Ukrainian and Belarusian because they write і or ў too.
 CYRILLIC_LETTERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("kk", frozenset("әұһӘҰҺ")),
     ("tg", frozenset("ҷӣӯҶӢӮ")),
     ("uz", frozenset("қғҳҚҒҲ")),
     ("be", frozenset("ўЎ")),
@@ -68,6 +67,7 @@ UKRAINIAN_APOSTROPHE = re.compile(r"[бвмпфрБВМПФР]['’ʼ][яюєї�
 # Kazakh, Kyrgyz and Mongolian share ө and ү; Kazakh and Kyrgyz share ң. Kazakh alone writes ә, ұ, һ (above) and
 # қ, ғ beside і; Kyrgyz writes ң and no Kazakh letter; Mongolian writes neither ң nor a Kazakh letter. Where a short
 # message has only ө or ү, its commonest words decide between Kyrgyz and Mongolian.
+_KAZAKH = frozenset("әұһӘҰҺ")
 _KAZAKH_WITH_I = (frozenset("қғҚҒ"), frozenset("іІ"))
 _KYRGYZ_ENG = frozenset("ңҢ")
 _ROUND_VOWELS = frozenset("өүӨҮ")
@@ -136,7 +136,8 @@ _MONGOLIAN_WORDS = frozenset(
 
 
 def _turkic_or_mongolian(text: str, letters: set[str]) -> str | None:
-    if letters & _KAZAKH_WITH_I[0] and letters & _KAZAKH_WITH_I[1]:
+    """Kazakh, Kyrgyz or Mongolian, or None; asked before the table, whose Uzbek and Tajik share қ and ғ."""
+    if letters & _KAZAKH or (letters & _KAZAKH_WITH_I[0] and letters & _KAZAKH_WITH_I[1]):
         return "kk"
     if letters & _KYRGYZ_ENG:
         return "ky"
@@ -154,9 +155,9 @@ def cyrillic(text: str) -> str | None:
     letters = set(text)
     if BULGARIAN_HARD_SIGN.search(text) and not letters & CYRILLIC_LETTERS[-1][1]:
         return "bg"
+    if central := _turkic_or_mongolian(text, letters):
+        return central
     for lang, marks in CYRILLIC_LETTERS:
-        if lang == "tg" and (central := _turkic_or_mongolian(text, letters)):
-            return central  # after Kazakh's own letters, before Tajik's and Uzbek's (қ, ғ)
         if letters & marks:
             return "tg" if lang == "uz" and _tajik_words(text, letters) else lang
     return "uk" if UKRAINIAN_APOSTROPHE.search(text) else None
