@@ -23,6 +23,7 @@ import datetime as dt
 import itertools
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -39,8 +40,9 @@ from knowledge.intents.training import DEFAULT_SPEC, TrainingSet, fit
 Row = dict[str, Any]
 
 
-def _assess(service: AnswerService, rows: list[Row]) -> list[Assessment]:
-    """`AnswerService.assess_many`, with the message vectors from the embedding cache."""
+def _assess(service: AnswerService, rows: list[Row], patterns: bool = True) -> list[Assessment]:
+    """`AnswerService.assess_many`, with the message vectors from the embedding cache. Without `patterns` the
+    emergency patterns are left out, so that the classifier's own recall shows (handoff patterns stay)."""
     settings = get_settings()
     vectors = embed_cached(service.retriever.encoder, settings.index_dir, [r["text"] for r in rows])
     service.languages.refresh(service.retriever.index)
@@ -49,7 +51,7 @@ def _assess(service: AnswerService, rows: list[Row]) -> list[Assessment]:
     )
     out = []
     for row, result in zip(rows, results, strict=True):
-        matches = service.rules.match(row["text"])
+        matches = [m for m in service.rules.match(row["text"]) if patterns or m.intent != "emergency"]
         lang = service.languages.choose(row["text"], result, matches, None, None)
         out.append(
             Assessment(
@@ -123,6 +125,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--misses", default="", help="comma-separated set names whose misses to print")
     parser.add_argument("--spec", action="append", default=[], help="ModelSpec field=value for --retrain")
     parser.add_argument("--out-of-set", action="store_true", help="replay each set on a model trained without it")
+    parser.add_argument("--no-patterns", action="store_true", help="leave the emergency patterns out")
+    parser.add_argument(
+        "--extra", action="append", default=[], type=Path, help="a further JSONL set to score (e.g. new corpus lines)"
+    )
     parser.add_argument(
         "--sweep", action="append", default=[], help="FIELD=V1,V2,...: replay every combination of these thresholds"
     )
@@ -130,9 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     service = AnswerService.from_settings(get_settings())
     th = service.thresholds
     sets = {}
-    for name, path in EVAL_FILES.items():
+    for name, path in {**EVAL_FILES, **{p.stem: p for p in args.extra}}.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        sets[name] = (rows, _assess(service, rows))
+        sets[name] = (rows, _assess(service, rows, patterns=not args.no_patterns))
     if args.retrain:
         data = _data(get_settings())
         spec = dataclasses.replace(
