@@ -42,6 +42,7 @@ EVAL_FILES = {
     "heldout-8": ROOT / "tests" / "data" / "heldout-8.jsonl",  # frozen and scored 2026-12-04; development data
     "heldout-9": ROOT / "tests" / "data" / "heldout-9.jsonl",  # frozen and scored 2026-12-04; development data
     "heldout-10": ROOT / "tests" / "data" / "heldout-10.jsonl",  # frozen 2026-12-04, scored 2026-12-05; development
+    "heldout-11": ROOT / "tests" / "data" / "heldout-11.jsonl",  # frozen and scored 2026-12-05; development data
 }
 FROZEN = ROOT / "tests" / "data" / FROZEN_HELDOUT_NAME
 TARGET_RECALL = 0.99

@@ -64,6 +64,7 @@ HELDOUT_SETS = (
     "heldout-8",
     "heldout-9",
     "heldout-10",
+    "heldout-11",
 )
 
 

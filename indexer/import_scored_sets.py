@@ -27,7 +27,7 @@ from knowledge.encoders import load_encoder
 from knowledge.index import IndexStore
 from knowledge.intents.corpus import CORPUS_DIR, load_corpus
 
-FROZEN = "heldout-11.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
+FROZEN = "heldout-12.jsonl"  # bench.FROZEN_HELDOUT_NAME; indexer does not import bench
 ACTION_FILES = {"handoff": "handoff", "fallback": "offtopic", "greeting": "greeting"}
 # The writers' sub-type names -> the corpus's (the helpline shown depends on it).
 SUBTYPES = {

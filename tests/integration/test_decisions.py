@@ -26,6 +26,7 @@ HELDOUT_8 = PROJECT_ROOT / "tests" / "data" / "heldout-8.jsonl"
 HELDOUT_9 = PROJECT_ROOT / "tests" / "data" / "heldout-9.jsonl"
 HELDOUT_10 = PROJECT_ROOT / "tests" / "data" / "heldout-10.jsonl"
 HELDOUT_11 = PROJECT_ROOT / "tests" / "data" / "heldout-11.jsonl"
+HELDOUT_12 = PROJECT_ROOT / "tests" / "data" / "heldout-12.jsonl"
 SHA256 = {
     # Written by independent writers who saw neither the entries, the intents corpus, the dev set nor the
     # older held-out sets; frozen 2026-12-02, scored once that day, development data since.
@@ -76,9 +77,14 @@ SHA256 = {
     # bakeries, laundries, sawmills, roofing, funfairs, care homes, airport ground handling, removals, car washes,
     # solar, call centres, au pairs, vineyards, mushroom farms, kebab chains, waste collection, bus depots,
     # plastering, printing plants, gig work, hospital nursing aides, Christmas-tree and strawberry farms, catering,
-    # beverage wholesale): frozen for the round after heldout-10's, to be scored once at its end
-    # (bench.FROZEN_HELDOUT_NAME). Only its hash is checked here until then.
+    # beverage wholesale): frozen for the round after heldout-10's and scored once at its end (2026-12-05, evening:
+    # emergency 134/140, handoff 96/108); development data since.
     HELDOUT_11: "e0bd88a802bb2277d697d0fd911d0ef3575a986c30c6960381ee8030a7633c17",
+    # 840 lines written 2026-12-05 by four more independent writers who saw only topics.yaml and a brief (the eight
+    # core languages x 96, each writer with three languages without content: ro/ps/tl, vi/hi/ku, bs/ti/id,
+    # az/hy/ckb): frozen for the round after heldout-11's, to be scored once at its end (bench.FROZEN_HELDOUT_NAME).
+    # Only its hash is checked here until then.
+    HELDOUT_12: "e7ca4527aeb0d37fd205c5b763d19e0c90233e0b5bbcbb5a1b924ec0ed5ec163",
 }
 # Floors through `AnswerService.respond`: emergency (the action itself), protected (an emergency, or the
 # middle band: the answer with the emergency numbers first and an urgent handover), handoff. Issue 11 asks
@@ -108,6 +114,10 @@ SHA256 = {
 #   heldout-10 scored once (2026-12-05): emergency 112/140 (0.800; 28 emergencies wrapped in ordinary questions, 16
 #   of them without the middle band either), protected 124/140, handoff 102/108 (0.944); with the patterns written
 #   after it and its lines in the corpus: emergency 140/140, protected 140/140, handoff 107/108.
+#   heldout-11 scored once (2026-12-05, evening): emergency 134/140 (0.957; a child beaten at a funfair, a threat in
+#   Sudanese Arabizi, a suicide plan in Darija, a hand in a machine in Finglish, Azerbaijani and Hausa), protected
+#   139/140, handoff 96/108 (0.889; appointments with an advisor, live support, someone to look at the papers); with
+#   the patterns written after it and its lines in the corpus: emergency 140/140, protected 140/140, handoff 108/108.
 FLOORS = {
     HELDOUT_2: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_3: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
@@ -117,6 +127,7 @@ FLOORS = {
     HELDOUT_8: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
     HELDOUT_9: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
     HELDOUT_10: {"emergency": 0.99, "protected": 0.99, "handoff": 0.98},
+    HELDOUT_11: {"emergency": 0.99, "protected": 0.99, "handoff": 0.99},
 }
 
 
