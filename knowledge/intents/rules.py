@@ -152,9 +152,26 @@ def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
     return [re.compile(normalise_pattern(p), re.IGNORECASE) for p in patterns]
 
 
+# A German umlaut in a pattern matches both ways people type it without the letter: "Tür" matches "tur" (folded
+# like every accent) and "tuer". Messages cannot be folded "ue" -> "u" instead: French "tue" would become "tu".
+_UMLAUTS = {"ä": "(?:a|ae)", "ö": "(?:o|oe)", "ü": "(?:u|ue)", "Ä": "(?:a|ae)", "Ö": "(?:o|oe)", "Ü": "(?:u|ue)"}
+
+
 def normalise_pattern(pattern: str) -> str:
-    """Patterns get the same folding as messages, but no case folding: it would turn \\W into \\w."""
-    return "".join(_fold_char(ch) for ch in pattern.translate(_FOLD))
+    """Patterns get the same folding as messages, but no case folding: it would turn \\W into \\w.
+
+    So German patterns are written with umlauts: outside a character class each becomes both typed forms.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for ch in pattern.translate(_FOLD):
+        if not in_class and not escaped and ch in _UMLAUTS:
+            out.append(_UMLAUTS[ch])
+        else:
+            out.append(_fold_char(ch))
+        in_class = (in_class or (ch == "[" and not escaped)) and not (ch == "]" and not escaped and in_class)
+        escaped = ch == "\\" and not escaped
+    return "".join(out)
 
 
 @lru_cache(maxsize=4)

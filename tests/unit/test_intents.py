@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.intents import load_rules, normalise
-from knowledge.intents.rules import IntentMatch, IntentRules
+from knowledge.intents.rules import IntentMatch, IntentRules, normalise_pattern
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +131,19 @@ def test_normalise_folds_accents_and_letter_variants() -> None:
     assert normalise("Çalışıyorum  ŞEF") == "calisiyorum sef"
     assert normalise("كيف") == normalise("کیف")  # Arabic and Persian kaf/yeh
     assert normalise("йїё") == "йїё"  # Cyrillic letters keep their marks
+
+
+@pytest.mark.parametrize("typed", ["gehöre", "gehoere", "gehore"])
+def test_a_german_pattern_matches_the_umlaut_however_it_is_typed(rules: IntentRules, typed: str) -> None:
+    # the pattern is written "ich gehöre (jetzt) ihm"; one written "gehoere" missed "gehöre" (heldout-5, -7)
+    matches = rules.match(f"der vorarbeiter sagt ich {typed} jetzt ihm")
+    assert [m.subtype for m in matches if m.intent == "emergency"] == ["trafficking"]
+
+
+def test_an_umlaut_expands_only_outside_a_character_class() -> None:
+    assert normalise_pattern("gehöre") == "geh(?:o|oe)re"
+    assert normalise_pattern("[äö]x") == "[ao]x"
+    assert normalise_pattern(r"\[ü\]") == r"\[(?:u|ue)\]"
 
 
 @pytest.mark.parametrize(
