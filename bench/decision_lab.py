@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--retrain", action="store_true", help="train the intent model from the corpus on disk")
     parser.add_argument("--misses", default="", help="comma-separated set names whose misses to print")
-    parser.add_argument("--spec", action="append", default=[], help="ModelSpec field=value for --retrain")
+    parser.add_argument(
+        "--spec", action="append", default=[], help="ModelSpec field=value for --retrain and --out-of-set"
+    )
     parser.add_argument("--out-of-set", action="store_true", help="replay each set on a model trained without it")
     parser.add_argument("--no-patterns", action="store_true", help="leave the emergency patterns out")
     parser.add_argument(
@@ -139,12 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     for name, path in {**EVAL_FILES, **{p.stem: p for p in args.extra}}.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         sets[name] = (rows, _assess(service, rows, patterns=not args.no_patterns))
+    spec = dataclasses.replace(
+        DEFAULT_SPEC, **{k: type(getattr(DEFAULT_SPEC, k))(v) for k, v in (x.split("=") for x in args.spec)}
+    )
+    if args.spec:
+        print("spec", spec)
     if args.retrain:
         data = _data(get_settings())
-        spec = dataclasses.replace(
-            DEFAULT_SPEC, **{k: type(getattr(DEFAULT_SPEC, k))(v) for k, v in (x.split("=") for x in args.spec)}
-        )
-        print("spec", spec)
         model = fit(data, spec)
         nb = EmergencyNeighbours(data.vectors, np.array([lab.startswith("emergency") for lab in data.labels]))
         encoder, root = service.retriever.encoder, get_settings().index_dir
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
                 data.vectors[keep],
                 *([getattr(data, f)[i] for i in keep] for f in ("labels", "langs", "sources", "texts")),
             )
-            model = fit(part, DEFAULT_SPEC)
+            model = fit(part, spec)
             nb = EmergencyNeighbours(part.vectors, np.array([lab.startswith("emergency") for lab in part.labels]))
             vectors = embed_cached(encoder, root, [r["text"] for r in rows])
             sets[name] = (rows, _with_model(assessed, vectors, model, nb))
