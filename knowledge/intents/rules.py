@@ -160,7 +160,7 @@ _UMLAUTS = {"ä": "(?:a|ae)", "ö": "(?:o|oe)", "ü": "(?:u|ue)", "Ä": "(?:a|ae
 def normalise_pattern(pattern: str) -> str:
     """Patterns get the same folding as messages, but no case folding: it would turn \\W into \\w.
 
-    So German patterns are written with umlauts: outside a character class each becomes both typed forms.
+    German patterns are written with umlauts: outside a character class each one matches both typed forms.
     """
     out: list[str] = []
     in_class = escaped = False
@@ -169,7 +169,8 @@ def normalise_pattern(pattern: str) -> str:
             out.append(_UMLAUTS[ch])
         else:
             out.append(_fold_char(ch))
-        in_class = (in_class or (ch == "[" and not escaped)) and not (ch == "]" and not escaped and in_class)
+        if not escaped and ch in "[]":
+            in_class = ch == "["
         escaped = ch == "\\" and not escaped
     return "".join(out)
 
